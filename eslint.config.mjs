@@ -1,0 +1,48 @@
+// Type-aware linting; lib/core must stay pure: no AWS, CDK, Powertools, file system or process.
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'cdk.out/**', 'coverage/**', '**/*.js', '**/*.mjs'] },
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['lib/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            'fs',
+            'node:fs',
+            'fs/promises',
+            'node:fs/promises',
+            'process',
+            'node:process',
+            'child_process',
+            'node:child_process',
+            'net',
+            'node:net',
+            'http',
+            'node:http',
+          ],
+          patterns: [
+            '@aws-sdk/*',
+            'aws-sdk',
+            'aws-cdk-lib',
+            'aws-cdk-lib/*',
+            'constructs',
+            '@aws-lambda-powertools/*',
+            'aws-xray-sdk-core',
+          ],
+        },
+      ],
+      'no-restricted-globals': ['error', { name: 'process', message: 'lib/core is pure: pass values in.' }],
+    },
+  },
+);

@@ -1,0 +1,59 @@
+// The `backstep` command line: exit 0 on success, 2 with one line for bad input, 1 for a bug.
+import { InputError } from '../core/errors';
+import type { CliIo } from './io';
+import { buildPlan, planUsage, renderPlan } from './plan-command';
+
+const COMMANDS = ['plan', 'help'] as const;
+
+const MAIN_USAGE = `Usage: backstep <command> [flags]
+
+Backstep plans rollbacks for microservices on AWS: from the X-Ray service graph, the recent
+deployments and an alarm to a ranked list of suspects and a staged, ordered rollback plan.
+
+Commands:
+  plan   rank suspect changes and print the rollback plan (json, text or mermaid)
+  help   show this help, or the help of a command: backstep help plan
+
+Run backstep <command> --help for the flags of a command.
+`;
+
+export function run(argv: readonly string[], io: CliIo): number {
+  const debug = argv.includes('--debug');
+  try {
+    const [command, ...rest] = argv;
+    if (command === undefined || command === '--help' || command === '-h') {
+      io.stdout(MAIN_USAGE);
+      return 0;
+    }
+    if (command === 'help') {
+      io.stdout(rest[0] === 'plan' ? planUsage() : MAIN_USAGE);
+      return 0;
+    }
+    if (command === 'plan') {
+      const request = buildPlan(rest, io);
+      if (request === 'help') {
+        io.stdout(planUsage());
+        return 0;
+      }
+      for (const warning of request.plan.warnings) io.stderr(`backstep: warning: ${warning}\n`);
+      io.stdout(renderPlan(request.plan, request.format));
+      return 0;
+    }
+    throw new InputError('unknown command', command, `one of ${COMMANDS.join(', ')}`);
+  } catch (err) {
+    if (err instanceof InputError) {
+      io.stderr(`backstep: ${oneLine(err.message)}\n`);
+      if (debug && err.stack) io.stderr(`${err.stack}\n`);
+      return 2;
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    io.stderr(`backstep: internal error: ${oneLine(message)}${debug ? '' : ' (run with --debug for details)'}\n`);
+    if (debug && err instanceof Error && err.stack) io.stderr(`${err.stack}\n`);
+    return 1;
+  }
+}
+
+function oneLine(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > 400 ? `${flat.slice(0, 397)}...` : flat;
+}

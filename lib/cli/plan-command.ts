@@ -1,0 +1,120 @@
+// `backstep plan`: files in, one plan out on stdout, warnings on stderr.
+import { EMPTY_CATALOG, parseCatalog } from '../core/catalog';
+import { parseChanges, parseDuration, parseTime } from '../core/changes';
+import { InputError } from '../core/errors';
+import { formatMermaid, formatText } from '../core/format';
+import { parseJson } from '../core/json';
+import type { Plan } from '../core/plan';
+import { planRollback } from '../core/planner';
+import { parseServiceGraphs } from '../core/xray';
+import { parseArgs, usage, type FlagSpec } from './args';
+import type { CliIo } from './io';
+
+export const PLAN_FORMATS = ['json', 'text', 'mermaid'] as const;
+export type PlanFormat = (typeof PLAN_FORMATS)[number];
+
+export const PLAN_FLAGS: readonly FlagSpec[] = [
+  {
+    name: 'graph',
+    value: 'FILE',
+    help: 'X-Ray GetServiceGraph response(s); - reads stdin',
+    multiple: true,
+    required: true,
+  },
+  { name: 'baseline', value: 'FILE', help: 'service graph from a healthy period, for comparison', multiple: true },
+  { name: 'changes', value: 'FILE', help: 'JSON array of deployments', required: true },
+  {
+    name: 'alarm',
+    value: 'SVC[,SVC]',
+    help: 'alarmed services (X-Ray names) or catalogued alarms',
+    multiple: true,
+    required: true,
+  },
+  { name: 'catalog', value: 'FILE', help: 'rollback actions, alarms and modes per service (default: all manual)' },
+  { name: 'at', value: 'ISO', help: "incident time (default: the graph's EndTime, else now)" },
+  { name: 'window', value: 'DURATION', help: 'look-back window for changes: 90m, 24h, 7d (default 24h)' },
+  { name: 'format', value: PLAN_FORMATS.join('|'), help: 'output format (default json)' },
+];
+
+const SUMMARY =
+  'Ranks the changes that most likely caused the alarm and prints the staged rollback plan:\n' +
+  'callers before callees, targeted -> expanded -> full, approvals where the risk is high.';
+
+export function planUsage(): string {
+  return usage('plan', SUMMARY, PLAN_FLAGS);
+}
+
+export interface PlanRequest {
+  readonly plan: Plan;
+  readonly format: PlanFormat;
+}
+
+/** Reads and checks every input named by the flags, then plans. Throws InputError for bad input. */
+export function buildPlan(argv: readonly string[], io: CliIo): PlanRequest | 'help' {
+  const args = parseArgs(argv, PLAN_FLAGS, 'plan');
+  if (args.switches.has('help')) return 'help';
+  const one = (name: string): string | undefined => args.values.get(name)?.[0];
+  const all = (name: string): string[] => args.values.get(name) ?? [];
+
+  const format = (one('format') ?? 'json') as PlanFormat;
+  if (!PLAN_FORMATS.includes(format))
+    throw new InputError('unknown format', `--format ${format}`, `one of ${PLAN_FORMATS.join(', ')}`);
+  const windowText = one('window') ?? '24h';
+  const windowMs = parseDuration(windowText);
+  if (windowMs === undefined)
+    throw new InputError('bad duration', `--window ${windowText}`, 'a number with s, m, h or d, such as 24h');
+  const atText = one('at');
+  const atFlag = atText === undefined ? undefined : parseTime(atText);
+  if (atText !== undefined && atFlag === undefined) {
+    throw new InputError('bad time', `--at ${atText}`, 'an ISO 8601 time such as 2026-11-27T10:15:00Z');
+  }
+  const alarmed = all('alarm')
+    .flatMap((a) => a.split(','))
+    .map((a) => a.trim())
+    .filter(Boolean);
+  if (alarmed.length === 0) throw new InputError('missing value', '--alarm', 'SVC[,SVC]');
+
+  const files = [...all('graph'), ...all('baseline'), ...all('changes'), ...all('catalog')];
+  if (files.filter((f) => f === '-').length > 1)
+    throw new InputError('stdin used twice', '-', 'at most one input from stdin');
+  const load = (path: string): unknown => parseJson(io.read(path), path === '-' ? 'stdin' : path);
+
+  const graph = parseServiceGraphs(all('graph').map((path) => ({ source: sourceName(path), json: load(path) })));
+  const baselineFiles = all('baseline');
+  const baseline = baselineFiles.length
+    ? parseServiceGraphs(baselineFiles.map((path) => ({ source: sourceName(path), json: load(path) })))
+    : undefined;
+  const changesPath = one('changes') as string;
+  const changes = parseChanges(load(changesPath), sourceName(changesPath));
+  const catalogPath = one('catalog');
+  const catalog = catalogPath ? parseCatalog(load(catalogPath), sourceName(catalogPath)) : EMPTY_CATALOG;
+
+  const endTime = graph.topology.endTime;
+  const at = atFlag ?? (endTime !== undefined ? Math.round(endTime * 1000) : io.now());
+  const plan = planRollback({
+    topology: graph.topology,
+    ...(baseline ? { baseline: baseline.topology } : {}),
+    changes,
+    alarmed,
+    at,
+    windowMs,
+    catalog,
+    warnings: [...graph.warnings, ...(baseline?.warnings.map((w) => `baseline: ${w}`) ?? [])],
+  });
+  return { plan, format };
+}
+
+export function renderPlan(plan: Plan, format: PlanFormat): string {
+  switch (format) {
+    case 'json':
+      return JSON.stringify(plan, null, 2) + '\n';
+    case 'text':
+      return formatText(plan);
+    case 'mermaid':
+      return formatMermaid(plan);
+  }
+}
+
+function sourceName(path: string): string {
+  return path === '-' ? 'stdin' : path;
+}

@@ -1,0 +1,88 @@
+// The service catalog: how each service is rolled back, which alarms watch it, how far Backstep may act.
+import { z } from 'zod';
+import { InputError } from './errors';
+
+const name = z.string().min(1).max(256);
+
+export const actionSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('codedeploy'), application: name, deploymentGroup: name }),
+  z.strictObject({ type: z.literal('lambda-alias'), functionName: name, alias: name }),
+  z.strictObject({ type: z.literal('ecs'), cluster: name, service: name }),
+  z.strictObject({
+    type: z.literal('appconfig'),
+    application: name,
+    environment: name,
+    configurationProfile: name,
+  }),
+  z.strictObject({ type: z.literal('feature-flag'), flag: name, provider: name.optional() }),
+  z.strictObject({ type: z.literal('manual'), runbook: z.url().optional() }),
+]);
+
+export type RollbackAction = z.infer<typeof actionSchema>;
+export type ActionType = RollbackAction['type'];
+export const ACTION_TYPES: readonly ActionType[] = actionSchema.options.map((o) => o.shape.type.value);
+
+export const MODES = ['off', 'suggest', 'auto'] as const;
+export type Mode = (typeof MODES)[number];
+
+const serviceEntrySchema = z.strictObject({
+  action: actionSchema,
+  alarms: z.array(name).default([]),
+  mode: z.enum(MODES).optional(),
+  irreversibleData: z.boolean().default(false),
+  runbook: z.url().optional(),
+});
+
+export const catalogSchema = z.strictObject({
+  /** Mode for services that set none. */
+  mode: z.enum(MODES).default('auto'),
+  services: z.record(name, serviceEntrySchema),
+});
+
+export type Catalog = z.infer<typeof catalogSchema>;
+export type CatalogEntry = z.infer<typeof serviceEntrySchema>;
+
+export const EMPTY_CATALOG: Catalog = { mode: 'auto', services: {} };
+
+/** Validates a parsed catalog; the error names the first bad field and what was expected there. */
+export function parseCatalog(json: unknown, source: string): Catalog {
+  const result = catalogSchema.safeParse(json);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  if (!issue) throw new InputError('bad catalog', source, 'a catalog object');
+  const where = issue.path.length ? `${source}: ${formatPath(issue.path)}` : source;
+  throw new InputError('bad catalog', where, expectation(issue));
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');
+}
+
+function expectation(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'invalid_union':
+      if (issue.discriminator !== undefined) return `expected one of ${ACTION_TYPES.join(', ')}`;
+      return 'a valid value';
+    case 'invalid_value':
+      return `expected one of ${issue.values.map((v) => String(v)).join(', ')}`;
+    case 'unrecognized_keys':
+      return `unknown field ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+    case 'invalid_type':
+      return `expected ${issue.expected === 'record' ? 'an object' : issue.expected === 'object' ? 'an object' : issue.expected}`;
+    case 'too_small':
+      return 'expected a non-empty value';
+    case 'too_big':
+      return `expected at most ${String(issue.maximum)} characters`;
+    case 'invalid_format':
+      return `expected a ${issue.format}`;
+    default:
+      return issue.message;
+  }
+}
+
+/** Resolves an alarm name to the catalogued services it watches. */
+export function servicesForAlarm(catalog: Catalog, alarm: string): string[] {
+  return Object.entries(catalog.services)
+    .filter(([, entry]) => entry.alarms.includes(alarm))
+    .map(([service]) => service);
+}

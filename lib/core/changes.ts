@@ -1,0 +1,149 @@
+// Deployments: parsed from JSON, kept if they fall in the look-back window before the incident and
+// belong to a rollbackable service of the graph, then grouped per service.
+import { InputError } from './errors';
+import { isRecord, jsonType } from './json';
+import {
+  CHANGE_KINDS,
+  CHANGE_SOURCES,
+  type Change,
+  type ChangeKind,
+  type ChangeSource,
+  type ServiceChange,
+} from './types';
+import type { ServiceIndex } from './topology';
+
+const FIELDS = new Set(['id', 'service', 'deployedAt', 'fromVersion', 'toVersion', 'kind', 'reversible', 'source']);
+
+/** Reads a JSON array of changes; every bad field is reported with its index and name. */
+export function parseChanges(json: unknown, source: string): Change[] {
+  if (!Array.isArray(json)) throw new InputError('bad changes', source, `an array of changes, not ${jsonType(json)}`);
+  return json.map((raw, i): Change => {
+    const at = `${source}: [${i}]`;
+    if (!isRecord(raw)) throw new InputError('bad changes', at, `a change object, not ${jsonType(raw)}`);
+    for (const key of Object.keys(raw)) {
+      if (!FIELDS.has(key))
+        throw new InputError('bad changes', `${at}.${key}`, `one of the fields ${[...FIELDS].join(', ')}`);
+    }
+    const service = raw['service'];
+    if (typeof service !== 'string' || service.length === 0) {
+      throw new InputError('bad changes', `${at}.service`, 'the X-Ray name of a service');
+    }
+    const deployedAt = parseTime(raw['deployedAt']);
+    if (deployedAt === undefined) {
+      throw new InputError('bad changes', `${at}.deployedAt`, 'an ISO 8601 time such as 2026-11-27T10:15:00Z');
+    }
+    const kind = raw['kind'] ?? 'code';
+    if (!CHANGE_KINDS.includes(kind as ChangeKind)) {
+      throw new InputError('bad changes', `${at}.kind`, `one of ${CHANGE_KINDS.join(', ')}`);
+    }
+    const reversible = raw['reversible'] ?? true;
+    if (typeof reversible !== 'boolean') throw new InputError('bad changes', `${at}.reversible`, 'true or false');
+    const change: { -readonly [K in keyof Change]: Change[K] } = {
+      id: optionalString(raw['id'], `${at}.id`) ?? `${service}@${new Date(deployedAt).toISOString()}`,
+      service,
+      deployedAt,
+      kind: kind as ChangeKind,
+      reversible,
+    };
+    const fromVersion = optionalString(raw['fromVersion'], `${at}.fromVersion`);
+    const toVersion = optionalString(raw['toVersion'], `${at}.toVersion`);
+    if (fromVersion !== undefined) change.fromVersion = fromVersion;
+    if (toVersion !== undefined) change.toVersion = toVersion;
+    const src = raw['source'];
+    if (src !== undefined) {
+      if (!CHANGE_SOURCES.includes(src as ChangeSource)) {
+        throw new InputError('bad changes', `${at}.source`, `one of ${CHANGE_SOURCES.join(', ')}`);
+      }
+      change.source = src as ChangeSource;
+    }
+    return change;
+  });
+}
+
+/** Strict ISO 8601 with a date and, if a time is given, a zone; `Date.parse` alone accepts too much. */
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2}))?$/;
+
+export function parseTime(value: unknown): number | undefined {
+  if (typeof value !== 'string' || !ISO_8601.test(value)) return undefined;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+function optionalString(value: unknown, where: string): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw new InputError('bad changes', where, `a string, not ${jsonType(value)}`);
+  return value;
+}
+
+/** Severity order used when several changes of one service are undone together. */
+const KIND_RANK: Record<ChangeKind, number> = { code: 0, config: 1, infra: 2, schema: 3 };
+
+export interface SelectedChanges {
+  /** Per rollbackable node. */
+  readonly byNode: Map<number, ServiceChange>;
+  readonly warnings: string[];
+}
+
+/** Keeps changes in [at - window, at] on services of the graph; groups them per service. */
+export function selectChanges(
+  changes: readonly Change[],
+  services: ServiceIndex,
+  at: number,
+  windowMs: number,
+): SelectedChanges {
+  const warnings: string[] = [];
+  const grouped = new Map<number, Change[]>();
+  const windowStart = at - windowMs;
+  let early = 0;
+  for (const change of changes) {
+    if (change.deployedAt > at) {
+      warnings.push(`change ${change.id}: deployed after the incident time; left out`);
+      continue;
+    }
+    if (change.deployedAt < windowStart) {
+      early++;
+      continue;
+    }
+    const node = services.rollbackable(change.service);
+    if (node === undefined) {
+      const why = services.has(change.service)
+        ? 'is not a rollbackable service (an AWS resource or client)'
+        : 'is not in the service graph';
+      warnings.push(`change ${change.id}: ${change.service} ${why}; left out`);
+      continue;
+    }
+    const list = grouped.get(node);
+    if (list) list.push(change);
+    else grouped.set(node, [change]);
+  }
+  if (early > 0) warnings.push(`${early} change(s) before the look-back window; left out`);
+
+  const byNode = new Map<number, ServiceChange>();
+  for (const [node, list] of grouped) {
+    list.sort((a, b) => a.deployedAt - b.deployedAt || (a.id < b.id ? -1 : 1));
+    const first = list[0] as Change;
+    const last = list[list.length - 1] as Change;
+    const kinds = [...new Set(list.map((c) => c.kind))].sort((a, b) => KIND_RANK[b] - KIND_RANK[a]);
+    byNode.set(node, {
+      service: first.service,
+      node,
+      ids: list.map((c) => c.id),
+      firstDeployedAt: first.deployedAt,
+      lastDeployedAt: last.deployedAt,
+      ...(first.fromVersion !== undefined ? { fromVersion: first.fromVersion } : {}),
+      ...(last.toVersion !== undefined ? { toVersion: last.toVersion } : {}),
+      kinds,
+      reversible: list.every((c) => c.reversible),
+    });
+  }
+  return { byNode, warnings };
+}
+
+/** `30m`, `24h`, `7d` -> milliseconds. */
+export function parseDuration(text: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)(s|m|h|d)$/.exec(text);
+  if (!m) return undefined;
+  const unit = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd'];
+  const ms = Number(m[1]) * unit;
+  return ms > 0 ? ms : undefined;
+}

@@ -1,0 +1,62 @@
+// Reading JSON text safely: a clear error for text that is not JSON or nests absurdly deep
+// (deep input would overflow the stack of whatever walks it later).
+import { InputError } from './errors';
+
+export const MAX_JSON_DEPTH = 64;
+
+export function parseJson(text: string, source: string, maxDepth = MAX_JSON_DEPTH): unknown {
+  checkDepth(text, source, maxDepth);
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    const detail = err instanceof Error ? err.message.replace(/\s+/g, ' ') : 'unparseable';
+    throw new InputError('not JSON', source, `valid JSON (${detail})`, { cause: err });
+  }
+}
+
+/** One pass over the text, skipping strings; cheaper than the parse itself. */
+function checkDepth(text: string, source: string, maxDepth: number): void {
+  let depth = 0;
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // Skip the string: find the closing quote that is not escaped.
+      i++;
+      while (i < n) {
+        const d = text.charCodeAt(i);
+        if (d === 0x5c) i += 2;
+        else if (d === 0x22) break;
+        else i++;
+      }
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > maxDepth) {
+        throw new InputError('JSON nested too deep', source, `at most ${maxDepth} levels of nesting`);
+      }
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--;
+    }
+  }
+}
+
+/** Describes a JSON value's type for error messages. */
+export function jsonType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  switch (typeof value) {
+    case 'object':
+      return 'an object';
+    case 'string':
+      return 'a string';
+    case 'number':
+      return 'a number';
+    case 'boolean':
+      return 'a boolean';
+    default:
+      return typeof value;
+  }
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,65 @@
+// Plan JSON, schema version 1: the one contract between the planner, the compiler, the store and the CLI.
+import type { ChangeKind, Suspect } from './types';
+import type { RollbackAction } from './catalog';
+
+export const PLAN_SCHEMA_VERSION = 1 as const;
+
+export const STAGE_NAMES = ['targeted', 'expanded', 'full'] as const;
+export type StageName = (typeof STAGE_NAMES)[number];
+
+/** What a step undoes: every in-window change of the service, back to `fromVersion`. */
+export interface PlanChange {
+  readonly ids: readonly string[];
+  /** ISO time of the first change undone. */
+  readonly deployedAt: string;
+  /** ISO time of the last change undone. */
+  readonly lastDeployedAt: string;
+  readonly fromVersion?: string;
+  readonly toVersion?: string;
+  readonly kind: ChangeKind;
+  readonly reversible: boolean;
+}
+
+export interface PlanStep {
+  readonly service: string;
+  readonly change: PlanChange;
+  readonly action: RollbackAction;
+  readonly approval: boolean;
+  readonly why: readonly string[];
+}
+
+export interface PlanWave {
+  readonly steps: readonly PlanStep[];
+}
+
+export interface PlanStage {
+  readonly name: StageName;
+  readonly approval: boolean;
+  readonly why: readonly string[];
+  readonly waves: readonly PlanWave[];
+}
+
+export interface Plan {
+  readonly schemaVersion: typeof PLAN_SCHEMA_VERSION;
+  /** sha256 (hex) of the canonical JSON of the plan without `planId`. */
+  readonly planId: string;
+  readonly incident: {
+    readonly at: string;
+    readonly alarmed: readonly string[];
+    readonly windowStart: string;
+  };
+  /** Best first. */
+  readonly suspects: readonly Suspect[];
+  readonly stages: readonly PlanStage[];
+  readonly warnings: readonly string[];
+}
+
+/** JSON with object keys sorted at every level: the same plan always hashes the same. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+}
