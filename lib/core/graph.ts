@@ -13,75 +13,99 @@ export interface Components {
 /** Tarjan's algorithm, iterative so that a 20,000-node chain cannot overflow the stack. */
 export function stronglyConnected(topology: Topology): Components {
   const n = topology.nodes.length;
+  // Callee lists as one flat array (CSR): the hot loops below touch only typed arrays.
+  const offset = new Int32Array(n + 1);
+  for (let v = 0; v < n; v++) offset[v + 1] = (offset[v] as number) + (topology.out[v] as readonly number[]).length;
+  const target = new Int32Array(offset[n] as number);
+  for (let v = 0, k = 0; v < n; v++) {
+    for (const e of topology.out[v] as readonly number[]) target[k++] = (topology.edges[e] as { to: number }).to;
+  }
+
   const index = new Int32Array(n).fill(-1);
   const low = new Int32Array(n);
   const onStack = new Uint8Array(n);
-  const stack: number[] = [];
+  const stack = new Int32Array(n);
+  let stackTop = 0;
+  const callNode = new Int32Array(n);
+  const callPos = new Int32Array(n);
   const tarjanOf = new Int32Array(n);
   let nextIndex = 0;
   let count = 0;
-  const callStack: number[] = []; // pairs: node, position in its out-edge list
   for (let root = 0; root < n; root++) {
     if (index[root] !== -1) continue;
-    callStack.push(root, 0);
-    while (callStack.length > 0) {
-      const top = callStack.length - 2;
-      const v = callStack[top] as number;
-      let pos = callStack[top + 1] as number;
-      if (pos === 0 && index[v] === -1) {
-        index[v] = low[v] = nextIndex++;
-        stack.push(v);
-        onStack[v] = 1;
-      }
-      const outs = topology.out[v] as readonly number[];
+    let depth = 0;
+    callNode[0] = root;
+    callPos[0] = offset[root] as number;
+    index[root] = low[root] = nextIndex++;
+    stack[stackTop++] = root;
+    onStack[root] = 1;
+    while (depth >= 0) {
+      const v = callNode[depth] as number;
+      let pos = callPos[depth] as number;
+      const end = offset[v + 1] as number;
       let descended = false;
-      while (pos < outs.length) {
-        const w = (topology.edges[outs[pos] as number] as { to: number }).to;
-        pos++;
+      while (pos < end) {
+        const w = target[pos++] as number;
         if (index[w] === -1) {
-          callStack[top + 1] = pos;
-          callStack.push(w, 0);
+          callPos[depth] = pos;
+          depth++;
+          callNode[depth] = w;
+          callPos[depth] = offset[w] as number;
+          index[w] = low[w] = nextIndex++;
+          stack[stackTop++] = w;
+          onStack[w] = 1;
           descended = true;
           break;
-        } else if (onStack[w]) {
-          low[v] = Math.min(low[v] as number, index[w] as number);
+        } else if (onStack[w] && (index[w] as number) < (low[v] as number)) {
+          low[v] = index[w] as number;
         }
       }
       if (descended) continue;
-      callStack.length = top;
       if (low[v] === index[v]) {
         let w: number;
         do {
-          w = stack.pop() as number;
+          w = stack[--stackTop] as number;
           onStack[w] = 0;
           tarjanOf[w] = count;
         } while (w !== v);
         count++;
       }
-      if (callStack.length > 0) {
-        const parent = callStack[callStack.length - 2] as number;
-        low[parent] = Math.min(low[parent] as number, low[v] as number);
+      depth--;
+      if (depth >= 0) {
+        const parent = callNode[depth] as number;
+        if ((low[v] as number) < (low[parent] as number)) low[parent] = low[v] as number;
       }
     }
   }
   // Tarjan emits sinks first; flip so that component ids follow the call direction.
   const of = new Int32Array(n);
   for (let v = 0; v < n; v++) of[v] = count - 1 - (tarjanOf[v] as number);
-  const succ: number[][] = Array.from({ length: count }, () => []);
+  // Members grouped by component (a counting sort), so duplicate edges are caught with one marker array.
+  const start = new Int32Array(count + 1);
+  for (let v = 0; v < n; v++) start[(of[v] as number) + 1] = (start[(of[v] as number) + 1] as number) + 1;
+  for (let c = 0; c < count; c++) start[c + 1] = (start[c + 1] as number) + (start[c] as number);
+  const fill = start.slice(0, count);
+  const members = new Int32Array(n);
+  for (let v = 0; v < n; v++) {
+    const c = of[v] as number;
+    members[fill[c] as number] = v;
+    fill[c] = (fill[c] as number) + 1;
+  }
+  const succ: number[][] = new Array<number[]>(count);
   const lastSeen = new Int32Array(count).fill(-1);
-  // Group edges by source component so that duplicates are caught with one marker array.
-  const members: number[][] = Array.from({ length: count }, () => []);
-  for (let v = 0; v < n; v++) (members[of[v] as number] as number[]).push(v);
   for (let c = 0; c < count; c++) {
-    for (const v of members[c] as number[]) {
-      for (const e of topology.out[v] as readonly number[]) {
-        const d = of[(topology.edges[e] as { to: number }).to] as number;
+    const list: number[] = [];
+    for (let m = start[c] as number; m < (start[c + 1] as number); m++) {
+      const v = members[m] as number;
+      for (let k = offset[v] as number; k < (offset[v + 1] as number); k++) {
+        const d = of[target[k] as number] as number;
         if (d !== c && lastSeen[d] !== c) {
           lastSeen[d] = c;
-          (succ[c] as number[]).push(d);
+          list.push(d);
         }
       }
     }
+    succ[c] = list;
   }
   return { of, count, succ };
 }

@@ -14,20 +14,21 @@ export function parseJson(text: string, source: string, maxDepth = MAX_JSON_DEPT
   }
 }
 
-/** One pass over the text, skipping strings; cheaper than the parse itself. */
+/** One pass over the text; strings are skipped with indexOf, which is much faster than a char loop. */
 function checkDepth(text: string, source: string, maxDepth: number): void {
   let depth = 0;
   const n = text.length;
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
     if (c === 0x22) {
-      // Skip the string: find the closing quote that is not escaped.
-      i++;
-      while (i < n) {
-        const d = text.charCodeAt(i);
-        if (d === 0x5c) i += 2;
-        else if (d === 0x22) break;
-        else i++;
+      // Find the closing quote: one preceded by an even number of backslashes.
+      for (;;) {
+        const q = text.indexOf('"', i + 1);
+        if (q === -1) return; // unterminated: JSON.parse reports it
+        let slashes = 0;
+        while (text.charCodeAt(q - 1 - slashes) === 0x5c) slashes++;
+        i = q;
+        if (slashes % 2 === 0) break;
       }
     } else if (c === 0x5b || c === 0x7b) {
       if (++depth > maxDepth) {

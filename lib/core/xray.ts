@@ -74,7 +74,9 @@ export function parseServiceGraphs(inputs: readonly GraphInput[]): ParsedGraph {
   const nodes: MutableNode[] = [];
   const nodeByKey = new Map<string, number>();
   const edges: { from: number; to: number; stats: Stats }[] = [];
-  const edgeByPair = new Map<number, number>();
+  const out: number[][] = [];
+  // Only nodes with many callees get a lookup map; for the rest a scan of their few edges is faster.
+  const outByTarget = new Map<number, Map<number, number>>();
   let startTime: number | undefined;
   let endTime: number | undefined;
 
@@ -85,7 +87,34 @@ export function parseServiceGraphs(inputs: readonly GraphInput[]): ParsedGraph {
     const node: MutableNode = { index: nodes.length, name, names: new Set(), type, kind, stats: emptyStats() };
     nodeByKey.set(key, node.index);
     nodes.push(node);
+    out.push([]);
     return node;
+  };
+
+  const addEdge = (from: number, to: number, stats: Stats): void => {
+    const list = out[from] as number[];
+    let known: number | undefined;
+    const byTarget = outByTarget.get(from);
+    if (byTarget) known = byTarget.get(to);
+    else {
+      for (const e of list) {
+        if ((edges[e] as TopologyEdge).to === to) {
+          known = e;
+          break;
+        }
+      }
+    }
+    if (known !== undefined) {
+      addStats((edges[known] as TopologyEdge).stats, stats);
+      return;
+    }
+    const index = edges.length;
+    edges.push({ from, to, stats });
+    list.push(index);
+    if (byTarget) byTarget.set(to, index);
+    else if (list.length > 16) {
+      outByTarget.set(from, new Map(list.map((e) => [(edges[e] as TopologyEdge).to, e])));
+    }
   };
 
   for (const input of inputs) {
@@ -97,87 +126,81 @@ export function parseServiceGraphs(inputs: readonly GraphInput[]): ParsedGraph {
       if (!Array.isArray(services)) {
         throw new InputError('bad service graph', `${where}: Services`, 'an array of X-Ray services');
       }
+      const at = (s: number) => `${where}: Services[${s}]`;
       const start = readTime(response['StartTime'], `${where}: StartTime`);
       const end = readTime(response['EndTime'], `${where}: EndTime`);
       if (start !== undefined) startTime = startTime === undefined ? start : Math.min(startTime, start);
       if (end !== undefined) endTime = endTime === undefined ? end : Math.max(endTime, end);
 
-      // ReferenceIds are local to one response: resolve them per response.
+      // ReferenceIds are local to one response: first every node, then the edges between them.
       const local = new Map<number, MutableNode>();
-      const rawEdges: { from: MutableNode; target: number; stats: Stats; where: string }[] = [];
-      services.forEach((service, s) => {
-        const at = `${where}: Services[${s}]`;
-        if (!isRecord(service)) throw new InputError('bad service graph', at, `an object, not ${jsonType(service)}`);
+      const nodeOf: (MutableNode | undefined)[] = new Array<MutableNode | undefined>(services.length);
+      for (let s = 0; s < services.length; s++) {
+        const service: unknown = services[s];
+        if (!isRecord(service)) throw new InputError('bad service graph', at(s), `an object, not ${jsonType(service)}`);
         const ref = service['ReferenceId'];
         if (typeof ref !== 'number' || !Number.isInteger(ref)) {
-          throw new InputError('bad service graph', `${at}.ReferenceId`, 'an integer');
+          throw new InputError('bad service graph', `${at(s)}.ReferenceId`, 'an integer');
         }
-        const type = normaliseType(readString(service['Type'], `${at}.Type`) ?? '');
+        if (local.has(ref)) {
+          warnings.push(`${at(s)}.ReferenceId: duplicate ReferenceId ${ref}; service ignored`);
+          continue;
+        }
+        const type = normaliseType(readString(service['Type'], at, s, 'Type') ?? '');
         const kind = kindOfType(type);
-        const names = readNames(service['Names'], `${at}.Names`);
+        const names = readNames(service['Names'], at, s);
         // Client nodes often come without a name: all of them are "the outside world".
         const name =
-          readString(service['Name'], `${at}.Name`) ??
+          readString(service['Name'], at, s, 'Name') ??
           names[0] ??
           (kind === 'client' ? 'client' : `${type || 'unknown'}#${ref}`);
-        if (local.has(ref)) {
-          warnings.push(`${at}.ReferenceId: duplicate ReferenceId ${ref}; service ignored`);
-          return;
-        }
         const node = nodeFor(name, type, kind);
         local.set(ref, node);
+        nodeOf[s] = node;
         node.names.add(name);
         for (const n of names) node.names.add(n);
         const account = service['AccountId'];
         if (typeof account === 'string' && node.accountId === undefined) node.accountId = account;
-        addStats(node.stats, readStats(service['SummaryStatistics'], `${at}.SummaryStatistics`));
-        startTime ??= readTime(service['StartTime'], `${at}.StartTime`);
-        const serviceEnd = readTime(service['EndTime'], `${at}.EndTime`);
-        if (end === undefined && serviceEnd !== undefined) endTime = Math.max(endTime ?? serviceEnd, serviceEnd);
-
-        const edgeList = service['Edges'];
-        if (edgeList === undefined || edgeList === null) return;
-        if (!Array.isArray(edgeList)) throw new InputError('bad service graph', `${at}.Edges`, 'an array');
-        edgeList.forEach((edge, e) => {
-          const eat = `${at}.Edges[${e}]`;
-          if (!isRecord(edge)) throw new InputError('bad service graph', eat, `an object, not ${jsonType(edge)}`);
+        addStatsFrom(node.stats, service['SummaryStatistics'], at, s, -1);
+        if (start === undefined) {
+          const serviceStart = readTime(service['StartTime'], `${at(s)}.StartTime`);
+          if (serviceStart !== undefined) startTime = Math.min(startTime ?? serviceStart, serviceStart);
+        }
+        if (end === undefined) {
+          const serviceEnd = readTime(service['EndTime'], `${at(s)}.EndTime`);
+          if (serviceEnd !== undefined) endTime = Math.max(endTime ?? serviceEnd, serviceEnd);
+        }
+      }
+      for (let s = 0; s < services.length; s++) {
+        const from = nodeOf[s];
+        if (!from) continue;
+        const edgeList = (services[s] as Record<string, unknown>)['Edges'];
+        if (edgeList === undefined || edgeList === null) continue;
+        if (!Array.isArray(edgeList)) throw new InputError('bad service graph', `${at(s)}.Edges`, 'an array');
+        for (let e = 0; e < edgeList.length; e++) {
+          const edge: unknown = edgeList[e];
+          if (!isRecord(edge)) {
+            throw new InputError('bad service graph', `${at(s)}.Edges[${e}]`, `an object, not ${jsonType(edge)}`);
+          }
           const target = edge['ReferenceId'];
           if (typeof target !== 'number' || !Number.isInteger(target)) {
-            throw new InputError('bad service graph', `${eat}.ReferenceId`, 'an integer');
+            throw new InputError('bad service graph', `${at(s)}.Edges[${e}].ReferenceId`, 'an integer');
           }
-          rawEdges.push({
-            from: node,
-            target,
-            stats: readStats(edge['SummaryStatistics'], `${eat}.SummaryStatistics`),
-            where: eat,
-          });
-        });
-      });
-
-      for (const raw of rawEdges) {
-        const to = local.get(raw.target);
-        if (to === undefined) {
-          warnings.push(`${raw.where}.ReferenceId: no service has ReferenceId ${raw.target}; edge ignored`);
-          continue;
-        }
-        const pair = raw.from.index * 0x4000000 + to.index;
-        const known = edgeByPair.get(pair);
-        if (known !== undefined) {
-          addStats((edges[known] as TopologyEdge).stats, raw.stats);
-        } else {
-          edgeByPair.set(pair, edges.length);
-          edges.push({ from: raw.from.index, to: to.index, stats: raw.stats });
+          const stats = emptyStats();
+          addStatsFrom(stats, edge['SummaryStatistics'], at, s, e);
+          const to = local.get(target);
+          if (to === undefined) {
+            warnings.push(`${at(s)}.Edges[${e}].ReferenceId: no service has ReferenceId ${target}; edge ignored`);
+            continue;
+          }
+          addEdge(from.index, to.index, stats);
         }
       }
     });
   }
 
-  const out: number[][] = nodes.map(() => []);
   const inn: number[][] = nodes.map(() => []);
-  edges.forEach((edge, i) => {
-    (out[edge.from] as number[]).push(i);
-    (inn[edge.to] as number[]).push(i);
-  });
+  for (let i = 0; i < edges.length; i++) (inn[(edges[i] as TopologyEdge).to] as number[]).push(i);
   const frozen: TopologyNode[] = nodes.map((n) => ({
     index: n.index,
     name: n.name,
@@ -198,16 +221,19 @@ export function parseServiceGraphs(inputs: readonly GraphInput[]): ParsedGraph {
   return { topology, warnings };
 }
 
-function readString(value: unknown, where: string): string | undefined {
+/** Builds the location of a service for a message; only called when there is something to say. */
+type ServicePath = (service: number) => string;
+
+function readString(value: unknown, at: ServicePath, s: number, field: string): string | undefined {
+  if (typeof value === 'string') return value;
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw new InputError('bad service graph', where, `a string, not ${jsonType(value)}`);
-  return value;
+  throw new InputError('bad service graph', `${at(s)}.${field}`, `a string, not ${jsonType(value)}`);
 }
 
-function readNames(value: unknown, where: string): string[] {
+function readNames(value: unknown, at: ServicePath, s: number): string[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
-    throw new InputError('bad service graph', where, 'an array of strings');
+    throw new InputError('bad service graph', `${at(s)}.Names`, 'an array of strings');
   }
   return value;
 }
@@ -223,31 +249,42 @@ function readTime(value: unknown, where: string): number | undefined {
   throw new InputError('bad service graph', where, 'epoch seconds or an ISO 8601 time');
 }
 
-function count(value: unknown, where: string): number {
-  if (value === undefined || value === null) return 0;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new InputError('bad service graph', where, 'a non-negative number');
-  }
-  return value;
-}
-
-function readStats(value: unknown, where: string): Stats {
-  if (value === undefined || value === null) return emptyStats();
-  if (!isRecord(value)) throw new InputError('bad service graph', where, 'an object');
+/** Adds a SummaryStatistics object to `into`; edge -1 means the service's own statistics. */
+function addStatsFrom(into: Stats, value: unknown, at: ServicePath, s: number, e: number): void {
+  if (value === undefined || value === null) return;
+  if (!isRecord(value)) throw statsError(at, s, e, '', 'an object');
   const errors = value['ErrorStatistics'];
   const faults = value['FaultStatistics'];
-  if (errors !== undefined && !isRecord(errors))
-    throw new InputError('bad service graph', `${where}.ErrorStatistics`, 'an object');
-  if (faults !== undefined && !isRecord(faults))
-    throw new InputError('bad service graph', `${where}.FaultStatistics`, 'an object');
-  return {
-    requests: count(value['TotalCount'], `${where}.TotalCount`),
-    ok: count(value['OkCount'], `${where}.OkCount`),
-    errors: errors ? count(errors['TotalCount'], `${where}.ErrorStatistics.TotalCount`) : 0,
-    throttles: errors ? count(errors['ThrottleCount'], `${where}.ErrorStatistics.ThrottleCount`) : 0,
-    faults: faults ? count(faults['TotalCount'], `${where}.FaultStatistics.TotalCount`) : 0,
-    totalResponseTime: count(value['TotalResponseTime'], `${where}.TotalResponseTime`),
-  };
+  if (errors !== undefined && !isRecord(errors)) throw statsError(at, s, e, '.ErrorStatistics', 'an object');
+  if (faults !== undefined && !isRecord(faults)) throw statsError(at, s, e, '.FaultStatistics', 'an object');
+  const requests = value['TotalCount'] ?? 0;
+  const ok = value['OkCount'] ?? 0;
+  const time = value['TotalResponseTime'] ?? 0;
+  const errorCount = errors?.['TotalCount'] ?? 0;
+  const throttles = errors?.['ThrottleCount'] ?? 0;
+  const faultCount = faults?.['TotalCount'] ?? 0;
+  if (!isCount(requests)) throw statsError(at, s, e, '.TotalCount', 'a non-negative number');
+  if (!isCount(ok)) throw statsError(at, s, e, '.OkCount', 'a non-negative number');
+  if (!isCount(time)) throw statsError(at, s, e, '.TotalResponseTime', 'a non-negative number');
+  if (!isCount(errorCount)) throw statsError(at, s, e, '.ErrorStatistics.TotalCount', 'a non-negative number');
+  if (!isCount(throttles)) throw statsError(at, s, e, '.ErrorStatistics.ThrottleCount', 'a non-negative number');
+  if (!isCount(faultCount)) throw statsError(at, s, e, '.FaultStatistics.TotalCount', 'a non-negative number');
+  into.requests += requests;
+  into.ok += ok;
+  into.totalResponseTime += time;
+  into.errors += errorCount;
+  into.throttles += throttles;
+  into.faults += faultCount;
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && value >= 0 && value !== Infinity;
+}
+
+/** The message is only built when a field is bad: the happy path allocates nothing for it. */
+function statsError(at: ServicePath, s: number, e: number, field: string, expected: string): InputError {
+  const where = `${at(s)}${e < 0 ? '' : `.Edges[${e}]`}.SummaryStatistics${field}`;
+  return new InputError('bad service graph', where, expected);
 }
 
 /** Rates of a Stats record; zero requests read as "no evidence", not as healthy or failing. */
