@@ -23,6 +23,10 @@ export function parseArgs(argv: readonly string[], specs: readonly FlagSpec[], c
   const switches = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
+    if (arg === '-h') {
+      switches.add('help');
+      continue;
+    }
     if (!arg.startsWith('--')) {
       throw new InputError('unexpected argument', `${command} ${arg}`, `flags only (see backstep ${command} --help)`);
     }
@@ -46,6 +50,7 @@ export function parseArgs(argv: readonly string[], specs: readonly FlagSpec[], c
       }
       i++;
     }
+    if (value === '') throw new InputError('missing value', `--${name}`, spec.value ?? 'a value');
     const list = values.get(name) ?? [];
     if (list.length > 0 && !spec.multiple) throw new InputError('flag given twice', `--${name}`, 'one value');
     list.push(value);

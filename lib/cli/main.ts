@@ -18,15 +18,20 @@ Run backstep <command> --help for the flags of a command.
 `;
 
 export function run(argv: readonly string[], io: CliIo): number {
+  // --debug may stand anywhere, also before the command.
   const debug = argv.includes('--debug');
   try {
-    const [command, ...rest] = argv;
+    const [command, ...rest] = argv.filter((a) => a !== '--debug');
     if (command === undefined || command === '--help' || command === '-h') {
       io.stdout(MAIN_USAGE);
       return 0;
     }
     if (command === 'help') {
-      io.stdout(rest[0] === 'plan' ? planUsage() : MAIN_USAGE);
+      const topic = rest[0];
+      if (topic !== undefined && topic !== 'plan') {
+        throw new InputError('unknown command', `help ${topic}`, `one of ${COMMANDS.join(', ')}`);
+      }
+      io.stdout(topic === 'plan' ? planUsage() : MAIN_USAGE);
       return 0;
     }
     if (command === 'plan') {
@@ -35,7 +40,7 @@ export function run(argv: readonly string[], io: CliIo): number {
         io.stdout(planUsage());
         return 0;
       }
-      for (const warning of request.plan.warnings) io.stderr(`backstep: warning: ${warning}\n`);
+      for (const warning of request.plan.warnings) io.stderr(`backstep: warning: ${oneLine(warning)}\n`);
       io.stdout(renderPlan(request.plan, request.format));
       return 0;
     }
@@ -53,7 +58,8 @@ export function run(argv: readonly string[], io: CliIo): number {
   }
 }
 
+/** Input text (file names, change ids) must not be able to start a line of its own on stderr. */
 function oneLine(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
+  const flat = text.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').trim();
   return flat.length > 400 ? `${flat.slice(0, 397)}...` : flat;
 }

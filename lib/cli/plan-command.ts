@@ -62,7 +62,11 @@ export function buildPlan(argv: readonly string[], io: CliIo): PlanRequest | 'he
   const windowText = one('window') ?? '24h';
   const windowMs = parseDuration(windowText);
   if (windowMs === undefined)
-    throw new InputError('bad duration', `--window ${windowText}`, 'a number with s, m, h or d, such as 24h');
+    throw new InputError(
+      'bad duration',
+      `--window ${windowText}`,
+      'a number with s, m, h or d, such as 24h, up to 366d',
+    );
   const atText = one('at');
   const atFlag = atText === undefined ? undefined : parseTime(atText);
   if (atText !== undefined && atFlag === undefined) {

@@ -139,11 +139,19 @@ export function selectChanges(
   return { byNode, warnings };
 }
 
-/** `30m`, `24h`, `7d` -> milliseconds. */
+/** The longest look-back window: older changes are history, not suspects. */
+export const MAX_WINDOW_MS = 366 * 86_400_000;
+
+/** `30m`, `24h`, `7d` -> milliseconds, in (0, MAX_WINDOW_MS]. */
 export function parseDuration(text: string): number | undefined {
   const m = /^(\d+(?:\.\d+)?)(s|m|h|d)$/.exec(text);
   if (!m) return undefined;
   const unit = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd'];
   const ms = Number(m[1]) * unit;
-  return ms > 0 ? ms : undefined;
+  return ms > 0 && ms <= MAX_WINDOW_MS ? ms : undefined;
+}
+
+/** Dates JavaScript can represent (about ±275,000 years around 1970), in ms. */
+export function isValidTime(ms: number): boolean {
+  return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15;
 }

@@ -1,7 +1,7 @@
 // The pipeline: topology + changes + alarm -> suspects -> graduated stages of closed, ordered waves.
 import { createHash } from 'node:crypto';
 import { EMPTY_CATALOG, servicesForAlarm, type Catalog } from './catalog';
-import { selectChanges } from './changes';
+import { isValidTime, selectChanges } from './changes';
 import { rollbackClosure } from './closure';
 import { InputError } from './errors';
 import { assignWaves, stronglyConnected, type Components } from './graph';
@@ -46,6 +46,9 @@ export function planRollback(input: PlanInput, options: PlanOptions = {}): Plan 
   const { topology, at } = input;
   const catalog = input.catalog ?? EMPTY_CATALOG;
   const policy = options.policy ?? DEFAULT_POLICY;
+  if (!isValidTime(at) || !isValidTime(at - input.windowMs) || !(input.windowMs > 0)) {
+    throw new InputError('bad time', 'incident time and window', 'a representable date and a positive window');
+  }
   const services = indexServices(topology);
   const warnings = [...(input.warnings ?? [])];
 

@@ -241,7 +241,8 @@ function readNames(value: unknown, at: ServicePath, s: number): string[] {
 /** X-Ray times are epoch seconds in the API; the AWS CLI v2 prints them as ISO 8601 strings. */
 function readTime(value: unknown, where: string): number | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  // Seconds that JavaScript dates can represent; anything else is not a capture of this world.
+  if (typeof value === 'number' && Math.abs(value) <= 8.64e12) return value;
   if (typeof value === 'string') {
     const ms = Date.parse(value);
     if (!Number.isNaN(ms)) return ms / 1000;
