@@ -3,7 +3,7 @@
 import { distances } from './graph';
 import { indexServices } from './topology';
 import type { ServiceChange, Stats, Suspect, Topology } from './types';
-import { emptyStats, faultRate, meanResponseTime } from './xray';
+import { addStats, emptyStats, faultRate, meanResponseTime } from './xray';
 
 export interface RankInput {
   readonly topology: Topology;
@@ -150,13 +150,7 @@ function edgeTotals(topology: Topology, v: number): EdgeTotals {
     const total = emptyStats();
     for (const e of edgeIds) {
       const edge = topology.edges[e];
-      if (!edge || edge.from === edge.to) continue;
-      total.requests += edge.stats.requests;
-      total.faults += edge.stats.faults;
-      total.errors += edge.stats.errors;
-      total.throttles += edge.stats.throttles;
-      total.ok += edge.stats.ok;
-      total.totalResponseTime += edge.stats.totalResponseTime;
+      if (edge && edge.from !== edge.to) addStats(total, edge.stats);
     }
     return total;
   };

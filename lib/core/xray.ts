@@ -49,7 +49,7 @@ export function emptyStats(): Stats {
   return { requests: 0, ok: 0, errors: 0, faults: 0, throttles: 0, totalResponseTime: 0 };
 }
 
-function addStats(into: Stats, more: Stats): void {
+export function addStats(into: Stats, more: Stats): void {
   into.requests += more.requests;
   into.ok += more.ok;
   into.errors += more.errors;
