@@ -1,0 +1,183 @@
+// The task contracts of a compiled plan: what each Task state sends to its handler and gets back.
+// The same handler logic runs in a Lambda (lambdas/) and in the local runner (lib/local/runner.ts).
+import type { Plan, PlanStep, StageName } from './plan';
+
+/** Where a step sits in its plan; the handler finds the full step (action, change) by it. */
+export interface StepRef {
+  readonly planId: string;
+  readonly stage: StageName;
+  /** 1-based across the whole plan, as in the state names. */
+  readonly wave: number;
+  readonly service: string;
+}
+
+export type ActInput = StepRef;
+
+export const STEP_STATUSES = [
+  'ROLLED_BACK',
+  'ALREADY_ROLLED_BACK',
+  'MANUAL_DONE',
+  'FAILED',
+  'REJECTED',
+  'TIMED_OUT',
+] as const;
+export type StepStatus = (typeof STEP_STATUSES)[number];
+
+export interface StepResult {
+  readonly service: string;
+  readonly status: StepStatus;
+  /** The version the service runs after the step. */
+  readonly version?: string;
+  /** `{ Error, Cause }` from the Catch, when the step did not succeed. */
+  readonly error?: { readonly Error?: string; readonly Cause?: string };
+}
+
+export interface ApprovalInput {
+  readonly planId: string;
+  readonly kind: 'stage' | 'step';
+  readonly stage: StageName;
+  readonly wave?: number;
+  readonly service?: string;
+  readonly why: readonly string[];
+  /** `$$.Task.Token`: kept server-side by the approval request handler, never put in a link. */
+  readonly taskToken: string;
+}
+
+export interface ApprovalResult {
+  readonly decision: 'approve';
+  readonly by?: string;
+}
+
+export const GATE_OUTCOMES = ['RECOVERED', 'NOT_YET', 'WORSE', 'INSUFFICIENT_DATA', 'ACTION_FAILED'] as const;
+export type GateOutcome = (typeof GATE_OUTCOMES)[number];
+
+export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+
+export interface GateInput {
+  readonly planId: string;
+  /** `baseline` reads the alarms before anything is rolled back; `gate` judges a wave. */
+  readonly mode: 'baseline' | 'gate';
+  readonly stage?: StageName;
+  readonly wave?: number;
+  /** The alarms of the incident (execution input `incident.alarms`): recovered when all are OK. */
+  readonly incidentAlarms: readonly string[];
+  /** The results of the wave (an array from Parallel/Map, or one object). */
+  readonly results?: unknown;
+  /** Alarm states read before the first wave (the `baseline` output). */
+  readonly baseline?: GateResult;
+  /** The previous gate output, to count re-reads of INSUFFICIENT_DATA. */
+  readonly previous?: GateResult;
+}
+
+export interface GateResult {
+  readonly outcome: GateOutcome | 'BASELINE';
+  readonly wave: number;
+  /** How many reads of this wave's gate saw INSUFFICIENT_DATA in a row. */
+  readonly reads: number;
+  readonly alarms: Readonly<Record<string, AlarmState>>;
+  /** Services rolled back so far: their alarms are watched too. */
+  readonly watched: readonly string[];
+  readonly failed?: readonly StepResult[];
+  readonly detail: string;
+}
+
+export interface NotifyInput {
+  readonly planId: string;
+  readonly reason: EscalationReason;
+  /** The state data at the point of escalation: gate reading, error, wave results. */
+  readonly detail: unknown;
+}
+
+export const ESCALATION_REASONS = [
+  'worse',
+  'not-recovered',
+  'insufficient-data',
+  'action-failed',
+  'approval-rejected',
+  'approval-timed-out',
+  'task-error',
+] as const;
+export type EscalationReason = (typeof ESCALATION_REASONS)[number];
+
+/** The `Error` of the Fail state each escalation ends in. */
+export const ESCALATION_ERRORS: Readonly<Record<EscalationReason, string>> = {
+  worse: 'Backstep.Worse',
+  'not-recovered': 'Backstep.NotRecovered',
+  'insufficient-data': 'Backstep.InsufficientData',
+  'action-failed': 'Backstep.ActionFailed',
+  'approval-rejected': 'Backstep.ApprovalRejected',
+  'approval-timed-out': 'Backstep.ApprovalTimedOut',
+  'task-error': 'Backstep.TaskError',
+};
+
+/** Judges a wave: a failed step, then a worse alarm, then recovery, then missing data, else not yet. */
+export function judgeGate(input: GateInput, now: Readonly<Record<string, AlarmState>>): GateResult {
+  const incidentAlarms = input.incidentAlarms;
+  const wave = input.wave ?? 0;
+  const results = input.results === undefined ? [] : Array.isArray(input.results) ? input.results : [input.results];
+  const failed = (results as StepResult[]).filter(
+    (r) =>
+      r &&
+      typeof r === 'object' &&
+      r.status !== 'ROLLED_BACK' &&
+      r.status !== 'ALREADY_ROLLED_BACK' &&
+      r.status !== 'MANUAL_DONE',
+  );
+  const watched = [
+    ...new Set([
+      ...(input.previous?.watched ?? []),
+      ...(results as StepResult[]).map((r) => r?.service).filter((x): x is string => typeof x === 'string'),
+    ]),
+  ];
+  const base = { wave, alarms: now, watched };
+  if (failed.length > 0) {
+    const list = failed.map((f) => `${f.service} ${f.status.toLowerCase().replace('_', ' ')}`).join(', ');
+    return { ...base, outcome: 'ACTION_FAILED', reads: 0, failed, detail: `wave ${wave}: ${list}` };
+  }
+  const before = input.baseline?.alarms ?? {};
+  const worse = Object.keys(now).filter((a) => now[a] === 'ALARM' && before[a] === 'OK');
+  if (worse.length > 0) {
+    return { ...base, outcome: 'WORSE', reads: 0, detail: `now in ALARM after being OK: ${worse.join(', ')}` };
+  }
+  const incident = incidentAlarms.map((a) => [a, now[a] ?? 'INSUFFICIENT_DATA'] as const);
+  if (incident.every(([, s]) => s === 'OK')) {
+    return { ...base, outcome: 'RECOVERED', reads: 0, detail: `incident alarms OK: ${incidentAlarms.join(', ')}` };
+  }
+  const missing = incident.filter(([, s]) => s === 'INSUFFICIENT_DATA').map(([a]) => a);
+  if (missing.length > 0) {
+    const reads =
+      input.previous && input.previous.wave === wave && input.previous.outcome === 'INSUFFICIENT_DATA'
+        ? input.previous.reads + 1
+        : 1;
+    return {
+      ...base,
+      outcome: 'INSUFFICIENT_DATA',
+      reads,
+      detail: `no data for ${missing.join(', ')} (read ${reads})`,
+    };
+  }
+  const still = incident.filter(([, s]) => s === 'ALARM').map(([a]) => a);
+  return { ...base, outcome: 'NOT_YET', reads: 0, detail: `still in ALARM: ${still.join(', ')}` };
+}
+
+/** Finds a step of a plan by its reference. */
+export function findStep(plan: Plan, ref: StepRef): PlanStep | undefined {
+  if (ref.planId !== plan.planId) return undefined;
+  let wave = 0;
+  for (const stage of plan.stages) {
+    for (const w of stage.waves) {
+      wave++;
+      if (wave === ref.wave && stage.name === ref.stage) return w.steps.find((s) => s.service === ref.service);
+    }
+  }
+  return undefined;
+}
+
+/** The input of every execution of a compiled plan. */
+export interface ExecutionInput {
+  readonly incident: {
+    readonly id: string;
+    readonly alarms: readonly string[];
+    readonly at: string;
+  };
+}

@@ -1,0 +1,122 @@
+// Amazon States Language, typed: a union of states keyed on `Type`, built from small capability
+// interfaces (after aws-local-stepfunctions' typings). Only what the compiler emits is modelled.
+
+export interface Retrier {
+  readonly ErrorEquals: readonly string[];
+  readonly IntervalSeconds?: number;
+  readonly MaxAttempts?: number;
+  readonly BackoffRate?: number;
+  readonly MaxDelaySeconds?: number;
+  readonly JitterStrategy?: 'FULL' | 'NONE';
+}
+
+export interface Catcher {
+  readonly ErrorEquals: readonly string[];
+  readonly Next: string;
+  readonly ResultPath?: string | null;
+}
+
+interface Common {
+  readonly Comment?: string;
+}
+
+interface Transition {
+  readonly Next?: string;
+  readonly End?: true;
+}
+
+interface InputOutput {
+  readonly InputPath?: string | null;
+  readonly OutputPath?: string | null;
+}
+
+interface ResultShaping {
+  readonly Parameters?: Readonly<Record<string, unknown>>;
+  readonly ResultSelector?: Readonly<Record<string, unknown>>;
+  readonly ResultPath?: string | null;
+}
+
+interface Guarded {
+  readonly Retry?: readonly Retrier[];
+  readonly Catch?: readonly Catcher[];
+}
+
+export interface TaskState extends Common, Transition, InputOutput, ResultShaping, Guarded {
+  readonly Type: 'Task';
+  readonly Resource: string;
+  readonly TimeoutSeconds: number;
+  readonly HeartbeatSeconds?: number;
+}
+
+export interface PassState extends Common, Transition, InputOutput {
+  readonly Type: 'Pass';
+  readonly Result?: unknown;
+  readonly Parameters?: Readonly<Record<string, unknown>>;
+  readonly ResultPath?: string | null;
+}
+
+export interface WaitState extends Common, Transition, InputOutput {
+  readonly Type: 'Wait';
+  readonly Seconds: number;
+}
+
+export type ChoiceRule =
+  | { readonly Variable: string; readonly StringEquals: string; readonly Next: string }
+  | { readonly Variable: string; readonly BooleanEquals: boolean; readonly Next: string }
+  | {
+      readonly And: readonly (
+        | { readonly Variable: string; readonly StringEquals: string }
+        | { readonly Variable: string; readonly NumericGreaterThanEquals: number }
+      )[];
+      readonly Next: string;
+    };
+
+export interface ChoiceState extends Common, InputOutput {
+  readonly Type: 'Choice';
+  readonly Choices: readonly ChoiceRule[];
+  readonly Default: string;
+}
+
+export interface ParallelState extends Common, Transition, InputOutput, ResultShaping, Guarded {
+  readonly Type: 'Parallel';
+  readonly Branches: readonly StateMachineBody[];
+}
+
+export interface MapState extends Common, Transition, InputOutput, ResultShaping, Guarded {
+  readonly Type: 'Map';
+  readonly ItemsPath: string;
+  readonly MaxConcurrency: number;
+  readonly ItemProcessor: StateMachineBody & { readonly ProcessorConfig: { readonly Mode: 'INLINE' } };
+}
+
+export interface SucceedState extends Common, InputOutput {
+  readonly Type: 'Succeed';
+}
+
+export interface FailState extends Common {
+  readonly Type: 'Fail';
+  readonly Error: string;
+  readonly Cause: string;
+}
+
+export type State =
+  TaskState | PassState | WaitState | ChoiceState | ParallelState | MapState | SucceedState | FailState;
+
+export interface StateMachineBody {
+  readonly StartAt: string;
+  readonly States: Readonly<Record<string, State>>;
+}
+
+export interface Asl extends StateMachineBody {
+  readonly Comment: string;
+  readonly TimeoutSeconds?: number;
+}
+
+/** Every state of a definition with its name, branches and Map processors included. */
+export function* walkStates(body: StateMachineBody): Generator<[string, State]> {
+  for (const [name, state] of Object.entries(body.States)) {
+    yield [name, state];
+    if (state.Type === 'Parallel') for (const branch of state.Branches) yield* walkStates(branch);
+    if (state.Type === 'Map') yield* walkStates(state.ItemProcessor);
+  }
+}
