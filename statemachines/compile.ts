@@ -193,14 +193,14 @@ export function compilePlan(plan: Plan, options: CompileOptions = {}): Asl {
     const map = useMap(wave);
     const count = wave.steps.length;
     const names_ = {
-      list: map ? name(`Wave ${wave.number} · list ${count} services`) : undefined,
-      run: name(`Wave ${wave.number} · ${count} rollback${count === 1 ? '' : 's'}`),
+      list: map ? name(`Wave ${wave.number} · list ${count} service${count === 1 ? '' : 's'}`) : undefined,
+      run: map ? undefined : name(`Wave ${wave.number} · ${count} rollback${count === 1 ? '' : 's'}`),
       bake: name(`Wave ${wave.number} · bake ${formatSeconds(o.bakeSeconds)}`),
       gate: name(`Gate ${wave.number} · alarms`),
       outcome: name(`Gate ${wave.number} · outcome`),
       reread: name(`Gate ${wave.number} · wait to re-read`),
     };
-    waveEntry.set(wave.number, names_.list ?? names_.run);
+    waveEntry.set(wave.number, (names_.list ?? names_.run) as string);
     return names_;
   });
   const entryOfStage = (index: number): string => {
@@ -242,21 +242,8 @@ export function compilePlan(plan: Plan, options: CompileOptions = {}): Asl {
     stageWaves.forEach((wave, k) => {
       const n = waveNames[wave.number - 1] as (typeof waveNames)[number];
       const next = k + 1 < stageWaves.length ? (waveEntry.get(wave.number + 1) as string) : entryOfStage(s + 1);
-      if (n.list) {
-        add(n.list, {
-          Type: 'Pass',
-          Result: wave.steps.map((step) =>
-            step.approval
-              ? { service: step.service, approval: true, why: step.why }
-              : { service: step.service, approval: false },
-          ),
-          ResultPath: '$.items',
-          Next: n.run,
-        });
-        add(n.run, mapWave(wave, n.bake));
-      } else {
-        add(n.run, parallelWave(wave, n.bake));
-      }
+      if (n.list) mapWave(wave, n.list, n.bake);
+      else add(n.run as string, parallelWave(wave, n.bake));
       add(n.bake, { Type: 'Wait', Seconds: o.bakeSeconds, Next: n.gate });
       add(n.gate, {
         Type: 'Task',
@@ -358,30 +345,52 @@ export function compilePlan(plan: Plan, options: CompileOptions = {}): Asl {
     };
   }
 
-  function mapWave(wave: Wave, next: string): MapState {
-    const ask = name(`Wave ${wave.number} · needs approval?`);
-    const approve = name(`Wave ${wave.number} · approve step`);
-    const act = name(`Wave ${wave.number} · roll back step`);
-    const failed = name(`Wave ${wave.number} · step failed`);
-    const rejected = name(`Wave ${wave.number} · step rejected`);
-    const timedOut = name(`Wave ${wave.number} · step not approved in time`);
-    const catches = (withApproval: boolean): Catcher[] => [
-      ...(withApproval
-        ? [
-            { ErrorEquals: [TASK_ERRORS.approvalRejected], Next: rejected, ResultPath: '$.error' },
-            { ErrorEquals: [STATES_TIMEOUT, STATES_HEARTBEAT_TIMEOUT], Next: timedOut, ResultPath: '$.error' },
-          ]
-        : []),
-      { ErrorEquals: ['States.ALL'], Next: failed, ResultPath: '$.error' },
+  /**
+   * A wave as Maps over its step lists: one for steps that run straight away, then one for steps that
+   * wait for approval first, so no item pays for a Choice. Each Map replaces its list in `$.wave`
+   * with its results. (Not a Parallel of two Maps: nesting them costs events, and the order of two
+   * independent sets of steps does not matter.)
+   */
+  function mapWave(wave: Wave, list: string, next: string): void {
+    const auto = wave.steps.filter((s) => !s.approval);
+    const gated = wave.steps.filter((s) => s.approval);
+    const share = Math.max(1, Math.round((o.maxConcurrency * gated.length) / wave.steps.length));
+    const maps = [
+      ...(auto.length > 0 ? [stepMap(wave, false, auto.length, o.maxConcurrency)] : []),
+      ...(gated.length > 0 ? [stepMap(wave, true, gated.length, auto.length > 0 ? share : o.maxConcurrency)] : []),
     ];
-    const anyApproval = wave.steps.some((s) => s.approval);
+    add(list, {
+      Type: 'Pass',
+      Result: {
+        auto: auto.map((step) => ({ service: step.service })),
+        approve: gated.map((step) => ({ service: step.service, why: step.why })),
+      },
+      ResultPath: '$.wave',
+      Next: maps[0]?.name ?? next,
+    });
+    maps.forEach((m, i) => add(m.name, { ...m.map, Catch: [catchAll()], Next: maps[i + 1]?.name ?? next }));
+  }
+
+  function stepMap(
+    wave: Wave,
+    withApproval: boolean,
+    count: number,
+    concurrency: number,
+  ): { name: string; map: MapState } {
+    const kind = withApproval ? 'approved ' : '';
+    const mapName = name(
+      withApproval
+        ? `Wave ${wave.number} · approve and roll back ${count} service${count === 1 ? '' : 's'}`
+        : `Wave ${wave.number} · roll back ${count} service${count === 1 ? '' : 's'}`,
+    );
+    const approve = name(`Wave ${wave.number} · approve step`);
+    const act = name(`Wave ${wave.number} · roll back ${kind}step`);
+    const failed = name(`Wave ${wave.number} · ${kind}step failed`);
     const iterator: Record<string, State> = {};
-    if (anyApproval) {
-      iterator[ask] = {
-        Type: 'Choice',
-        Choices: [{ Variable: '$.approval', BooleanEquals: true, Next: approve }],
-        Default: act,
-      };
+    const catchFailed: Catcher = { ErrorEquals: ['States.ALL'], Next: failed, ResultPath: '$.error' };
+    if (withApproval) {
+      const rejected = name(`Wave ${wave.number} · step rejected`);
+      const timedOut = name(`Wave ${wave.number} · step not approved in time`);
       iterator[approve] = approvalTask(
         {
           planId: plan.planId,
@@ -392,7 +401,11 @@ export function compilePlan(plan: Plan, options: CompileOptions = {}): Asl {
           'why.$': '$.why',
         },
         act,
-        catches(true),
+        [
+          { ErrorEquals: [TASK_ERRORS.approvalRejected], Next: rejected, ResultPath: '$.error' },
+          { ErrorEquals: [STATES_TIMEOUT, STATES_HEARTBEAT_TIMEOUT], Next: timedOut, ResultPath: '$.error' },
+          catchFailed,
+        ],
       );
       iterator[rejected] = failure('$.service', 'REJECTED');
       iterator[timedOut] = failure('$.service', 'TIMED_OUT');
@@ -403,23 +416,24 @@ export function compilePlan(plan: Plan, options: CompileOptions = {}): Asl {
       Parameters: { planId: plan.planId, stage: wave.stage, wave: wave.number, 'service.$': '$.service' },
       TimeoutSeconds: o.actTimeoutSeconds,
       Retry: [TRANSIENT_RETRY],
-      Catch: catches(false),
+      Catch: [catchFailed],
       End: true,
     };
     iterator[failed] = failure('$.service', 'FAILED');
     return {
-      Type: 'Map',
-      ItemsPath: '$.items',
-      MaxConcurrency: o.maxConcurrency,
-      ItemProcessor: { ProcessorConfig: { Mode: 'INLINE' }, StartAt: anyApproval ? ask : act, States: iterator },
-      ResultPath: '$.wave',
-      Catch: [catchAll()],
-      Next: next,
+      name: mapName,
+      map: {
+        Type: 'Map',
+        ItemsPath: withApproval ? '$.wave.approve' : '$.wave.auto',
+        ResultPath: withApproval ? '$.wave.approve' : '$.wave.auto',
+        MaxConcurrency: concurrency,
+        ItemProcessor: { ProcessorConfig: { Mode: 'INLINE' }, StartAt: withApproval ? approve : act, States: iterator },
+      },
     };
   }
 
-  add(RECOVERED_STATE, { Type: 'Succeed', Comment: 'A health gate read every incident alarm as OK.' });
-  if (plan.stages.length === 0) escalate('not-recovered');
+  if (waves.length > 0)
+    add(RECOVERED_STATE, { Type: 'Succeed', Comment: 'A health gate read every incident alarm as OK.' });
   for (const reason of [...escalations].sort()) {
     const halted = haltedStateName(reason);
     add(escalateStateName(reason), {

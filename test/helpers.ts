@@ -3,6 +3,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { xrayFromTopology, type TopologyFixture, type TrafficOptions } from '../lib/local/xray-from-topology';
+import { parseCatalog } from '../lib/core/catalog';
+import { parseChanges } from '../lib/core/changes';
+import type { Plan } from '../lib/core/plan';
+import { planRollback, type PlanInput } from '../lib/core/planner';
 import type { Topology } from '../lib/core/types';
 import { parseServiceGraphs } from '../lib/core/xray';
 
@@ -60,4 +64,21 @@ export function reaches(topology: Topology, from: number, to: number): boolean {
     }
   }
   return false;
+}
+
+/** The bundled Online Boutique incident, planned as `npm start` plans it. */
+export function examplePlan(overrides: Partial<PlanInput> = {}): Plan {
+  const dir = 'examples/online-boutique';
+  const graph = parseServiceGraphs([{ source: 'graph.json', json: fixture(`${dir}/graph.json`) }]);
+  const baseline = parseServiceGraphs([{ source: 'baseline.json', json: fixture(`${dir}/baseline.json`) }]);
+  return planRollback({
+    topology: graph.topology,
+    baseline: baseline.topology,
+    changes: parseChanges(fixture(`${dir}/changes.json`), 'changes.json'),
+    catalog: parseCatalog(fixture(`${dir}/catalog.json`), 'catalog.json'),
+    alarmed: ['frontend-5xx'],
+    at: T0,
+    windowMs: 24 * 3_600_000,
+    ...overrides,
+  });
 }

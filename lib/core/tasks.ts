@@ -114,21 +114,11 @@ export const ESCALATION_ERRORS: Readonly<Record<EscalationReason, string>> = {
 export function judgeGate(input: GateInput, now: Readonly<Record<string, AlarmState>>): GateResult {
   const incidentAlarms = input.incidentAlarms;
   const wave = input.wave ?? 0;
-  const results = input.results === undefined ? [] : Array.isArray(input.results) ? input.results : [input.results];
-  const failed = (results as StepResult[]).filter(
-    (r) =>
-      r &&
-      typeof r === 'object' &&
-      r.status !== 'ROLLED_BACK' &&
-      r.status !== 'ALREADY_ROLLED_BACK' &&
-      r.status !== 'MANUAL_DONE',
+  const results = waveResults(input);
+  const failed = results.filter(
+    (r) => r.status !== 'ROLLED_BACK' && r.status !== 'ALREADY_ROLLED_BACK' && r.status !== 'MANUAL_DONE',
   );
-  const watched = [
-    ...new Set([
-      ...(input.previous?.watched ?? []),
-      ...(results as StepResult[]).map((r) => r?.service).filter((x): x is string => typeof x === 'string'),
-    ]),
-  ];
+  const watched = watchedServices(input);
   const base = { wave, alarms: now, watched };
   if (failed.length > 0) {
     const list = failed.map((f) => `${f.service} ${f.status.toLowerCase().replace('_', ' ')}`).join(', ');
@@ -180,4 +170,29 @@ export interface ExecutionInput {
     readonly alarms: readonly string[];
     readonly at: string;
   };
+}
+
+/** Services rolled back so far: the previous gate's list and this wave's results. */
+export function watchedServices(input: GateInput): string[] {
+  const services = waveResults(input)
+    .map((r) => r.service)
+    .filter((s): s is string => typeof s === 'string');
+  return [...new Set([...(input.previous?.watched ?? []), ...services])];
+}
+
+/**
+ * The step results of a wave: an array from a Parallel, or `{ auto, approve }` lists from Maps.
+ * Anything without a status is not a result.
+ */
+export function waveResults(input: GateInput): StepResult[] {
+  const raw = input.results;
+  const list: unknown[] = Array.isArray(raw)
+    ? raw
+    : raw !== null && typeof raw === 'object'
+      ? Object.values(raw).flatMap((v: unknown) => (Array.isArray(v) ? (v as unknown[]) : [v]))
+      : [];
+  return list.filter(
+    (r): r is StepResult =>
+      typeof r === 'object' && r !== null && typeof (r as { status?: unknown }).status === 'string',
+  );
 }

@@ -1,29 +1,13 @@
 import { parseCatalog, type Catalog } from '../../lib/core/catalog';
-import { parseChanges } from '../../lib/core/changes';
 import { InputError } from '../../lib/core/errors';
 import type { Plan } from '../../lib/core/plan';
-import { planRollback, type PlanInput } from '../../lib/core/planner';
+import { planRollback } from '../../lib/core/planner';
 import type { Change, Topology } from '../../lib/core/types';
-import { parseServiceGraphs } from '../../lib/core/xray';
-import { fixture, nodeNamed, reaches, T0, topologyFixture, topologyOf, TOPOLOGIES } from '../helpers';
+import { examplePlan, fixture, nodeNamed, reaches, T0, topologyFixture, topologyOf, TOPOLOGIES } from '../helpers';
 
-const EXAMPLE = 'examples/online-boutique';
 const HOUR = 3_600_000;
-
-function example(overrides: Partial<PlanInput> = {}): Plan {
-  const graph = parseServiceGraphs([{ source: 'graph.json', json: fixture(`${EXAMPLE}/graph.json`) }]);
-  const baseline = parseServiceGraphs([{ source: 'baseline.json', json: fixture(`${EXAMPLE}/baseline.json`) }]);
-  return planRollback({
-    topology: graph.topology,
-    baseline: baseline.topology,
-    changes: parseChanges(fixture(`${EXAMPLE}/changes.json`), 'changes.json'),
-    catalog: parseCatalog(fixture(`${EXAMPLE}/catalog.json`), 'catalog.json'),
-    alarmed: ['frontend-5xx'],
-    at: T0,
-    windowMs: 24 * HOUR,
-    ...overrides,
-  });
-}
+const EXAMPLE = 'examples/online-boutique';
+const example = examplePlan;
 
 const waveNames = (plan: Plan) => plan.stages.map((s) => [s.name, s.waves.map((w) => w.steps.map((x) => x.service))]);
 const step = (plan: Plan, service: string) =>
