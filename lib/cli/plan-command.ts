@@ -7,10 +7,11 @@ import { parseJson } from '../core/json';
 import type { Plan } from '../core/plan';
 import { planRollback } from '../core/planner';
 import { parseServiceGraphs } from '../core/xray';
+import { compilePlan } from '../../statemachines/compile';
 import { parseArgs, usage, type FlagSpec } from './args';
 import type { CliIo } from './io';
 
-export const PLAN_FORMATS = ['json', 'text', 'mermaid'] as const;
+export const PLAN_FORMATS = ['json', 'text', 'mermaid', 'asl'] as const;
 export type PlanFormat = (typeof PLAN_FORMATS)[number];
 
 export const PLAN_FLAGS: readonly FlagSpec[] = [
@@ -33,7 +34,11 @@ export const PLAN_FLAGS: readonly FlagSpec[] = [
   { name: 'catalog', value: 'FILE', help: 'rollback actions, alarms and modes per service (default: all manual)' },
   { name: 'at', value: 'ISO', help: "incident time (default: the graph's EndTime, else now)" },
   { name: 'window', value: 'DURATION', help: 'look-back window for changes: 90m, 24h, 7d (default 24h)' },
-  { name: 'format', value: PLAN_FORMATS.join('|'), help: 'output format (default json)' },
+  {
+    name: 'format',
+    value: PLAN_FORMATS.join('|'),
+    help: 'output: the plan (json), text, mermaid, or the Step Functions definition (asl)',
+  },
 ];
 
 const SUMMARY =
@@ -116,6 +121,8 @@ export function renderPlan(plan: Plan, format: PlanFormat): string {
       return formatText(plan);
     case 'mermaid':
       return formatMermaid(plan);
+    case 'asl':
+      return JSON.stringify(compilePlan(plan), null, 2) + '\n';
   }
 }
 

@@ -10,6 +10,7 @@ import { run } from '../../lib/cli/main';
 import { MAX_JSON_DEPTH } from '../../lib/core/json';
 import { canonicalJson, STAGE_NAMES, type Plan } from '../../lib/core/plan';
 import { FIXTURES } from '../helpers';
+import { compilePlan } from '../../statemachines/compile';
 
 const EXAMPLE = join(FIXTURES, 'examples', 'online-boutique');
 const GRAPH = join(EXAMPLE, 'graph.json');
@@ -173,6 +174,14 @@ describe('backstep plan', () => {
       expect(result.code).toBe(0);
       expect(result.stdout.startsWith('flowchart TD')).toBe(true);
       expect(linesOf(result.stderr).every((l) => l.startsWith('backstep: warning: '))).toBe(true);
+    });
+
+    it('prints the compiled Step Functions definition of the plan when given --format asl', () => {
+      const result = cli([...EXAMPLE_ARGS, '--format', 'asl']);
+      const plan = planOf(cli(EXAMPLE_ARGS));
+
+      expect(result.code).toBe(0);
+      expect(JSON.parse(result.stdout)).toStrictEqual(compilePlan(plan));
     });
 
     it('plans the same stages when --alarm names a catalogued alarm or the service it watches', () => {
@@ -339,7 +348,7 @@ describe('backstep plan', () => {
     it('fails when --format is unknown', () => {
       expectBadInput(
         cli([...MINIMAL_ARGS, '--format', 'yaml']),
-        'backstep: unknown format: --format yaml: one of json, text, mermaid',
+        'backstep: unknown format: --format yaml: one of json, text, mermaid, asl',
       );
     });
 
