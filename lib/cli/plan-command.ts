@@ -5,7 +5,9 @@ import { InputError } from '../core/errors';
 import { formatMermaid, formatText } from '../core/format';
 import { parseJson } from '../core/json';
 import type { Plan } from '../core/plan';
+import { parseModel } from '../core/model';
 import { planRollback } from '../core/planner';
+import { rankWith } from '../core/suspects';
 import { parseServiceGraphs } from '../core/xray';
 import { compilePlan } from '../../statemachines/compile';
 import { parseArgs, usage, type FlagSpec } from './args';
@@ -32,6 +34,7 @@ export const PLAN_FLAGS: readonly FlagSpec[] = [
     required: true,
   },
   { name: 'catalog', value: 'FILE', help: 'rollback actions, alarms and modes per service (default: all manual)' },
+  { name: 'model', value: 'FILE', help: 'culprit model JSON (default: the built-in model)' },
   { name: 'at', value: 'ISO', help: "incident time (default: the graph's EndTime, else now)" },
   { name: 'window', value: 'DURATION', help: 'look-back window for changes: 90m, 24h, 7d (default 24h)' },
   {
@@ -83,7 +86,7 @@ export function buildPlan(argv: readonly string[], io: CliIo): PlanRequest | 'he
     .filter(Boolean);
   if (alarmed.length === 0) throw new InputError('missing value', '--alarm', 'SVC[,SVC]');
 
-  const files = [...all('graph'), ...all('baseline'), ...all('changes'), ...all('catalog')];
+  const files = [...all('graph'), ...all('baseline'), ...all('changes'), ...all('catalog'), ...all('model')];
   if (files.filter((f) => f === '-').length > 1)
     throw new InputError('stdin used twice', '-', 'at most one input from stdin');
   const load = (path: string): unknown => parseJson(io.read(path), path === '-' ? 'stdin' : path);
@@ -95,21 +98,26 @@ export function buildPlan(argv: readonly string[], io: CliIo): PlanRequest | 'he
     : undefined;
   const changesPath = one('changes') as string;
   const changes = parseChanges(load(changesPath), sourceName(changesPath));
+  const modelPath = one('model');
+  const model = modelPath ? parseModel(load(modelPath), sourceName(modelPath)) : undefined;
   const catalogPath = one('catalog');
   const catalog = catalogPath ? parseCatalog(load(catalogPath), sourceName(catalogPath)) : EMPTY_CATALOG;
 
   const endTime = graph.topology.endTime;
   const at = atFlag ?? (endTime !== undefined ? Math.round(endTime * 1000) : io.now());
-  const plan = planRollback({
-    topology: graph.topology,
-    ...(baseline ? { baseline: baseline.topology } : {}),
-    changes,
-    alarmed,
-    at,
-    windowMs,
-    catalog,
-    warnings: [...graph.warnings, ...(baseline?.warnings.map((w) => `baseline: ${w}`) ?? [])],
-  });
+  const plan = planRollback(
+    {
+      topology: graph.topology,
+      ...(baseline ? { baseline: baseline.topology } : {}),
+      changes,
+      alarmed,
+      at,
+      windowMs,
+      catalog,
+      warnings: [...graph.warnings, ...(baseline?.warnings.map((w) => `baseline: ${w}`) ?? [])],
+    },
+    model ? { ranker: rankWith(model) } : {},
+  );
   return { plan, format };
 }
 

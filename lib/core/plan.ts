@@ -1,4 +1,5 @@
 // Plan JSON, schema version 1: the one contract between the planner, the compiler, the store and the CLI.
+import type { Features } from './features';
 import type { ChangeKind, Suspect } from './types';
 import type { RollbackAction } from './catalog';
 
@@ -48,8 +49,10 @@ export interface Plan {
     readonly alarmed: readonly string[];
     readonly windowStart: string;
   };
-  /** Best first. */
-  readonly suspects: readonly Suspect[];
+  /** The version of the culprit model that ranked the suspects. */
+  readonly model: string;
+  /** Best first, with the features the model scored (what an incident record keeps). */
+  readonly suspects: readonly (Suspect & { readonly features: Features })[];
   readonly stages: readonly PlanStage[];
   readonly warnings: readonly string[];
 }

@@ -58,7 +58,7 @@ export function planRollback(input: PlanInput, options: PlanOptions = {}): Plan 
   const changed = selected.byNode;
 
   const ranker = options.ranker ?? rankSuspects;
-  const suspects = ranker({
+  const suspects = ranker.rank({
     topology,
     ...(input.baseline ? { baseline: input.baseline } : {}),
     changed,
@@ -133,7 +133,8 @@ export function planRollback(input: PlanInput, options: PlanOptions = {}): Plan 
       alarmed: alarmed.map((a) => topology.nodes[a]?.name as string),
       windowStart: new Date(at - input.windowMs).toISOString(),
     },
-    suspects: suspects.map(({ service, score, why }) => ({ service, score, why })),
+    model: ranker.modelVersion,
+    suspects: suspects.map(({ service, score, why, features }) => ({ service, score, why, features })),
     stages,
     warnings,
   };
