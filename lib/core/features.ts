@@ -34,7 +34,7 @@ export interface Evidence {
   readonly baseInFault?: number;
   readonly inError: number;
   readonly baseInError?: number;
-  readonly worstCallee?: { readonly name: string; readonly rate: number };
+  readonly worstCallee?: { readonly name: string; readonly rate: number; readonly requests: number };
   readonly latency?: { readonly now: number; readonly before: number };
   readonly kind: string;
 }
@@ -89,11 +89,14 @@ export function extractFeatures(
   const baseInFault = before ? faultRate(before.incoming) : undefined;
   const inError = errorRate(seen.incoming);
   const baseInError = before ? errorRate(before.incoming) : undefined;
-  const excessFault = Math.max(0, inFault - (baseInFault ?? s.noise));
-  const excessError = Math.max(0, inError - (baseInError ?? s.noise));
+  const n = seen.incoming.requests;
+  const excessFault = excess(inFault, baseInFault, n, s.noise);
+  const excessError = excess(inError, baseInError, n, s.noise);
   const worst = worstCallee(topology, v);
   const worstBefore = worst ? ctx.baseline?.(worst.name) : undefined;
-  const excessWorst = worst ? Math.max(0, worst.rate - (worstBefore ? faultRate(worstBefore.incoming) : s.noise)) : 0;
+  const excessWorst = worst
+    ? excess(worst.rate, worstBefore ? faultRate(worstBefore.incoming) : undefined, worst.requests, s.noise)
+    : 0;
   const explained = excessWorst >= excessFault / 2 && excessWorst > 0;
 
   let latency: Evidence['latency'];
@@ -165,14 +168,30 @@ export function edgeTotals(topology: Topology, v: number): EdgeTotals {
   return { incoming: incoming.requests > 0 || !node ? incoming : node.stats, outgoing: sum(topology.out[v] ?? []) };
 }
 
-/** The callee whose calls from v fail most often. */
-function worstCallee(topology: Topology, v: number): { name: string; rate: number } | undefined {
-  let worst: { name: string; rate: number } | undefined;
+/**
+ * How far a rate is above its baseline (or, without one, above background noise), beyond what the
+ * sample size explains: less than three standard errors reads as no change.
+ */
+function excess(rate: number, base: number | undefined, requests: number, noise: number): number {
+  const reference = base ?? noise;
+  const p = Math.max(reference, 0.001);
+  const margin = requests > 0 ? 3 * Math.sqrt((p * (1 - p)) / requests) : 1;
+  return Math.max(0, rate - reference - margin);
+}
+
+/**
+ * The callee whose calls from v fail most often. A callee that also calls v (a cycle) is left out:
+ * its failures may be v's own, echoed back.
+ */
+function worstCallee(topology: Topology, v: number): { name: string; rate: number; requests: number } | undefined {
+  let worst: { name: string; rate: number; requests: number } | undefined;
   for (const e of topology.out[v] ?? []) {
     const edge = topology.edges[e];
     if (!edge || edge.to === v || edge.stats.requests === 0) continue;
+    if ((topology.out[edge.to] ?? []).some((back) => topology.edges[back]?.to === v)) continue;
     const rate = faultRate(edge.stats);
-    if (!worst || rate > worst.rate) worst = { name: topology.nodes[edge.to]?.name ?? '?', rate };
+    if (!worst || rate > worst.rate)
+      worst = { name: topology.nodes[edge.to]?.name ?? '?', rate, requests: edge.stats.requests };
   }
   return worst;
 }

@@ -65,9 +65,9 @@ export const BUILTIN_MODEL: CulpritModel = {
     config: 0.3,
     infra: 0.2,
     schema: 0.4,
-    prior: 1.0,
+    prior: 0.6,
   },
-  settings: { recencyHalfLifeMin: 90, noise: 0.01, cap: 0.4, regularisation: 0.05 },
+  settings: { recencyHalfLifeMin: 90, noise: 0.01, cap: 0.4, regularisation: 0.5 },
   priors: { default: { alpha: 1, beta: 9 }, services: {} },
   rollback: { services: {}, actions: {} },
   alarms: {},
@@ -210,7 +210,7 @@ export function refine(model: CulpritModel, records: readonly IncidentRecord[]):
   const alarms = { ...model.alarms };
   const rollbackServices = { ...model.rollback.services };
   const rollbackActions = { ...model.rollback.actions };
-  const examples: { features: Features; label: number }[] = [];
+  const incidents: { features: Features; label: number }[][] = [];
   const sorted = [...records].sort((a, b) =>
     a.at < b.at ? -1 : a.at > b.at ? 1 : a.incidentId < b.incidentId ? -1 : 1,
   );
@@ -228,16 +228,18 @@ export function refine(model: CulpritModel, records: readonly IncidentRecord[]):
       rollbackActions[step.action] = addDuration(rollbackActions[step.action], seconds, ok);
     }
     if (!record.realIncident || record.culprit === undefined) continue;
+    const group: { features: Features; label: number }[] = [];
     for (const suspect of record.suspects) {
       const p = priors.services[suspect.service] ?? priors.default;
       const isCulprit = suspect.service === record.culprit;
       priors.services[suspect.service] = isCulprit ? { ...p, alpha: p.alpha + 1 } : { ...p, beta: p.beta + 1 };
-      examples.push({ features: suspect.features, label: isCulprit ? 1 : 0 });
+      group.push({ features: suspect.features, label: isCulprit ? 1 : 0 });
     }
+    if (group.length > 1 && group.some((g) => g.label === 1)) incidents.push(group);
   }
 
   const weights =
-    examples.length > 0 ? fitWeights(model.weights, examples, model.settings.regularisation) : model.weights;
+    incidents.length > 0 ? fitWeights(model.weights, incidents, model.settings.regularisation) : model.weights;
   const body = {
     ...model,
     weights,
@@ -253,27 +255,38 @@ export function refine(model: CulpritModel, records: readonly IncidentRecord[]):
   return { ...body, version };
 }
 
+/**
+ * Conditional logit: per incident, the softmax over its suspects should put the culprit first — the
+ * question the model answers is "which of these", not "is this one bad". Plain gradient descent, fixed
+ * epochs, L2 toward the built-in weights. The bias and the prior weight cancel or stay (the prior is
+ * already a log-odds from counted history).
+ */
 function fitWeights(
   start: Weights,
-  examples: readonly { features: Features; label: number }[],
+  incidents: readonly (readonly { features: Features; label: number }[])[],
   lambda: number,
 ): Weights {
-  const keys = ['bias', ...FEATURES] as const;
+  const learned = FEATURES.filter((f) => f !== 'prior');
   const w: Record<string, number> = { ...start };
   const anchor = BUILTIN_MODEL.weights as Record<string, number>;
   for (let epoch = 0; epoch < REFINE_EPOCHS; epoch++) {
-    const grad: Record<string, number> = Object.fromEntries(keys.map((k) => [k, 0]));
-    for (const { features, label } of examples) {
-      const err = sigmoid(logit(w as Weights, features)) - label;
-      grad['bias'] = (grad['bias'] as number) + err;
-      for (const f of FEATURES) grad[f] = (grad[f] as number) + err * features[f];
+    const grad: Record<string, number> = Object.fromEntries(learned.map((k) => [k, 0]));
+    for (const group of incidents) {
+      const z = group.map((g) => logit(w as Weights, g.features));
+      const top = Math.max(...z);
+      const e = z.map((x) => Math.exp(x - top));
+      const sum = e.reduce((a, b) => a + b, 0);
+      group.forEach((g, i) => {
+        const err = (e[i] as number) / sum - g.label;
+        for (const f of learned) grad[f] = (grad[f] as number) + err * g.features[f];
+      });
     }
-    for (const k of keys) {
-      const g = (grad[k] as number) / examples.length + lambda * ((w[k] as number) - (anchor[k] as number));
+    for (const k of learned) {
+      const g = (grad[k] as number) / incidents.length + lambda * ((w[k] as number) - (anchor[k] as number));
       w[k] = (w[k] as number) - REFINE_RATE * g;
     }
   }
-  return Object.fromEntries(keys.map((k) => [k, Math.round((w[k] as number) * 1e6) / 1e6])) as Weights;
+  return Object.fromEntries(['bias', ...FEATURES].map((k) => [k, Math.round((w[k] as number) * 1e6) / 1e6])) as Weights;
 }
 
 function addDuration(

@@ -23,6 +23,13 @@ export interface TrafficOptions {
   readonly background?: number;
   /** Share of a service's own fault rate that its callers see. */
   readonly attenuation?: number;
+  /** Services that retry failing calls: the failures their callees cause are multiplied (retry storms). */
+  readonly amplify?: Readonly<Record<string, number>>;
+  /**
+   * A random source in [0, 1): counts and latencies then vary the way sampled traces do (binomial
+   * noise on faults and errors, ±20% traffic, ±10% latency). Without it the graph is exact.
+   */
+  readonly random?: () => number;
 }
 
 /** X-Ray node types for the kinds the fixtures use; data stores appear as X-Ray shows them. */
@@ -61,6 +68,14 @@ function summary(requests: number, faults: number, errors: number, seconds: numb
     TotalCount: requests,
     TotalResponseTime: round3(seconds * requests),
   };
+}
+
+/** How many of n requests fail at this rate: exact, or a binomial draw (normal approximation). */
+function draw(n: number, rate: number, random: (() => number) | undefined): number {
+  if (!random) return Math.round(n * rate);
+  const gauss = Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  const value = Math.round(n * rate + gauss * Math.sqrt(n * rate * (1 - rate)));
+  return Math.min(n, Math.max(0, value));
 }
 
 function round3(x: number): number {
@@ -129,9 +144,10 @@ export function xrayFromTopology(fixture: TopologyFixture, options: TrafficOptio
     names.forEach((_, v) => {
       let healthy = 1 - (own[v] as number);
       let wait = 0.015 + (options.latency?.[names[v] as string] ?? 0);
+      const passOn = Math.min(1, attenuation * (options.amplify?.[names[v] as string] ?? 1));
       for (const w of out[v] as number[]) {
         if (w === v) continue;
-        healthy *= 1 - attenuation * (seenRate[w] as number);
+        healthy *= 1 - passOn * (seenRate[w] as number);
         wait += 0.5 * (latency[w] as number);
       }
       seenRate[v] = 1 - healthy;
@@ -143,22 +159,49 @@ export function xrayFromTopology(fixture: TopologyFixture, options: TrafficOptio
   const served = names.map(() => ({ requests: 0, faults: 0, errors: 0, seconds: 0 }));
   names.forEach((_, u) => {
     for (const v of out[u] as number[]) {
-      const requests = edgeRequests.get(`${u}>${v}`) as number;
-      const faults = Math.round(requests * (seenRate[v] as number));
-      const errors = Math.round(requests * 0.002);
+      const random = options.random;
+      const exact = edgeRequests.get(`${u}>${v}`) as number;
+      const requests = random ? Math.max(1, Math.round(exact * (0.8 + 0.4 * random()))) : exact;
+      const faults = draw(requests, seenRate[v] as number, random);
+      const errors = random ? draw(requests - faults, 0.002, random) : Math.round(requests * 0.002);
+      const seconds = (latency[v] as number) * (random ? 0.9 + 0.2 * random() : 1);
       (edgesOf[u] as EdgeOut[]).push({
         ReferenceId: v,
         StartTime: options.start,
         EndTime: options.end,
-        SummaryStatistics: summary(requests, faults, errors, latency[v] as number),
+        SummaryStatistics: summary(requests, faults, errors, seconds),
         Aliases: [],
       });
       const s = served[v] as { requests: number; faults: number; errors: number; seconds: number };
       s.requests += requests;
       s.faults += faults;
       s.errors += errors;
-      s.seconds += requests * (latency[v] as number);
+      s.seconds += requests * seconds;
     }
+  });
+
+  // X-Ray shows the callers of entry services as a client node: give roots without one their client.
+  const clientRef = names.length;
+  const clientEdges: EdgeOut[] = [];
+  names.forEach((name, i) => {
+    if (inDegree[i] !== 0 || xrayTypeOf(kindOf.get(name) ?? 'service') === 'client') return;
+    const random = options.random;
+    const requests = Math.max(1, Math.round((load[i] as number) * (random ? 0.8 + 0.4 * random() : 1)));
+    const faults = draw(requests, seenRate[i] as number, random);
+    const errors = random ? draw(requests - faults, 0.002, random) : Math.round(requests * 0.002);
+    const seconds = (latency[i] as number) * (random ? 0.9 + 0.2 * random() : 1);
+    clientEdges.push({
+      ReferenceId: i,
+      StartTime: options.start,
+      EndTime: options.end,
+      SummaryStatistics: summary(requests, faults, errors, seconds),
+      Aliases: [],
+    });
+    const s = served[i] as { requests: number; faults: number; errors: number; seconds: number };
+    s.requests += requests;
+    s.faults += faults;
+    s.errors += errors;
+    s.seconds += requests * seconds;
   });
 
   const Services = names.map((name, i) => {
@@ -179,5 +222,17 @@ export function xrayFromTopology(fixture: TopologyFixture, options: TrafficOptio
     }
     return node;
   });
+  if (clientEdges.length > 0) {
+    Services.push({
+      ReferenceId: clientRef,
+      Name: 'client',
+      Names: ['client'],
+      Type: 'client',
+      State: 'unknown',
+      StartTime: options.start,
+      EndTime: options.end,
+      Edges: clientEdges,
+    });
+  }
   return { Services, StartTime: options.start, EndTime: options.end, ContainsOldGroupVersions: false };
 }

@@ -309,7 +309,7 @@ describe('backstep plan', () => {
     it('fails when given an unknown flag', () => {
       expectBadInput(
         cli(['plan', '--graf', 'x']),
-        'backstep: unknown flag: --graf: one of --graph, --baseline, --changes, --alarm, --catalog, --at, --window, --format, --help',
+        'backstep: unknown flag: --graf: one of --graph, --baseline, --changes, --alarm, --catalog, --model, --at, --window, --format, --help',
       );
     });
 
