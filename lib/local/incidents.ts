@@ -68,7 +68,9 @@ export function makeScenario(fixture: TopologyFixture, seed: number): Scenario {
   const weights = fragility(fixture);
   const total = services.reduce((sum, s) => sum + (weights[s] ?? 1), 0);
   let r = random() * total;
-  const culprit = services.find((s) => (r -= weights[s] ?? 1) < 0) ?? (services[0]);
+  const first = services[0];
+  if (first === undefined) throw new Error(`${fixture.name}: no deployable services`);
+  const culprit = services.find((s) => (r -= weights[s] ?? 1) < 0) ?? first;
 
   const m = random();
   const mode: FailureMode = m < 0.55 ? 'faults' : m < 0.8 ? 'latency' : 'amplified';
