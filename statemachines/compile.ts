@@ -93,7 +93,7 @@ const CAUSES: Readonly<Record<EscalationReason, string>> = {
   worse: 'A health gate saw an alarm go from OK to ALARM; the rollback halted rather than push on.',
   'not-recovered': 'Every stage ran and the incident alarms are still not OK; people take over.',
   'insufficient-data': 'The incident alarms kept reporting INSUFFICIENT_DATA, which is never read as healthy.',
-  'action-failed': 'A rollback step failed; the gate output lists the services and the versions they run.',
+  'action-failed': 'A rollback step failed or was not approved; the gate reading lists what each service runs now.',
   'approval-rejected': 'An approver rejected a stage or a step; nothing further was rolled back.',
   'approval-timed-out': 'No one decided on an approval in time; nothing further was rolled back.',
   'task-error': 'A Backstep task failed after its retries; the execution history has the error.',
@@ -110,6 +110,14 @@ const TITLES: Readonly<Record<EscalationReason, string>> = {
 };
 
 export const RECOVERED_STATE = 'Recovered';
+
+/** Escalations a gate outcome leads to (the state has `$.gate`); the others follow a Catch (`$.error`). */
+const GATE_REASONS: ReadonlySet<EscalationReason> = new Set([
+  'worse',
+  'not-recovered',
+  'insufficient-data',
+  'action-failed',
+]);
 
 export function escalateStateName(reason: EscalationReason): string {
   return `Escalate · ${TITLES[reason]}`;
@@ -354,10 +362,11 @@ export function compilePlan(plan: Plan, options: CompileOptions = {}): Asl {
   function mapWave(wave: Wave, list: string, next: string): void {
     const auto = wave.steps.filter((s) => !s.approval);
     const gated = wave.steps.filter((s) => s.approval);
-    const share = Math.max(1, Math.round((o.maxConcurrency * gated.length) / wave.steps.length));
     const maps = [
       ...(auto.length > 0 ? [stepMap(wave, false, auto.length, o.maxConcurrency)] : []),
-      ...(gated.length > 0 ? [stepMap(wave, true, gated.length, auto.length > 0 ? share : o.maxConcurrency)] : []),
+      // Approvals are asked for all at once (up to the 40 an inline Map runs together): people are the
+      // bottleneck, and their answers pace the rollbacks that follow.
+      ...(gated.length > 0 ? [stepMap(wave, true, gated.length, Math.min(gated.length, 40))] : []),
     ];
     add(list, {
       Type: 'Pass',
@@ -439,7 +448,12 @@ export function compilePlan(plan: Plan, options: CompileOptions = {}): Asl {
     add(escalateStateName(reason), {
       Type: 'Task',
       Resource: o.resources.notify,
-      Parameters: { planId: plan.planId, reason, 'detail.$': '$' },
+      // Only paths that exist on every way in: the gate reading after a gate, the error after a Catch.
+      Parameters: {
+        planId: plan.planId,
+        reason,
+        ...(GATE_REASONS.has(reason) ? { 'gate.$': '$.gate' } : { 'error.$': '$.error' }),
+      },
       ResultPath: '$.notified',
       TimeoutSeconds: o.notifyTimeoutSeconds,
       Retry: [TRANSIENT_RETRY],
@@ -461,7 +475,9 @@ export function compilePlan(plan: Plan, options: CompileOptions = {}): Asl {
 /** A branch's last state when its step did not succeed: the gate reads it and escalates. */
 function failure(service: string, status: 'FAILED' | 'REJECTED' | 'TIMED_OUT'): State {
   const serviceField = service.startsWith('$.') ? { 'service.$': service } : { service };
-  return { Type: 'Pass', Parameters: { ...serviceField, status, 'error.$': '$.error' }, End: true };
+  // Only the error name: a Lambda's Cause can be kilobytes, and a wide wave of them would pass the
+  // 256 KiB state limit. The handler that failed records the cause with the incident.
+  return { Type: 'Pass', Parameters: { ...serviceField, status, 'error.$': '$.error.Error' }, End: true };
 }
 
 function formatSeconds(seconds: number): string {

@@ -4,6 +4,7 @@ import { RollbackFailedError } from './errors';
 import type { Plan, PlanStep } from './plan';
 import {
   findStep,
+  baselineReading,
   judgeGate,
   watchedServices,
   type ActInput,
@@ -79,23 +80,20 @@ export function makeHandlers(ports: Ports): Handlers {
     },
 
     async gate(input) {
-      const watched = watchedServices(input);
-      const alarms = [...new Set([...input.incidentAlarms, ...(await ports.alarms.alarmsOf(watched))])].sort();
+      // Every service of the plan: a rollback can make a service worse that was not rolled back.
+      const plan = await ports.plans.load(input.planId);
+      const services = plan ? planServices(plan) : watchedServices(input);
+      const alarms = [...new Set([...input.incidentAlarms, ...(await ports.alarms.alarmsOf(services))])].sort();
       const now = await ports.alarms.read(alarms);
-      if (input.mode === 'baseline') {
-        return {
-          outcome: 'BASELINE',
-          wave: 0,
-          reads: 0,
-          alarms: now,
-          watched: [],
-          detail: `read ${alarms.length} alarm(s)`,
-        };
-      }
-      return judgeGate(input, now);
+      return input.mode === 'baseline' ? baselineReading(now) : judgeGate(input, now);
     },
 
     approval: (input) => ports.approvals.request(input),
     notify: (input) => ports.notify.escalate(input),
   };
+}
+
+/** Every service a plan may roll back. */
+export function planServices(plan: Plan): string[] {
+  return [...new Set(plan.stages.flatMap((s) => s.waves.flatMap((w) => w.steps.map((step) => step.service))))];
 }

@@ -28,8 +28,8 @@ export interface StepResult {
   readonly status: StepStatus;
   /** The version the service runs after the step. */
   readonly version?: string;
-  /** `{ Error, Cause }` from the Catch, when the step did not succeed. */
-  readonly error?: { readonly Error?: string; readonly Cause?: string };
+  /** The error name from the Catch, when the step did not succeed. */
+  readonly error?: string;
 }
 
 export interface ApprovalInput {
@@ -75,8 +75,12 @@ export interface GateResult {
   /** How many reads of this wave's gate saw INSUFFICIENT_DATA in a row. */
   readonly reads: number;
   readonly alarms: Readonly<Record<string, AlarmState>>;
-  /** Services rolled back so far: their alarms are watched too. */
+  /** Services whose rollback was attempted so far. */
   readonly watched: readonly string[];
+  /** Alarms read as OK at the baseline or at any gate so far: ALARM on any of them later is worse. */
+  readonly okSoFar: readonly string[];
+  /** What each service runs after its step: the version, or the status of the step (rule 15). */
+  readonly versions: Readonly<Record<string, string>>;
   readonly failed?: readonly StepResult[];
   readonly detail: string;
 }
@@ -84,8 +88,10 @@ export interface GateResult {
 export interface NotifyInput {
   readonly planId: string;
   readonly reason: EscalationReason;
-  /** The state data at the point of escalation: gate reading, error, wave results. */
-  readonly detail: unknown;
+  /** The last gate reading, when a gate outcome escalated: what each service runs, what failed. */
+  readonly gate?: GateResult;
+  /** The caught error, when a task failed or an approval was rejected or timed out. */
+  readonly error?: { readonly Error?: string; readonly Cause?: string };
 }
 
 export const ESCALATION_REASONS = [
@@ -110,44 +116,67 @@ export const ESCALATION_ERRORS: Readonly<Record<EscalationReason, string>> = {
   'task-error': 'Backstep.TaskError',
 };
 
-/** Judges a wave: a failed step, then a worse alarm, then recovery, then missing data, else not yet. */
+/**
+ * Judges a wave, in this order: a failed step; an alarm that was OK at the baseline or any earlier
+ * gate and is ALARM now (worse); every incident alarm OK (recovered); any incident alarm still in
+ * ALARM (not yet); some incident alarm without data (insufficient: never read as healthy).
+ */
 export function judgeGate(input: GateInput, now: Readonly<Record<string, AlarmState>>): GateResult {
   const incidentAlarms = input.incidentAlarms;
   const wave = input.wave ?? 0;
   const results = waveResults(input);
-  const failed = results.filter(
-    (r) => r.status !== 'ROLLED_BACK' && r.status !== 'ALREADY_ROLLED_BACK' && r.status !== 'MANUAL_DONE',
-  );
-  const watched = watchedServices(input);
-  const base = { wave, alarms: now, watched };
+  const failed = results.filter((r) => !succeeded(r));
+  const versions: Record<string, string> = { ...(input.previous?.versions ?? {}) };
+  for (const r of results) versions[r.service] = succeeded(r) ? (r.version ?? r.status) : r.status;
+  const wasOk = new Set([...(input.baseline?.okSoFar ?? []), ...(input.previous?.okSoFar ?? [])]);
+  const okSoFar = [...new Set([...wasOk, ...Object.keys(now).filter((a) => now[a] === 'OK')])].sort();
+  const base = { wave, alarms: now, watched: watchedServices(input), okSoFar, versions };
   if (failed.length > 0) {
     const list = failed.map((f) => `${f.service} ${f.status.toLowerCase().replace('_', ' ')}`).join(', ');
     return { ...base, outcome: 'ACTION_FAILED', reads: 0, failed, detail: `wave ${wave}: ${list}` };
   }
-  const before = input.baseline?.alarms ?? {};
-  const worse = Object.keys(now).filter((a) => now[a] === 'ALARM' && before[a] === 'OK');
+  const worse = Object.keys(now)
+    .filter((a) => now[a] === 'ALARM' && wasOk.has(a))
+    .sort();
   if (worse.length > 0) {
     return { ...base, outcome: 'WORSE', reads: 0, detail: `now in ALARM after being OK: ${worse.join(', ')}` };
   }
   const incident = incidentAlarms.map((a) => [a, now[a] ?? 'INSUFFICIENT_DATA'] as const);
-  if (incident.every(([, s]) => s === 'OK')) {
+  if (incident.length > 0 && incident.every(([, state]) => state === 'OK')) {
     return { ...base, outcome: 'RECOVERED', reads: 0, detail: `incident alarms OK: ${incidentAlarms.join(', ')}` };
   }
-  const missing = incident.filter(([, s]) => s === 'INSUFFICIENT_DATA').map(([a]) => a);
-  if (missing.length > 0) {
-    const reads =
-      input.previous && input.previous.wave === wave && input.previous.outcome === 'INSUFFICIENT_DATA'
-        ? input.previous.reads + 1
-        : 1;
-    return {
-      ...base,
-      outcome: 'INSUFFICIENT_DATA',
-      reads,
-      detail: `no data for ${missing.join(', ')} (read ${reads})`,
-    };
+  const still = incident.filter(([, state]) => state === 'ALARM').map(([a]) => a);
+  if (still.length > 0) {
+    return { ...base, outcome: 'NOT_YET', reads: 0, detail: `still in ALARM: ${still.join(', ')}` };
   }
-  const still = incident.filter(([, s]) => s === 'ALARM').map(([a]) => a);
-  return { ...base, outcome: 'NOT_YET', reads: 0, detail: `still in ALARM: ${still.join(', ')}` };
+  const missing = incident.filter(([, state]) => state === 'INSUFFICIENT_DATA').map(([a]) => a);
+  const reads =
+    input.previous && input.previous.wave === wave && input.previous.outcome === 'INSUFFICIENT_DATA'
+      ? input.previous.reads + 1
+      : 1;
+  const what = missing.length > 0 ? `no data for ${missing.join(', ')}` : 'no incident alarm to judge recovery by';
+  return { ...base, outcome: 'INSUFFICIENT_DATA', reads, detail: `${what} (read ${reads})` };
+}
+
+function succeeded(r: StepResult): boolean {
+  return r.status === 'ROLLED_BACK' || r.status === 'ALREADY_ROLLED_BACK' || r.status === 'MANUAL_DONE';
+}
+
+/** The alarms before anything is rolled back: the reference that "worse" is judged against. */
+export function baselineReading(now: Readonly<Record<string, AlarmState>>): GateResult {
+  const okSoFar = Object.keys(now)
+    .filter((a) => now[a] === 'OK')
+    .sort();
+  return {
+    outcome: 'BASELINE',
+    wave: 0,
+    reads: 0,
+    alarms: now,
+    watched: [],
+    okSoFar,
+    versions: {},
+    detail: `read ${Object.keys(now).length} alarm(s), ${okSoFar.length} OK`,
+  };
 }
 
 /** Finds a step of a plan by its reference. */

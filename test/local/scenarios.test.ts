@@ -37,7 +37,11 @@ interface Outcome extends LocalRunResult {
   readonly notified: NotifyInput[];
 }
 
-async function run(script: Script, plan: Plan = examplePlan()): Promise<Outcome> {
+async function run(
+  script: Script,
+  plan: Plan = examplePlan(),
+  incidentAlarms: string[] = [INCIDENT],
+): Promise<Outcome> {
   let read = 0;
   const attempts = new Map<string, number>();
   const rolledBack: string[] = [];
@@ -58,7 +62,8 @@ async function run(script: Script, plan: Plan = examplePlan()): Promise<Outcome>
       },
     },
     alarms: {
-      alarmsOf: () => Promise.resolve([OTHER]),
+      // checkoutservice (rolled back in stage 3) is watched by OTHER; the gate reads every plan service's alarms.
+      alarmsOf: (services) => Promise.resolve(services.includes('checkoutservice') ? [OTHER] : []),
       read: () => {
         const reading = script.readings[Math.min(read, script.readings.length - 1)] as Reading;
         read++;
@@ -83,7 +88,7 @@ async function run(script: Script, plan: Plan = examplePlan()): Promise<Outcome>
   });
   const result = await runLocally(
     compilePlan(plan, script.compile),
-    { incident: { id: 'inc-1', alarms: [INCIDENT], at: plan.incident.at } },
+    { incident: { id: 'inc-1', alarms: incidentAlarms, at: plan.incident.at } },
     handlers,
   );
   return { ...result, rolledBack, approvals, notified };
@@ -249,15 +254,10 @@ describe('a compiled plan run locally', () => {
       ...halted('action failed'),
     ]);
     expect(r).toMatchObject({ status: 'FAILED', error: 'Backstep.ActionFailed' });
-    const detail = r.notified[0]?.detail as { gate: { failed: unknown[]; detail: string } };
-    expect(detail.gate.failed).toStrictEqual([
-      {
-        service: 'frontend',
-        status: 'FAILED',
-        error: { Error: 'Backstep.RollbackFailed', Cause: 'frontend: revision v0 no longer exists' },
-      },
-    ]);
-    expect(detail.gate.detail).toBe('wave 1: frontend failed');
+    const gate = r.notified[0]?.gate;
+    expect(gate?.failed).toStrictEqual([{ service: 'frontend', status: 'FAILED', error: 'Backstep.RollbackFailed' }]);
+    expect(gate?.detail).toBe('wave 1: frontend failed');
+    expect(gate?.versions).toStrictEqual({ frontend: 'FAILED' });
   });
 
   it('runs waves compiled as Maps through the same paths', async () => {
@@ -311,6 +311,38 @@ describe('a compiled plan run locally', () => {
     expect(r).toMatchObject({ status: 'FAILED', error: 'Backstep.NotRecovered' });
     expect(r.events.filter((e) => e.type === 'MapIterationSucceeded')).toHaveLength(2000);
     expect(r.events.length).toBeLessThan(12_500);
+  });
+
+  it('records which services run which version when a later wave fails (rule 15)', async () => {
+    const r = await run({ readings: [alarm], act: { cartservice: 'fail' } });
+    expect(r.path.slice(-2)).toStrictEqual(halted('action failed'));
+    expect(r.notified[0]?.gate?.versions).toStrictEqual({ frontend: 'v1.9.2', cartservice: 'FAILED' });
+    expect(r.notified[0]?.gate?.watched).toStrictEqual(['frontend', 'cartservice']);
+  });
+
+  it('halts on an alarm that went OK during the run and is back in ALARM', async () => {
+    const flapping: Reading = { [INCIDENT]: 'ALARM', [OTHER]: 'ALARM' };
+    const r = await run({ readings: [flapping, alarm, flapping] });
+    expect(r.path).toStrictEqual([
+      ...START,
+      ...WAVE1,
+      ...WAVE2.slice(0, -2),
+      'Gate 2 · alarms',
+      'Gate 2 · outcome',
+      ...halted('worse'),
+    ]);
+    expect(r.notified[0]?.gate?.detail).toBe(`now in ALARM after being OK: ${OTHER}`);
+  });
+
+  it('goes on to the next wave while an incident alarm is in ALARM, even if another has no data', async () => {
+    const mixed: Reading = { [INCIDENT]: 'ALARM', sparse: 'INSUFFICIENT_DATA', [OTHER]: 'OK' };
+    const r = await run({ readings: [mixed, mixed, { ...ok, sparse: 'OK' }] }, examplePlan(), [INCIDENT, 'sparse']);
+    expect(r.path).toStrictEqual([...START, ...WAVE1, ...WAVE2, 'Recovered']);
+  });
+
+  it('never reads an incident without alarms as recovered', async () => {
+    const r = await run({ readings: [ok], compile: { maxGateReads: 2 } }, examplePlan(), []);
+    expect(r).toMatchObject({ status: 'FAILED', error: 'Backstep.InsufficientData' });
   });
 
   it('streams events as they happen', async () => {

@@ -130,11 +130,11 @@ describe('compilePlan', () => {
     const maps = [...walkStates(asl)].filter(([, s]) => s.Type === 'Map');
     expect(maps.map(([n, m]) => [n, m.Type === 'Map' ? m.MaxConcurrency : 0])).toStrictEqual([
       ['Wave 1 · roll back 16 services', 7],
-      ['Wave 1 · approve and roll back 4 services', 1],
+      ['Wave 1 · approve and roll back 4 services', 4],
       ['Wave 2 · roll back 16 services', 7],
-      ['Wave 2 · approve and roll back 4 services', 1],
+      ['Wave 2 · approve and roll back 4 services', 4],
       ['Wave 3 · roll back 16 services', 7],
-      ['Wave 3 · approve and roll back 4 services', 1],
+      ['Wave 3 · approve and roll back 4 services', 4],
     ]);
     expect(asl.States['Wave 1 · list 20 services']).toMatchObject({ Next: 'Wave 1 · roll back 16 services' });
     expect(guardProblems(asl)).toStrictEqual([]);
