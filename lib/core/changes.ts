@@ -65,6 +65,12 @@ const ISO_8601 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?
 
 export function parseTime(value: unknown): number | undefined {
   if (typeof value !== 'string' || !ISO_8601.test(value)) return undefined;
+  // Date.parse rolls 2026-02-31 over to March: check the calendar and the clock ourselves.
+  const [y, m, d] = value.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const day = new Date(Date.UTC(y, m - 1, d));
+  if (day.getUTCFullYear() !== y || day.getUTCMonth() !== m - 1 || day.getUTCDate() !== d) return undefined;
+  const clock = /T(\d{2}):(\d{2})(?::(\d{2}))?/.exec(value);
+  if (clock && (Number(clock[1]) > 23 || Number(clock[2]) > 59 || Number(clock[3] ?? 0) > 59)) return undefined;
   const ms = Date.parse(value);
   return Number.isNaN(ms) ? undefined : ms;
 }

@@ -1,5 +1,6 @@
 // Rollback closure (design.md §3): rolling back s restores its old behaviour, so any changed service u
 // that reaches s and was changed after s's change may depend on the new behaviour: u joins, and goes first.
+// "After" includes the same instant: one pipeline often deploys a caller and its callee together.
 import type { ServiceChange, Topology } from './types';
 
 export interface ClosureMember {
@@ -11,7 +12,7 @@ export interface ClosureMember {
 /**
  * The least set containing `seeds` and closed under the rule. A reverse search from each member s with
  * threshold t = s's first in-window change adds every changed caller u (direct or transitive) whose last
- * change is after t. A node already searched with a threshold <= t is skipped: that search found a superset.
+ * change is at or after t. A node already searched with a threshold <= t is skipped: that search found a superset.
  * Members are searched smallest threshold first, so nearly every node is searched once.
  */
 export function rollbackClosure(
@@ -42,7 +43,7 @@ export function rollbackClosure(
         searched[u] = threshold;
         stack.push(u);
         const change = changed.get(u);
-        if (change && change.lastDeployedAt > threshold && !members.has(u)) {
+        if (change && change.lastDeployedAt >= threshold && !members.has(u)) {
           members.set(u, { node: u, because: s });
           heap.push(change.firstDeployedAt, u);
         }

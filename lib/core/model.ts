@@ -88,15 +88,25 @@ export function featureSettings(model: CulpritModel): FeatureSettings {
 
 /** How much likelier than an average service this one's changes are to be culprits (log odds). */
 export function priorLogOdds(model: CulpritModel, service: string): number {
-  const p = model.priors.services[service] ?? model.priors.default;
+  const p = own(model.priors.services, service) ?? model.priors.default;
   const d = model.priors.default;
-  return Math.log(p.alpha / p.beta) - Math.log(d.alpha / d.beta);
+  const odds = Math.log(p.alpha / p.beta) - Math.log(d.alpha / d.beta);
+  return Number.isFinite(odds) ? Math.max(-10, Math.min(10, odds)) : 0;
 }
 
+/** A record's own entry: a service called `constructor` must not find Object's. */
+export function own<T>(record: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
+/** The score's log-odds; a feature that is not a finite number counts as no evidence. */
 export function logit(weights: Weights, features: Features): number {
   let z = weights.bias;
-  for (const f of FEATURES) z += weights[f] * features[f];
-  return z;
+  for (const f of FEATURES) {
+    const x = features[f];
+    if (Number.isFinite(x)) z += weights[f] * x;
+  }
+  return Number.isFinite(z) ? z : 0;
 }
 
 export function sigmoid(z: number): number {
@@ -160,7 +170,7 @@ function reasonText(
     case 'schema':
       return `${f} change`;
     case 'prior': {
-      const p = model.priors.services[service];
+      const p = own(model.priors.services, service);
       if (!p) return undefined;
       const caused = Math.round(p.alpha - model.priors.default.alpha);
       const cleared = Math.round(p.beta - model.priors.default.beta);
@@ -206,34 +216,39 @@ export const REFINE_RATE = 0.05;
  * Pure and deterministic: the same model and records give the same model, version included.
  */
 export function refine(model: CulpritModel, records: readonly IncidentRecord[]): CulpritModel {
-  const priors = { default: model.priors.default, services: { ...model.priors.services } };
-  const alarms = { ...model.alarms };
-  const rollbackServices = { ...model.rollback.services };
-  const rollbackActions = { ...model.rollback.actions };
+  const priors = { default: model.priors.default, services: copy(model.priors.services) };
+  const alarms = copy(model.alarms);
+  const totals = {
+    services: totalsOf(model.rollback.services),
+    actions: totalsOf(model.rollback.actions),
+  };
   const incidents: { features: Features; label: number }[][] = [];
-  const sorted = [...records].sort((a, b) =>
-    a.at < b.at ? -1 : a.at > b.at ? 1 : a.incidentId < b.incidentId ? -1 : 1,
+  // One record per incident (the last one given wins), in time order, ties by id: order-independent.
+  const unique = new Map(records.map((r) => [r.incidentId, r]));
+  const sorted = [...unique.values()].sort(
+    (a, b) => (Date.parse(a.at) || 0) - (Date.parse(b.at) || 0) || (a.incidentId < b.incidentId ? -1 : 1),
   );
 
   for (const record of sorted) {
     for (const alarm of record.alarms) {
-      const a = alarms[alarm] ?? { real: 0, false: 0 };
+      const a = own(alarms, alarm) ?? { real: 0, false: 0 };
       alarms[alarm] = record.realIncident ? { ...a, real: a.real + 1 } : { ...a, false: a.false + 1 };
     }
     for (const step of record.steps) {
-      const seconds = Math.max(0, (Date.parse(step.endedAt) - Date.parse(step.startedAt)) / 1000);
+      const seconds = (Date.parse(step.endedAt) - Date.parse(step.startedAt)) / 1000;
+      if (!Number.isFinite(seconds) || seconds < 0) continue;
       const ok =
         step.status === 'ROLLED_BACK' || step.status === 'ALREADY_ROLLED_BACK' || step.status === 'MANUAL_DONE';
-      rollbackServices[step.service] = addDuration(rollbackServices[step.service], seconds, ok);
-      rollbackActions[step.action] = addDuration(rollbackActions[step.action], seconds, ok);
+      addDuration(totals.services, step.service, seconds, ok);
+      addDuration(totals.actions, step.action, seconds, ok);
     }
     if (!record.realIncident || record.culprit === undefined) continue;
     const group: { features: Features; label: number }[] = [];
     for (const suspect of record.suspects) {
-      const p = priors.services[suspect.service] ?? priors.default;
+      const p = own(priors.services, suspect.service) ?? priors.default;
       const isCulprit = suspect.service === record.culprit;
       priors.services[suspect.service] = isCulprit ? { ...p, alpha: p.alpha + 1 } : { ...p, beta: p.beta + 1 };
-      group.push({ features: suspect.features, label: isCulprit ? 1 : 0 });
+      group.push({ features: finite(suspect.features), label: isCulprit ? 1 : 0 });
     }
     if (group.length > 1 && group.some((g) => g.label === 1)) incidents.push(group);
   }
@@ -243,9 +258,9 @@ export function refine(model: CulpritModel, records: readonly IncidentRecord[]):
   const body = {
     ...model,
     weights,
-    priors,
-    alarms,
-    rollback: { services: rollbackServices, actions: rollbackActions },
+    priors: { default: priors.default, services: plain(priors.services) },
+    alarms: plain(alarms),
+    rollback: { services: statsOf(totals.services), actions: statsOf(totals.actions) },
     trainedOn: model.trainedOn + sorted.filter((r) => r.realIncident && r.culprit !== undefined).length,
   };
   const version = `refined-${createHash('sha256')
@@ -289,19 +304,55 @@ function fitWeights(
   return Object.fromEntries(['bias', ...FEATURES].map((k) => [k, Math.round((w[k] as number) * 1e6) / 1e6])) as Weights;
 }
 
-function addDuration(
-  stats: CulpritModel['rollback']['services'][string] | undefined,
-  seconds: number,
-  ok: boolean,
-): CulpritModel['rollback']['services'][string] {
-  const s = stats ?? { count: 0, meanSeconds: 0, successes: 0, failures: 0 };
-  const count = s.count + 1;
-  return {
-    count,
-    meanSeconds: Math.round(((s.meanSeconds * s.count + seconds) / count) * 1000) / 1000,
-    successes: s.successes + (ok ? 1 : 0),
-    failures: s.failures + (ok ? 0 : 1),
-  };
+type DurationStats = CulpritModel['rollback']['services'][string];
+type Totals = Map<string, { count: number; seconds: number; successes: number; failures: number }>;
+
+/** Null-prototype copy: keys are service and alarm names, never Object's own properties. */
+function copy<T>(record: Readonly<Record<string, T>>): Record<string, T> {
+  return Object.assign(Object.create(null) as Record<string, T>, record);
+}
+
+function totalsOf(stats: Readonly<Record<string, DurationStats>>): Totals {
+  return new Map(
+    Object.entries(stats).map(([k, s]) => [
+      k,
+      { count: s.count, seconds: s.meanSeconds * s.count, successes: s.successes, failures: s.failures },
+    ]),
+  );
+}
+
+function addDuration(totals: Totals, key: string, seconds: number, ok: boolean): void {
+  const t = totals.get(key) ?? { count: 0, seconds: 0, successes: 0, failures: 0 };
+  totals.set(key, {
+    count: t.count + 1,
+    seconds: t.seconds + seconds,
+    successes: t.successes + (ok ? 1 : 0),
+    failures: t.failures + (ok ? 0 : 1),
+  });
+}
+
+/** Back to a plain JSON object; `Object.fromEntries` defines even a `__proto__` key as data. */
+function plain<T>(record: Readonly<Record<string, T>>): Record<string, T> {
+  return Object.fromEntries(
+    Object.keys(record)
+      .sort()
+      .map((k) => [k, record[k] as T]),
+  );
+}
+
+/** Means computed once from the sums, so the order of the records cannot change the rounding. */
+function statsOf(totals: Totals): Record<string, DurationStats> {
+  return Object.fromEntries(
+    [...totals.keys()].sort().map((key) => {
+      const t = totals.get(key) as { count: number; seconds: number; successes: number; failures: number };
+      const mean = Math.round((t.seconds / Math.max(t.count, 1)) * 1000) / 1000;
+      return [key, { count: t.count, meanSeconds: mean, successes: t.successes, failures: t.failures }];
+    }),
+  );
+}
+
+function finite(features: Features): Features {
+  return Object.fromEntries(FEATURES.map((f) => [f, Number.isFinite(features[f]) ? features[f] : 0])) as Features;
 }
 
 export function pct(rate: number): string {

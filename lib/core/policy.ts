@@ -1,7 +1,7 @@
 // When a person must approve (design.md §3): suggest mode, irreversible or schema changes, high blast
 // radius, low model confidence, manual actions, and always the full stage. Reasons go into `why`.
 import type { Catalog, CatalogEntry, Mode, RollbackAction } from './catalog';
-import { pct } from './model';
+import { own, pct } from './model';
 import type { ServiceChange, Topology } from './types';
 
 export interface PolicyOptions {
@@ -48,7 +48,7 @@ function isEntry(topology: Topology, v: number): boolean {
 }
 
 export function modeOf(catalog: Catalog, service: string): Mode {
-  return catalog.services[service]?.mode ?? catalog.mode;
+  return own(catalog.services, service)?.mode ?? catalog.mode;
 }
 
 export function decideStep(
@@ -58,7 +58,7 @@ export function decideStep(
   change: ServiceChange,
   options: PolicyOptions,
 ): StepDecision {
-  const entry: CatalogEntry | undefined = catalog.services[change.service];
+  const entry: CatalogEntry | undefined = own(catalog.services, change.service);
   const why: string[] = [];
   const approvals: string[] = [];
   let action: RollbackAction = entry?.action ?? { type: 'manual' };

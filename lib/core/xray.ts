@@ -290,11 +290,12 @@ function statsError(at: ServicePath, s: number, e: number, field: string, expect
 
 /** Rates of a Stats record; zero requests read as "no evidence", not as healthy or failing. */
 export function faultRate(stats: Stats): number {
-  return stats.requests > 0 ? stats.faults / stats.requests : 0;
+  return stats.requests > 0 ? Math.min(1, stats.faults / stats.requests) : 0;
 }
 
+/** Errors (4xx) and throttles, as a share of requests; inconsistent captures are clamped to [0, 1]. */
 export function errorRate(stats: Stats): number {
-  return stats.requests > 0 ? stats.errors / stats.requests : 0;
+  return stats.requests > 0 ? Math.min(1, stats.errors / stats.requests) : 0;
 }
 
 export function meanResponseTime(stats: Stats): number {

@@ -47,6 +47,14 @@ describe('parseChanges', () => {
       'bad changes: c: [0].deployedAt: an ISO 8601 time such as 2026-11-27T10:15:00Z',
     ],
     [
+      [{ service: 'a', deployedAt: '2026-02-31T10:00:00Z' }],
+      'bad changes: c: [0].deployedAt: an ISO 8601 time such as 2026-11-27T10:15:00Z',
+    ],
+    [
+      [{ service: 'a', deployedAt: '2026-02-28T24:30:00Z' }],
+      'bad changes: c: [0].deployedAt: an ISO 8601 time such as 2026-11-27T10:15:00Z',
+    ],
+    [
       [{ service: 'a', deployedAt: '2026-11-27T09:00:00Z', kind: 'yolo' }],
       'bad changes: c: [0].kind: one of code, config, infra, schema',
     ],

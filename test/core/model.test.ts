@@ -180,6 +180,43 @@ describe('refine', () => {
     expect(refine(BUILTIN_MODEL, [])).toStrictEqual({ ...BUILTIN_MODEL, version: refine(BUILTIN_MODEL, []).version });
   });
 
+  it('gives the same model for duplicated, reordered or differently written records', () => {
+    const records = history(6).map((r, i) => ({
+      ...r,
+      at: i % 2 ? r.at : r.at.replace('Z', '+00:00'),
+      steps: r.steps.map((st) => ({ ...st, endedAt: new Date(Date.parse(st.endedAt) + i * 7_000).toISOString() })),
+    }));
+    const one = refine(BUILTIN_MODEL, records);
+    expect(refine(BUILTIN_MODEL, [...records].reverse())).toStrictEqual(one);
+    expect(refine(BUILTIN_MODEL, [...records, ...records.slice(0, 3)])).toStrictEqual(one);
+  });
+
+  it('stays finite on records with broken numbers and names like constructor or __proto__', () => {
+    const broken = history(3).map((r) => ({
+      ...r,
+      culprit: '__proto__',
+      suspects: [
+        { service: '__proto__', score: 0.5, features: features({ origin: Number.NaN }) },
+        { service: 'constructor', score: 0.4, features: features({ recency: Number.POSITIVE_INFINITY }) },
+      ],
+      steps: [
+        {
+          service: 'constructor',
+          action: 'ecs' as const,
+          startedAt: 'never',
+          endedAt: 'later',
+          status: 'FAILED' as const,
+        },
+      ],
+    }));
+    const model = refine(BUILTIN_MODEL, broken);
+    for (const w of Object.values(model.weights)) expect(Number.isFinite(w)).toBe(true);
+    expect(model.priors.services['__proto__']).toStrictEqual({ alpha: 4, beta: 9 });
+    expect(Object.hasOwn(model.priors.services, '__proto__')).toBe(true);
+    expect(model.rollback.services).toStrictEqual({});
+    expect(() => parseModel(JSON.parse(JSON.stringify(model)), 'm')).not.toThrow();
+  });
+
   it('ranks a fragile service higher once history says its changes break things', () => {
     const topology = topologyOf('online-boutique');
     const input = {

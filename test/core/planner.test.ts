@@ -132,6 +132,20 @@ describe('planRollback on the Online Boutique example', () => {
     expect(plan.stages[0]?.why[0]).toMatch(/^low confidence: a suspect in this stage scores 0\.\d+ \(< 0\.5\)$/);
   });
 
+  it('pulls in a caller deployed at the same instant as the suspect it calls', () => {
+    const at = Date.parse('2026-11-27T09:40:00Z');
+    const plan = example({
+      catalog: { mode: 'auto', services: {} },
+      alarmed: ['frontend'],
+      changes: [
+        { id: 'cart', service: 'cartservice', deployedAt: at, kind: 'code', reversible: true },
+        { id: 'checkout', service: 'checkoutservice', deployedAt: at, kind: 'code', reversible: true },
+      ],
+    });
+    expect(plan.suspects[0]?.service).toBe('cartservice');
+    expect(waveNames(plan)[0]).toStrictEqual(['targeted', [['checkoutservice'], ['cartservice']]]);
+  });
+
   it('fails when the alarmed service is neither in the graph nor a catalogued alarm', () => {
     expect(() => example({ alarmed: ['nosuch'] })).toThrow(InputError);
     expect(() => example({ alarmed: ['nosuch'] })).toThrow(
@@ -159,7 +173,7 @@ function expectOrderAndClosure(topology: Topology, plan: Plan, changes: readonly
     for (const s of done) {
       const first = Math.min(...changes.filter((c) => c.service === s).map((c) => c.deployedAt));
       for (const c of changes) {
-        if (done.includes(c.service) || c.deployedAt <= first) continue;
+        if (done.includes(c.service) || c.deployedAt < first) continue;
         expect(reaches(topology, node(c.service), node(s))).toBe(false);
       }
     }
@@ -184,7 +198,8 @@ describe('planRollback on the real topologies', () => {
         if (caller === undefined) continue;
         // The culprit and three other services changed in the last hours; the alarm is on a caller.
         const others = services.filter((s) => s !== culprit).slice(0, 3);
-        const changes: Change[] = [culprit, ...others].map((service, i) => ({
+        // The culprit is the oldest of the four: "roll back the most recent deployment" would miss it.
+        const changes: Change[] = [...others, culprit].map((service, i) => ({
           id: `c-${service}`,
           service,
           deployedAt: T0 - (i + 1) * 20 * 60_000,

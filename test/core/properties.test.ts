@@ -106,7 +106,7 @@ function serviceChanges(topology: Topology, set: ChangeSet): Map<number, Service
   return byNode;
 }
 
-/** The closure by the definition: add any changed u reaching a member s with u.last > s.first, until stable. */
+/** The closure by the definition: add any changed u reaching a member s with u.last >= s.first, until stable. */
 function naiveClosure(reach: boolean[][], changed: Map<number, ServiceChange>, seeds: number[]): Set<number> {
   const members = new Set(seeds.filter((s) => changed.has(s)));
   for (let grew = true; grew;) {
@@ -114,7 +114,7 @@ function naiveClosure(reach: boolean[][], changed: Map<number, ServiceChange>, s
     for (const [u, cu] of changed) {
       if (members.has(u)) continue;
       for (const s of members) {
-        if (reach[u]?.[s] && cu.lastDeployedAt > (changed.get(s) as ServiceChange).firstDeployedAt) {
+        if (reach[u]?.[s] && cu.lastDeployedAt >= (changed.get(s) as ServiceChange).firstDeployedAt) {
           members.add(u);
           grew = true;
           break;

@@ -25,6 +25,9 @@ export function guardProblems(asl: Asl): string[] {
   const all = [...walkStates(asl)];
   const byName = new Map<string, State>(all);
   for (const [name, state] of all) {
+    for (const target of transitions(state)) {
+      if (!byName.has(target)) problems.push(`${name}: goes to missing state "${target}"`);
+    }
     if (names.has(name)) problems.push(`${name}: duplicate name`);
     names.add(name);
     if (name.length > MAX_STATE_NAME) problems.push(`${name}: longer than ${MAX_STATE_NAME}`);
@@ -52,6 +55,14 @@ export function guardProblems(asl: Asl): string[] {
     }
   }
   return problems;
+}
+
+function transitions(state: State): string[] {
+  const targets: string[] = [];
+  if ('Next' in state && typeof state.Next === 'string') targets.push(state.Next);
+  if (state.Type === 'Choice') targets.push(state.Default, ...state.Choices.map((c) => c.Next));
+  if ('Catch' in state && state.Catch) targets.push(...state.Catch.map((c) => c.Next));
+  return targets;
 }
 
 /**
