@@ -1,0 +1,89 @@
+// The store port: what Backstep keeps per incident, designed around single-item conditional writes
+// (DynamoDB in AWS, dynalite on one machine; neither needs transactions). Adapters: lib/aws/store.ts.
+import type { CulpritModel } from './model';
+import type { Plan } from './plan';
+
+export interface IncidentMeta {
+  readonly incidentId: string;
+  readonly application: string;
+  readonly alarms: readonly string[];
+  readonly startedAt: string;
+  readonly planId?: string;
+  readonly modelVersion?: string;
+}
+
+/** One entry of an incident's append-only timeline. `key` makes a replayed append a no-op. */
+export interface TimelineEvent {
+  readonly key: string;
+  readonly at: string;
+  readonly type: string;
+  readonly data?: unknown;
+}
+
+export type LeaseResult = { readonly acquired: true } | { readonly acquired: false; readonly holder: string };
+
+export type IdempotencyClaim =
+  { readonly claimed: true } | { readonly claimed: false; readonly done: boolean; readonly result?: unknown };
+
+export interface ApprovalRecord {
+  readonly approvalId: string;
+  readonly incidentId: string;
+  readonly planId: string;
+  readonly kind: 'stage' | 'step';
+  readonly stage: string;
+  readonly service?: string;
+  readonly why: readonly string[];
+  /** Kept server-side only: never in a link, an email, a page or a log line. */
+  readonly taskToken: string;
+  readonly nonce: string;
+  readonly expiresAt: string;
+  readonly status: 'PENDING' | 'DECIDED';
+  readonly decision?: 'approve' | 'reject';
+  readonly decidedAt?: string;
+  readonly decidedBy?: string;
+  readonly sourceIp?: string;
+  readonly userAgent?: string;
+}
+
+export interface Decision {
+  readonly decision: 'approve' | 'reject';
+  readonly decidedAt: string;
+  readonly decidedBy?: string;
+  readonly sourceIp?: string;
+  readonly userAgent?: string;
+}
+
+export interface IncidentStore {
+  /** Creates the incident once; a second create for the same id changes nothing. */
+  createIncident(meta: IncidentMeta): Promise<'created' | 'exists'>;
+  getIncident(incidentId: string): Promise<IncidentMeta | undefined>;
+  /** Appends to the timeline; an event with a key already there is a duplicate and changes nothing. */
+  appendEvent(incidentId: string, event: TimelineEvent): Promise<'appended' | 'duplicate'>;
+  /** The timeline in order. */
+  events(incidentId: string): Promise<TimelineEvent[]>;
+
+  /** One running rollback per application: free, expired, or already ours. */
+  acquireLease(application: string, holder: string, now: number, ttlMs: number): Promise<LeaseResult>;
+  releaseLease(application: string, holder: string): Promise<boolean>;
+  /** Records an alarm event's time; an event older than (or as old as) the last one seen is stale. */
+  markAlarmEvent(alarm: string, stateChangeTime: string): Promise<'newer' | 'stale'>;
+
+  /** Claims an idempotency key (rule 11): only the first claim may act. */
+  claimIdempotency(key: string, now: string): Promise<IdempotencyClaim>;
+  completeIdempotency(key: string, result: unknown): Promise<void>;
+
+  putPlan(plan: Plan): Promise<void>;
+  getPlan(planId: string): Promise<Plan | undefined>;
+
+  putApproval(approval: ApprovalRecord): Promise<void>;
+  getApproval(approvalId: string): Promise<ApprovalRecord | undefined>;
+  /** PENDING -> DECIDED, once: every later call gets the recorded decision and `decided: false`. */
+  decideApproval(
+    approvalId: string,
+    decision: Decision,
+  ): Promise<{ readonly decided: boolean; readonly approval: ApprovalRecord | undefined }>;
+
+  /** Stores a model version and makes it current, if the current one is still `previous`. */
+  putModel(model: CulpritModel, previous: string | undefined): Promise<'stored' | 'conflict'>;
+  currentModel(): Promise<CulpritModel | undefined>;
+}

@@ -1,0 +1,50 @@
+// A DynamoDB-compatible server on loopback (dynalite): in memory, or kept in a folder. The store runs
+// against it exactly as against DynamoDB.
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import dynalite from 'dynalite';
+import type { AddressInfo } from 'node:net';
+import { TABLE_DEFINITION } from '../aws/table';
+
+export interface LocalDynamo {
+  readonly endpoint: string;
+  readonly client: DynamoDBClient;
+  readonly table: string;
+  readonly close: () => Promise<void>;
+}
+
+export async function startLocalDynamo(options: { path?: string; table?: string } = {}): Promise<LocalDynamo> {
+  const server = dynalite({
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+    ...(options.path ? { path: options.path } : {}),
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = new DynamoDBClient({
+    endpoint,
+    region: 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const table = options.table ?? 'backstep';
+  try {
+    await client.send(new CreateTableCommand({ TableName: table, ...TABLE_DEFINITION }));
+  } catch (err) {
+    // A kept folder already has the table.
+    if (!(err instanceof Error && err.name === 'ResourceInUseException')) throw err;
+  }
+  await client.send(new DescribeTableCommand({ TableName: table }));
+  return {
+    endpoint,
+    client,
+    table,
+    close: async () => {
+      client.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
