@@ -2,6 +2,7 @@
 // 2,000 steps, and the history events of a local run of each (the Step Functions limit is 25,000).
 import { performance } from 'node:perf_hooks';
 import { makeHandlers } from '../lib/core/handlers';
+import { memoryIdempotency } from '../lib/local/memory';
 import { runLocally } from '../lib/local/runner';
 import { compilePlan } from '../statemachines/compile';
 import { syntheticPlan } from '../test/synthetic-plan';
@@ -29,7 +30,9 @@ async function main(): Promise<void> {
     times.sort((a, b) => a - b);
     const handlers = makeHandlers({
       plans: { load: () => Promise.resolve(plan) },
-      rollback: { rollback: () => Promise.resolve({}) },
+      rollback: { inspect: () => Promise.resolve({ ok: true }), rollback: () => Promise.resolve({}) },
+      idempotency: memoryIdempotency(),
+      now: () => Date.parse('2026-11-27T10:00:00Z'),
       // Never recovers: every wave and gate runs, the longest path.
       alarms: { alarmsOf: () => Promise.resolve([]), read: () => Promise.resolve({ incident: 'ALARM' }) },
       approvals: { request: () => Promise.resolve({ decision: 'approve' }) },

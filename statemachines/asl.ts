@@ -85,6 +85,7 @@ export interface ParallelState extends Common, Transition, InputOutput, ResultSh
 export interface MapState extends Common, Transition, InputOutput, ResultShaping, Guarded {
   readonly Type: 'Map';
   readonly ItemsPath: string;
+  readonly ItemSelector?: Readonly<Record<string, unknown>>;
   readonly MaxConcurrency: number;
   readonly ItemProcessor: StateMachineBody & { readonly ProcessorConfig: { readonly Mode: 'INLINE' } };
 }

@@ -241,7 +241,7 @@ export function compilePlan(plan: Plan, options: CompileOptions = {}): Asl {
       add(
         approve,
         approvalTask(
-          { planId: plan.planId, kind: 'stage', stage: stage.name, why: stage.why },
+          { planId: plan.planId, 'incidentId.$': '$.incident.id', kind: 'stage', stage: stage.name, why: stage.why },
           first,
           approvalCatches(),
         ),
@@ -316,6 +316,7 @@ export function compilePlan(plan: Plan, options: CompileOptions = {}): Asl {
         approvalTask(
           {
             planId: plan.planId,
+            'incidentId.$': '$.incident.id',
             kind: 'step',
             stage: wave.stage,
             wave: wave.number,
@@ -333,7 +334,13 @@ export function compilePlan(plan: Plan, options: CompileOptions = {}): Asl {
     branch.set(act, {
       Type: 'Task',
       Resource: o.resources.act,
-      Parameters: { planId: plan.planId, stage: wave.stage, wave: wave.number, service: step.service },
+      Parameters: {
+        planId: plan.planId,
+        'incidentId.$': '$.incident.id',
+        stage: wave.stage,
+        wave: wave.number,
+        service: step.service,
+      },
       TimeoutSeconds: o.actTimeoutSeconds,
       Retry: [TRANSIENT_RETRY],
       Catch: stepCatches(undefined, undefined),
@@ -403,6 +410,7 @@ export function compilePlan(plan: Plan, options: CompileOptions = {}): Asl {
       iterator[approve] = approvalTask(
         {
           planId: plan.planId,
+          'incidentId.$': '$.incidentId',
           kind: 'step',
           stage: wave.stage,
           wave: wave.number,
@@ -422,7 +430,13 @@ export function compilePlan(plan: Plan, options: CompileOptions = {}): Asl {
     iterator[act] = {
       Type: 'Task',
       Resource: o.resources.act,
-      Parameters: { planId: plan.planId, stage: wave.stage, wave: wave.number, 'service.$': '$.service' },
+      Parameters: {
+        planId: plan.planId,
+        'incidentId.$': '$.incidentId',
+        stage: wave.stage,
+        wave: wave.number,
+        'service.$': '$.service',
+      },
       TimeoutSeconds: o.actTimeoutSeconds,
       Retry: [TRANSIENT_RETRY],
       Catch: [catchFailed],
@@ -434,6 +448,12 @@ export function compilePlan(plan: Plan, options: CompileOptions = {}): Asl {
       map: {
         Type: 'Map',
         ItemsPath: withApproval ? '$.wave.approve' : '$.wave.auto',
+        // Each iteration sees its item and the incident it belongs to (for idempotency keys).
+        ItemSelector: {
+          'service.$': '$$.Map.Item.Value.service',
+          ...(withApproval ? { 'why.$': '$$.Map.Item.Value.why' } : {}),
+          'incidentId.$': '$.incident.id',
+        },
         ResultPath: withApproval ? '$.wave.approve' : '$.wave.auto',
         MaxConcurrency: concurrency,
         ItemProcessor: { ProcessorConfig: { Mode: 'INLINE' }, StartAt: withApproval ? approve : act, States: iterator },

@@ -173,6 +173,24 @@ export class DynamoStore implements IncidentStore {
     );
   }
 
+  async releaseIdempotency(key: string): Promise<void> {
+    try {
+      await this.call(() =>
+        this.client.send(
+          new DeleteItemCommand({
+            TableName: this.table,
+            Key: marshall({ pk: `IDEMPOTENCY#${key}`, sk: 'KEY' }),
+            ConditionExpression: 'done = :false',
+            ExpressionAttributeValues: marshall({ ':false': false }),
+          }),
+        ),
+      );
+    } catch (err) {
+      // Done (or gone) already: nothing to give up.
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+    }
+  }
+
   async putPlan(plan: Plan): Promise<void> {
     const body = gzipSync(JSON.stringify(plan));
     await this.putIfAbsent({ pk: `PLAN#${plan.planId}`, sk: 'PLAN', body });

@@ -1,7 +1,8 @@
 // The task handlers of a compiled plan, written once against ports: the Lambdas bind the ports to AWS
 // (CodeDeploy, CloudWatch, DynamoDB, SNS), the local runner to local engines and a simulated fleet.
-import { RollbackFailedError } from './errors';
+import { RollbackFailedError, TransientError } from './errors';
 import type { Plan, PlanStep } from './plan';
+import type { IncidentStore } from './store';
 import {
   findStep,
   baselineReading,
@@ -23,16 +24,27 @@ export interface PlanPort {
   readonly load: (planId: string) => Promise<Plan | undefined>;
 }
 
+export interface RollbackCheck {
+  /** False turns the step manual (rule 12): the target is gone, was never healthy, or failed a check. */
+  readonly ok: boolean;
+  readonly reason?: string;
+}
+
 export interface RollbackPort {
+  /** Whether the rollback target exists, was healthy before, and passes the security checks. */
+  readonly inspect: (step: PlanStep, ref: StepRef) => Promise<RollbackCheck>;
   /**
-   * Rolls the step's service back, idempotently: a second call for the same step reports
-   * `already: true`. Throws TransientError for retryable faults, RollbackFailedError otherwise.
+   * Rolls the step's service back; a service already on the target reports `already: true`. A running
+   * deployment is stopped with its own rollback rather than raced. Throws TransientError for
+   * retryable faults, RollbackFailedError otherwise.
    */
   readonly rollback: (
     step: PlanStep,
     ref: StepRef,
   ) => Promise<{ readonly version?: string; readonly already?: boolean }>;
 }
+
+export type IdempotencyPort = Pick<IncidentStore, 'claimIdempotency' | 'completeIdempotency' | 'releaseIdempotency'>;
 
 export interface AlarmPort {
   /** The alarms that watch these services. */
@@ -53,6 +65,8 @@ export interface NotifyPort {
 export interface Ports {
   readonly plans: PlanPort;
   readonly rollback: RollbackPort;
+  readonly idempotency: IdempotencyPort;
+  readonly now: () => number;
   readonly alarms: AlarmPort;
   readonly approvals: ApprovalPort;
   readonly notify: NotifyPort;
@@ -67,16 +81,30 @@ export interface Handlers {
 
 export function makeHandlers(ports: Ports): Handlers {
   return {
+    /**
+     * One rollback per step and incident (rule 11): the first attempt claims the key; a retry after it
+     * finished gets the recorded result; a retry while it still runs waits (transient) for it.
+     */
     async act(ref) {
       const plan = await ports.plans.load(ref.planId);
       const step = plan && findStep(plan, ref);
       if (!step) throw new RollbackFailedError(`no step ${ref.service} in wave ${ref.wave} of plan ${ref.planId}`);
-      const done = await ports.rollback.rollback(step, ref);
-      return {
-        service: step.service,
-        status: done.already ? 'ALREADY_ROLLED_BACK' : step.action.type === 'manual' ? 'MANUAL_DONE' : 'ROLLED_BACK',
-        ...(done.version !== undefined ? { version: done.version } : {}),
-      };
+      const key = `act:${ref.incidentId}:${ref.planId}:${ref.wave}:${ref.service}`;
+      const claim = await ports.idempotency.claimIdempotency(key, new Date(ports.now()).toISOString());
+      if (!claim.claimed) {
+        if (claim.done) return claim.result as StepResult;
+        throw new TransientError(`${ref.service}: the rollback is already running`);
+      }
+      try {
+        const result = await rollbackStep(ports.rollback, step, ref);
+        await ports.idempotency.completeIdempotency(key, result);
+        return result;
+      } catch (err) {
+        // A transient failure may be retried: give the key back. A permanent one stays claimed.
+        if (err instanceof TransientError) await ports.idempotency.releaseIdempotency(key);
+        else await ports.idempotency.completeIdempotency(key, failedResult(step.service, err));
+        throw err;
+      }
     },
 
     async gate(input) {
@@ -96,4 +124,25 @@ export function makeHandlers(ports: Ports): Handlers {
 /** Every service a plan may roll back. */
 export function planServices(plan: Plan): string[] {
   return [...new Set(plan.stages.flatMap((s) => s.waves.flatMap((w) => w.steps.map((step) => step.service))))];
+}
+
+async function rollbackStep(port: RollbackPort, step: PlanStep, ref: StepRef): Promise<StepResult> {
+  const check = await port.inspect(step, ref);
+  if (!check.ok) {
+    return {
+      service: step.service,
+      status: 'MANUAL_REQUIRED',
+      error: check.reason ?? 'the rollback target failed its checks',
+    };
+  }
+  const done = await port.rollback(step, ref);
+  return {
+    service: step.service,
+    status: done.already ? 'ALREADY_ROLLED_BACK' : step.action.type === 'manual' ? 'MANUAL_DONE' : 'ROLLED_BACK',
+    ...(done.version !== undefined ? { version: done.version } : {}),
+  };
+}
+
+function failedResult(service: string, err: unknown): StepResult {
+  return { service, status: 'FAILED', error: err instanceof Error ? err.name : 'Error' };
 }

@@ -71,6 +71,8 @@ export interface IncidentStore {
   /** Claims an idempotency key (rule 11): only the first claim may act. */
   claimIdempotency(key: string, now: string): Promise<IdempotencyClaim>;
   completeIdempotency(key: string, result: unknown): Promise<void>;
+  /** Gives up an unfinished claim (after a transient failure), so that the retry may claim it. */
+  releaseIdempotency(key: string): Promise<void>;
 
   putPlan(plan: Plan): Promise<void>;
   getPlan(planId: string): Promise<Plan | undefined>;

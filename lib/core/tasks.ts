@@ -5,6 +5,8 @@ import type { Plan, PlanStep, StageName } from './plan';
 /** Where a step sits in its plan; the handler finds the full step (action, change) by it. */
 export interface StepRef {
   readonly planId: string;
+  /** The incident this run is for: with the step, the idempotency key of its rollback. */
+  readonly incidentId: string;
   readonly stage: StageName;
   /** 1-based across the whole plan, as in the state names. */
   readonly wave: number;
@@ -17,6 +19,8 @@ export const STEP_STATUSES = [
   'ROLLED_BACK',
   'ALREADY_ROLLED_BACK',
   'MANUAL_DONE',
+  /** The rollback target is gone, was never healthy, or failed a check: people take the step over. */
+  'MANUAL_REQUIRED',
   'FAILED',
   'REJECTED',
   'TIMED_OUT',
@@ -34,6 +38,7 @@ export interface StepResult {
 
 export interface ApprovalInput {
   readonly planId: string;
+  readonly incidentId: string;
   readonly kind: 'stage' | 'step';
   readonly stage: StageName;
   readonly wave?: number;

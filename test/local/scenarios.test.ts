@@ -9,12 +9,25 @@ import {
 import { makeHandlers } from '../../lib/core/handlers';
 import type { Plan } from '../../lib/core/plan';
 import type { AlarmState, ApprovalInput, NotifyInput } from '../../lib/core/tasks';
+import { memoryIdempotency } from '../../lib/local/memory';
 import { runLocally, type LocalRunResult } from '../../lib/local/runner';
 import { compilePlan, type CompileOptions } from '../../statemachines/compile';
+import { DynamoStore } from '../../lib/aws/store';
+import { startLocalDynamo, type LocalDynamo } from '../../lib/local/dynamo';
 import { examplePlan } from '../helpers';
 import { syntheticPlan } from '../synthetic-plan';
 
 const INCIDENT = 'frontend-5xx';
+
+// Idempotency keys live in the real store, on a dynalite server on loopback.
+let dynamo: LocalDynamo;
+let store: DynamoStore;
+let incidents = 0;
+beforeAll(async () => {
+  dynamo = await startLocalDynamo();
+  store = new DynamoStore(dynamo.client, dynamo.table);
+});
+afterAll(() => dynamo.close());
 const OTHER = 'checkout-5xx';
 
 type Reading = Readonly<Record<string, AlarmState>>;
@@ -26,7 +39,7 @@ const worse: Reading = { [INCIDENT]: 'ALARM', [OTHER]: 'ALARM' };
 interface Script {
   /** Alarm readings in order: the first is the baseline, then one per gate read. */
   readonly readings: readonly Reading[];
-  readonly act?: Readonly<Record<string, 'fail' | 'transient-once'>>;
+  readonly act?: Readonly<Record<string, 'fail' | 'transient-once' | 'gone'>>;
   readonly approval?: (input: ApprovalInput) => 'approve' | 'reject' | 'timeout';
   readonly compile?: CompileOptions;
 }
@@ -49,7 +62,15 @@ async function run(
   const notified: NotifyInput[] = [];
   const handlers = makeHandlers({
     plans: { load: (id) => Promise.resolve(id === plan.planId ? plan : undefined) },
+    idempotency: store,
+    now: () => Date.parse('2026-11-27T10:00:00Z'),
     rollback: {
+      inspect: (step) =>
+        Promise.resolve(
+          script.act?.[step.service] === 'gone'
+            ? { ok: false, reason: `${step.service}: task definition revision v0 no longer exists` }
+            : { ok: true },
+        ),
       rollback: (step) => {
         const n = (attempts.get(step.service) ?? 0) + 1;
         attempts.set(step.service, n);
@@ -88,7 +109,7 @@ async function run(
   });
   const result = await runLocally(
     compilePlan(plan, script.compile),
-    { incident: { id: 'inc-1', alarms: incidentAlarms, at: plan.incident.at } },
+    { incident: { id: `inc-${++incidents}`, alarms: incidentAlarms, at: plan.incident.at } },
     handlers,
   );
   return { ...result, rolledBack, approvals, notified };
@@ -298,7 +319,9 @@ describe('a compiled plan run locally', () => {
     const plan = syntheticPlan(8, 250);
     const handlers = makeHandlers({
       plans: { load: () => Promise.resolve(plan) },
-      rollback: { rollback: () => Promise.resolve({}) },
+      rollback: { inspect: () => Promise.resolve({ ok: true }), rollback: () => Promise.resolve({}) },
+      idempotency: memoryIdempotency(),
+      now: () => Date.parse('2026-11-27T10:00:00Z'),
       alarms: { alarmsOf: () => Promise.resolve([]), read: () => Promise.resolve({ [INCIDENT]: 'ALARM' }) },
       approvals: { request: () => Promise.resolve({ decision: 'approve' }) },
       notify: { escalate: () => Promise.resolve() },
@@ -345,12 +368,28 @@ describe('a compiled plan run locally', () => {
     expect(r).toMatchObject({ status: 'FAILED', error: 'Backstep.InsufficientData' });
   });
 
+  it('turns a step whose target is gone into a manual step and halts for people (rule 12)', async () => {
+    const r = await run({ readings: [alarm], act: { cartservice: 'gone' } });
+    expect(r.path.slice(-2)).toStrictEqual(halted('action failed'));
+    expect(r.rolledBack).toStrictEqual(['frontend']);
+    expect(r.notified[0]?.gate?.failed).toStrictEqual([
+      {
+        service: 'cartservice',
+        status: 'MANUAL_REQUIRED',
+        error: 'cartservice: task definition revision v0 no longer exists',
+      },
+    ]);
+    expect(r.notified[0]?.gate?.detail).toBe('wave 2: cartservice manual required');
+  });
+
   it('streams events as they happen', async () => {
     const seen: string[] = [];
     const plan = examplePlan();
     const handlers = makeHandlers({
       plans: { load: () => Promise.resolve(plan) },
-      rollback: { rollback: () => Promise.resolve({}) },
+      rollback: { inspect: () => Promise.resolve({ ok: true }), rollback: () => Promise.resolve({}) },
+      idempotency: memoryIdempotency(),
+      now: () => Date.parse('2026-11-27T10:00:00Z'),
       alarms: { alarmsOf: () => Promise.resolve([]), read: () => Promise.resolve(ok) },
       approvals: { request: () => Promise.resolve({ decision: 'approve' }) },
       notify: { escalate: () => Promise.resolve() },

@@ -1,0 +1,118 @@
+// The act handler's idempotency (rule 11) and manual fallback (rule 12), with its keys in the real
+// store on dynalite.
+import { DynamoStore } from '../../lib/aws/store';
+import { RollbackFailedError, TASK_ERRORS, TransientError } from '../../lib/core/errors';
+import { makeHandlers, type RollbackPort } from '../../lib/core/handlers';
+import type { ActInput } from '../../lib/core/tasks';
+import { startLocalDynamo, type LocalDynamo } from '../../lib/local/dynamo';
+import { examplePlan } from '../helpers';
+
+let dynamo: LocalDynamo;
+let store: DynamoStore;
+beforeAll(async () => {
+  dynamo = await startLocalDynamo();
+  store = new DynamoStore(dynamo.client, dynamo.table);
+});
+afterAll(() => dynamo.close());
+
+const plan = examplePlan();
+
+function handlersWith(rollback: RollbackPort) {
+  return makeHandlers({
+    plans: { load: (id) => Promise.resolve(id === plan.planId ? plan : undefined) },
+    rollback,
+    idempotency: store,
+    now: () => Date.parse('2026-11-27T10:00:00Z'),
+    alarms: { alarmsOf: () => Promise.resolve([]), read: () => Promise.resolve({}) },
+    approvals: { request: () => Promise.resolve({ decision: 'approve' }) },
+    notify: { escalate: () => Promise.resolve() },
+  });
+}
+
+let n = 0;
+const ref = (): ActInput => ({
+  planId: plan.planId,
+  incidentId: `inc-${++n}`,
+  stage: 'targeted',
+  wave: 2,
+  service: 'cartservice',
+});
+
+describe('the act handler', () => {
+  it('rolls a step back once, however often it is retried', async () => {
+    const calls: string[] = [];
+    const act = handlersWith({
+      inspect: () => Promise.resolve({ ok: true }),
+      rollback: (step) => {
+        calls.push(step.service);
+        return Promise.resolve({ version: 'v2.3.0' });
+      },
+    }).act;
+    const input = ref();
+    const results = await Promise.allSettled([act(input), act(input), act(input)]);
+    await expect(act(input)).resolves.toStrictEqual({
+      service: 'cartservice',
+      status: 'ROLLED_BACK',
+      version: 'v2.3.0',
+    });
+    expect(calls).toStrictEqual(['cartservice']);
+    // Concurrent attempts that lost the claim ask to be retried, and then get the recorded result.
+    for (const r of results.filter((x) => x.status === 'rejected')) {
+      expect(r.reason).toMatchObject({ name: TASK_ERRORS.transient });
+    }
+  });
+
+  it('gives the claim back after a transient failure, so that the retry acts', async () => {
+    let attempts = 0;
+    const act = handlersWith({
+      inspect: () => Promise.resolve({ ok: true }),
+      rollback: () =>
+        ++attempts === 1 ? Promise.reject(new TransientError('throttled')) : Promise.resolve({ version: 'v2.3.0' }),
+    }).act;
+    const input = ref();
+    await expect(act(input)).rejects.toMatchObject({ name: TASK_ERRORS.transient });
+    await expect(act(input)).resolves.toMatchObject({ status: 'ROLLED_BACK' });
+    expect(attempts).toBe(2);
+  });
+
+  it('never retries a permanent failure: a second call returns the recorded failure', async () => {
+    let attempts = 0;
+    const act = handlersWith({
+      inspect: () => Promise.resolve({ ok: true }),
+      rollback: () => {
+        attempts++;
+        return Promise.reject(new RollbackFailedError('deployment failed'));
+      },
+    }).act;
+    const input = ref();
+    await expect(act(input)).rejects.toMatchObject({ name: TASK_ERRORS.rollbackFailed });
+    await expect(act(input)).resolves.toStrictEqual({
+      service: 'cartservice',
+      status: 'FAILED',
+      error: TASK_ERRORS.rollbackFailed,
+    });
+    expect(attempts).toBe(1);
+  });
+
+  it('turns the step manual when the target is gone or was never healthy, without acting', async () => {
+    let acted = false;
+    const act = handlersWith({
+      inspect: () => Promise.resolve({ ok: false, reason: 'revision 41 was never healthy' }),
+      rollback: () => {
+        acted = true;
+        return Promise.resolve({});
+      },
+    }).act;
+    await expect(act(ref())).resolves.toStrictEqual({
+      service: 'cartservice',
+      status: 'MANUAL_REQUIRED',
+      error: 'revision 41 was never healthy',
+    });
+    expect(acted).toBe(false);
+  });
+
+  it('fails when the step is not in the plan', async () => {
+    const act = handlersWith({ inspect: () => Promise.resolve({ ok: true }), rollback: () => Promise.resolve({}) }).act;
+    await expect(act({ ...ref(), service: 'nosuch' })).rejects.toMatchObject({ name: TASK_ERRORS.rollbackFailed });
+  });
+});
