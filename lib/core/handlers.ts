@@ -81,49 +81,51 @@ export interface Handlers {
 
 export function makeHandlers(ports: Ports): Handlers {
   return {
-    /**
-     * One rollback per step and incident (rule 11): the first attempt claims the key; a retry after it
-     * finished gets the recorded result; a retry while it still runs waits (transient) for it.
-     */
-    async act(ref) {
-      const plan = await ports.plans.load(ref.planId);
-      const step = plan && findStep(plan, ref);
-      if (!step) throw new RollbackFailedError(`no step ${ref.service} in wave ${ref.wave} of plan ${ref.planId}`);
-      const key = `act:${ref.incidentId}:${ref.planId}:${ref.wave}:${ref.service}`;
-      const claim = await ports.idempotency.claimIdempotency(key, new Date(ports.now()).toISOString());
-      if (!claim.claimed) {
-        if (claim.done) return claim.result as StepResult;
-        throw new TransientError(`${ref.service}: the rollback is already running`);
-      }
-      try {
-        const result = await rollbackStep(ports.rollback, step, ref);
-        await ports.idempotency.completeIdempotency(key, result);
-        return result;
-      } catch (err) {
-        // A transient failure may be retried: give the key back. A permanent one stays claimed.
-        if (err instanceof TransientError) await ports.idempotency.releaseIdempotency(key);
-        else await ports.idempotency.completeIdempotency(key, failedResult(step.service, err));
-        throw err;
-      }
-    },
-
-    async gate(input) {
-      // Every service of the plan: a rollback can make a service worse that was not rolled back.
-      const plan = await ports.plans.load(input.planId);
-      const services = plan ? planServices(plan) : watchedServices(input);
-      const alarms = [...new Set([...input.incidentAlarms, ...(await ports.alarms.alarmsOf(services))])].sort();
-      const now = await ports.alarms.read(alarms);
-      return input.mode === 'baseline' ? baselineReading(now) : judgeGate(input, now);
-    },
-
+    act: actHandler(ports),
+    gate: gateHandler(ports),
     approval: (input) => ports.approvals.request(input),
     notify: (input) => ports.notify.escalate(input),
   };
 }
 
-/** Every service a plan may roll back. */
-export function planServices(plan: Plan): string[] {
-  return [...new Set(plan.stages.flatMap((s) => s.waves.flatMap((w) => w.steps.map((step) => step.service))))];
+/**
+ * One rollback per step and incident (rule 11): the first attempt claims the key; a retry after it
+ * finished gets the recorded result; a retry while it still runs waits (transient) for it.
+ */
+export function actHandler(ports: Pick<Ports, 'plans' | 'rollback' | 'idempotency' | 'now'>): Handlers['act'] {
+  return async (ref) => {
+    const plan = await ports.plans.load(ref.planId);
+    const step = plan && findStep(plan, ref);
+    if (!step) throw new RollbackFailedError(`no step ${ref.service} in wave ${ref.wave} of plan ${ref.planId}`);
+    const key = `act:${ref.incidentId}:${ref.planId}:${ref.wave}:${ref.service}`;
+    const claim = await ports.idempotency.claimIdempotency(key, new Date(ports.now()).toISOString());
+    if (!claim.claimed) {
+      if (claim.done) return claim.result as StepResult;
+      throw new TransientError(`${ref.service}: the rollback is already running`);
+    }
+    try {
+      const result = await rollbackStep(ports.rollback, step, ref);
+      await ports.idempotency.completeIdempotency(key, result);
+      return result;
+    } catch (err) {
+      // A transient failure may be retried: give the key back. A permanent one stays claimed.
+      if (err instanceof TransientError) await ports.idempotency.releaseIdempotency(key);
+      else await ports.idempotency.completeIdempotency(key, failedResult(step.service, err));
+      throw err;
+    }
+  };
+}
+
+/** Reads the alarms of the incident and of every service in the plan, then judges (or records the baseline). */
+export function gateHandler(ports: Pick<Ports, 'plans' | 'alarms'>): Handlers['gate'] {
+  return async (input) => {
+    // Every service of the plan: a rollback can make a service worse that was not rolled back.
+    const plan = await ports.plans.load(input.planId);
+    const services = plan ? planServices(plan) : watchedServices(input);
+    const alarms = [...new Set([...input.incidentAlarms, ...(await ports.alarms.alarmsOf(services))])].sort();
+    const now = await ports.alarms.read(alarms);
+    return input.mode === 'baseline' ? baselineReading(now) : judgeGate(input, now);
+  };
 }
 
 async function rollbackStep(port: RollbackPort, step: PlanStep, ref: StepRef): Promise<StepResult> {
@@ -145,4 +147,9 @@ async function rollbackStep(port: RollbackPort, step: PlanStep, ref: StepRef): P
 
 function failedResult(service: string, err: unknown): StepResult {
   return { service, status: 'FAILED', error: err instanceof Error ? err.name : 'Error' };
+}
+
+/** Every service a plan may roll back. */
+export function planServices(plan: Plan): string[] {
+  return [...new Set(plan.stages.flatMap((s) => s.waves.flatMap((w) => w.steps.map((step) => step.service))))];
 }

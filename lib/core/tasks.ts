@@ -1,5 +1,6 @@
 // The task contracts of a compiled plan: what each Task state sends to its handler and gets back.
 // The same handler logic runs in a Lambda (lambdas/) and in the local runner (lib/local/runner.ts).
+import { z } from 'zod';
 import type { Plan, PlanStep, StageName } from './plan';
 
 /** Where a step sits in its plan; the handler finds the full step (action, change) by it. */
@@ -230,3 +231,43 @@ export function waveResults(input: GateInput): StepResult[] {
       typeof r === 'object' && r !== null && typeof (r as { status?: unknown }).status === 'string',
   );
 }
+
+// Schemas for what arrives at the Lambda handlers: an event that does not fit fails loudly, once.
+const stageName = z.enum(['targeted', 'expanded', 'full']);
+
+export const actInputSchema = z.object({
+  planId: z.string().min(1),
+  incidentId: z.string().min(1),
+  stage: stageName,
+  wave: z.number().int().positive(),
+  service: z.string().min(1),
+});
+
+export const gateInputSchema = z.object({
+  planId: z.string().min(1),
+  mode: z.enum(['baseline', 'gate']),
+  stage: stageName.optional(),
+  wave: z.number().int().positive().optional(),
+  incidentAlarms: z.array(z.string()),
+  results: z.unknown().optional(),
+  baseline: z.unknown().optional(),
+  previous: z.unknown().optional(),
+});
+
+export const approvalInputSchema = z.object({
+  planId: z.string().min(1),
+  incidentId: z.string().min(1),
+  kind: z.enum(['stage', 'step']),
+  stage: stageName,
+  wave: z.number().int().positive().optional(),
+  service: z.string().optional(),
+  why: z.array(z.string()),
+  taskToken: z.string().min(1),
+});
+
+export const notifyInputSchema = z.object({
+  planId: z.string(),
+  reason: z.enum(ESCALATION_REASONS),
+  gate: z.unknown().optional(),
+  error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
+});

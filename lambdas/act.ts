@@ -1,0 +1,36 @@
+// Task "roll back a step": one rollback per step and incident, through the AWS actions.
+import { AppConfigClient } from '@aws-sdk/client-appconfig';
+import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ECRClient } from '@aws-sdk/client-ecr';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { awsRollback, type Severity } from '../lib/aws/rollback';
+import { DynamoStore } from '../lib/aws/store';
+import { actHandler } from '../lib/core/handlers';
+import { actInputSchema } from '../lib/core/tasks';
+import { env, logger, parse, traced } from './runtime';
+
+const store = new DynamoStore(traced(new DynamoDBClient({})), env('TABLE_NAME'));
+const act = actHandler({
+  plans: { load: (id) => store.getPlan(id) },
+  idempotency: store,
+  now: () => Date.now(),
+  rollback: awsRollback(
+    {
+      codedeploy: traced(new CodeDeployClient({})),
+      lambda: traced(new LambdaClient({})),
+      ecs: traced(new ECSClient({})),
+      ecr: traced(new ECRClient({})),
+      appconfig: traced(new AppConfigClient({})),
+    },
+    { blockingSeverity: (process.env['BLOCKING_SEVERITY'] ?? 'CRITICAL') as Severity },
+  ),
+});
+
+export const handler = async (event: unknown) => {
+  const ref = parse(actInputSchema, event, 'act');
+  const result = await act(ref);
+  logger.info('step done', { incidentId: ref.incidentId, service: ref.service, status: result.status });
+  return result;
+};

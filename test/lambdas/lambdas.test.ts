@@ -1,0 +1,110 @@
+// The thin Lambda handlers end to end: the store on dynalite (through the SDK's endpoint variable),
+// the AWS APIs without a local engine on aws-sdk-client-mock.
+import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  ECSClient,
+  UpdateServiceCommand,
+} from '@aws-sdk/client-ecs';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
+import { DynamoStore } from '../../lib/aws/store';
+import { startLocalDynamo, type LocalDynamo } from '../../lib/local/dynamo';
+import { examplePlan, fixture } from '../helpers';
+
+/** Loads a function after the environment is set: its clients and settings are read at module load. */
+function lambda(name: string): (event: unknown) => Promise<unknown> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require(`../../lambdas/${name}`) as { handler: (event: unknown) => Promise<unknown> }).handler;
+}
+
+const ecs = mockClient(ECSClient);
+const cloudwatch = mockClient(CloudWatchClient);
+const sns = mockClient(SNSClient);
+let dynamo: LocalDynamo;
+const plan = examplePlan();
+
+beforeAll(async () => {
+  dynamo = await startLocalDynamo();
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_REGION: 'eu-west-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
+    TABLE_NAME: dynamo.table,
+    TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:backstep',
+    CATALOG: JSON.stringify(fixture('examples/online-boutique/catalog.json')),
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+  });
+  await new DynamoStore(dynamo.client, dynamo.table).putPlan(plan);
+});
+
+afterAll(async () => {
+  await dynamo.close();
+  delete process.env['AWS_ENDPOINT_URL_DYNAMODB'];
+});
+
+describe('the act function', () => {
+  it('rolls the ECS service back once, however often it is invoked', async () => {
+    const handler = lambda('act');
+    ecs
+      .on(DescribeTaskDefinitionCommand)
+      .resolves({ taskDefinition: { containerDefinitions: [{ image: 'nginx:1' }] } });
+    ecs.on(DescribeServicesCommand).resolves({ services: [{ taskDefinition: 'cartservice:v2.4.0' }] });
+    const event = { planId: plan.planId, incidentId: 'inc-l1', stage: 'targeted', wave: 2, service: 'cartservice' };
+    expect(await handler(event)).toStrictEqual({ service: 'cartservice', status: 'ROLLED_BACK', version: 'v2.3.0' });
+    expect(await handler(event)).toStrictEqual({ service: 'cartservice', status: 'ROLLED_BACK', version: 'v2.3.0' });
+    expect(ecs.commandCalls(UpdateServiceCommand).map((c) => c.args[0].input)).toStrictEqual([
+      { cluster: 'boutique', service: 'cartservice', taskDefinition: 'v2.3.0' },
+    ]);
+  });
+
+  it('fails when the event is not a step reference, saying where', async () => {
+    const handler = lambda('act');
+    await expect(handler({ planId: plan.planId })).rejects.toThrow('bad act event: incidentId:');
+  });
+});
+
+describe('the gate function', () => {
+  it('reads the catalogued alarms of the plan and judges the wave', async () => {
+    const handler = lambda('gate');
+    cloudwatch.on(DescribeAlarmsCommand).resolves({
+      MetricAlarms: [
+        { AlarmName: 'frontend-5xx', StateValue: 'OK' },
+        { AlarmName: 'cart-5xx', StateValue: 'OK' },
+      ],
+    });
+    const baseline = await handler({ planId: plan.planId, mode: 'baseline', incidentAlarms: ['frontend-5xx'] });
+    const reading = await handler({
+      planId: plan.planId,
+      mode: 'gate',
+      stage: 'targeted',
+      wave: 2,
+      incidentAlarms: ['frontend-5xx'],
+      results: [{ service: 'cartservice', status: 'ROLLED_BACK', version: 'v2.3.0' }],
+      baseline,
+      previous: baseline,
+    });
+    expect(reading).toMatchObject({ outcome: 'RECOVERED', versions: { cartservice: 'v2.3.0' } });
+    const asked = cloudwatch.commandCalls(DescribeAlarmsCommand)[0]?.args[0].input.AlarmNames;
+    expect(asked).toStrictEqual(['cart-5xx', 'checkout-5xx', 'frontend-5xx', 'frontend-latency-p99']);
+  });
+});
+
+describe('the notify function', () => {
+  it('tells people what halted and what each service runs now', async () => {
+    const handler = lambda('notify');
+    sns.on(PublishCommand).resolves({ MessageId: 'm' });
+    await handler({
+      planId: plan.planId,
+      reason: 'worse',
+      gate: { detail: 'now in ALARM after being OK: checkout-5xx', versions: { frontend: 'v1.9.2' } },
+    });
+    const input = sns.commandCalls(PublishCommand)[0]?.args[0].input;
+    expect(input?.Subject).toBe('Backstep escalation: worse');
+    expect(input?.Message).toContain('Last reading: now in ALARM after being OK: checkout-5xx');
+    expect(input?.Message).toContain('Services now: frontend=v1.9.2');
+  });
+});
