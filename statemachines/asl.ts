@@ -62,6 +62,7 @@ export interface WaitState extends Common, Transition, InputOutput {
 
 export type ChoiceRule =
   | { readonly Variable: string; readonly StringEquals: string; readonly Next: string }
+  | { readonly Variable: string; readonly IsPresent: boolean; readonly Next: string }
   | { readonly Variable: string; readonly BooleanEquals: boolean; readonly Next: string }
   | {
       readonly And: readonly (

@@ -108,6 +108,29 @@ export async function runLocally(
     }
   }
 
+  return runDefinition(asl, input, taskHandlers, { ...options, waits, retries });
+}
+
+export interface DefinitionRunOptions extends LocalRunOptions {
+  readonly waits?: Record<string, number>;
+  readonly retries?: Record<string, number>;
+  /** The context object (`$$`): execution name and start time, task token. */
+  readonly context?: Record<string, unknown>;
+}
+
+/** Runs any definition with the given Task handlers (keyed by state name), collecting its events. */
+export async function runDefinition(
+  asl: Asl,
+  input: unknown,
+  taskHandlers: Record<string, (input: unknown) => Promise<unknown>>,
+  options: DefinitionRunOptions = {},
+): Promise<LocalRunResult> {
+  const retries =
+    options.retries ??
+    Object.fromEntries([...walkStates(asl)].filter(([, st]) => st.Type === 'Task').map(([n]) => [n, 0]));
+  const waits =
+    options.waits ??
+    Object.fromEntries([...walkStates(asl)].filter(([, st]) => st.Type === 'Wait').map(([n]) => [n, 0]));
   const machine = new StateMachine(asl as unknown as StateMachineDefinition, {
     validationOptions: { checkPaths: true, checkArn: true },
   });
@@ -118,7 +141,7 @@ export async function runLocally(
       waitTimeOverrides: waits,
       retryIntervalOverrides: retries,
     },
-    context: { Task: { Token: options.taskToken ?? 'local-task-token' } },
+    context: { Task: { Token: options.taskToken ?? 'local-task-token' }, ...options.context },
   });
   const events: RunEvent[] = [];
   const path: string[] = [];

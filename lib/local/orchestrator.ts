@@ -1,0 +1,110 @@
+// The alarm path on one machine: the intake and orchestrator definitions, exactly as deployed, run on
+// the local interpreter with their service integrations bound to local engines — DynamoDB calls go to
+// dynalite with the same request, child executions to the local runner, SNS to a callback.
+import { DeleteItemCommand, GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { walkStates, type Asl } from '../../statemachines/asl';
+import {
+  DDB_DELETE,
+  DDB_GET,
+  DDB_PUT,
+  EXECUTION_EXISTS,
+  intakeDefinition,
+  orchestratorDefinition,
+  SFN_RUN_SYNC,
+  SNS_PUBLISH,
+} from '../../statemachines/orchestrator';
+import { substitute } from '../../statemachines/substitute';
+import { runDefinition, type LocalRunResult } from './runner';
+
+export interface LocalAws {
+  readonly dynamo: Pick<DynamoDBClient, 'send'>;
+  readonly table: string;
+  /** Runs a child execution of a plan's state machine to its end. */
+  readonly runPlan: (stateMachineArn: string, name: string, input: unknown) => Promise<LocalRunResult>;
+  readonly publish: (subject: string, message: string) => void;
+  /** Execution names already started (Step Functions keeps them; so does this engine). */
+  readonly executions: Set<string>;
+}
+
+export type Delivery =
+  { readonly duplicate: true } | { readonly duplicate: false; readonly name: string; readonly run: LocalRunResult };
+
+const ORCHESTRATOR_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:backstep-orchestrator';
+
+/** Delivers one CloudWatch Alarm State Change event, as EventBridge would. */
+export async function deliverAlarmEvent(aws: LocalAws, event: unknown): Promise<Delivery> {
+  const values = {
+    TableName: aws.table,
+    TopicArn: 'arn:aws:sns:us-east-1:000000000000:backstep',
+    OrchestratorArn: ORCHESTRATOR_ARN,
+  };
+  const intake = substitute(intakeDefinition(), values);
+  const orchestrator = substitute(orchestratorDefinition(), values);
+  let delivery: Delivery = { duplicate: true };
+  const intakeRun = await runDefinition(intake, event, {
+    'Start incident': async (input) => {
+      const { Name, Input } = input as { Name: string; Input: string };
+      if (aws.executions.has(Name)) throw named(EXECUTION_EXISTS, `execution ${Name} already exists`);
+      aws.executions.add(Name);
+      const run = await runDefinition(orchestrator, JSON.parse(Input) as unknown, integrations(orchestrator, aws), {
+        context: { Execution: { Name, StartTime: new Date().toISOString() } },
+      });
+      delivery = { duplicate: false, name: Name, run };
+      return { executionArn: `${ORCHESTRATOR_ARN}:${Name}` };
+    },
+  });
+  if (intakeRun.status !== 'SUCCEEDED')
+    throw new Error(`intake failed: ${intakeRun.error ?? ''} ${intakeRun.cause ?? ''}`);
+  return delivery;
+}
+
+/** Task handlers for the service integrations a definition uses, keyed by state name. */
+function integrations(asl: Asl, aws: LocalAws): Record<string, (input: unknown) => Promise<unknown>> {
+  const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
+  for (const [name, state] of walkStates(asl)) {
+    if (state.Type !== 'Task') continue;
+    handlers[name] = async (input) => {
+      switch (state.Resource) {
+        case DDB_PUT:
+          return dynamo(() => aws.dynamo.send(new PutItemCommand(input as never)));
+        case DDB_GET: {
+          const out = await dynamo(() => aws.dynamo.send(new GetItemCommand(input as never)));
+          return out.Item ? { Item: out.Item } : {};
+        }
+        case DDB_DELETE:
+          return dynamo(() => aws.dynamo.send(new DeleteItemCommand(input as never)));
+        case SFN_RUN_SYNC: {
+          const { StateMachineArn, Name, Input } = input as { StateMachineArn: string; Name: string; Input: unknown };
+          const run = await aws.runPlan(StateMachineArn, Name, Input);
+          if (run.status !== 'SUCCEEDED')
+            throw named(run.error ?? 'States.TaskFailed', run.cause ?? 'the plan did not recover');
+          return { Status: 'SUCCEEDED', Output: JSON.stringify(run.output ?? null) };
+        }
+        case SNS_PUBLISH: {
+          const { Subject, Message } = input as { Subject: string; Message: string };
+          aws.publish(Subject, Message);
+          return { MessageId: 'local' };
+        }
+        default:
+          throw new Error(`state "${name}": no local engine for ${state.Resource}`);
+      }
+    };
+  }
+  return handlers;
+}
+
+/** Step Functions prefixes DynamoDB errors with the service name; so does this binding. */
+async function dynamo<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof Error) throw named(`DynamoDB.${err.name}`, err.message);
+    throw err;
+  }
+}
+
+function named(name: string, message: string): Error {
+  const err = new Error(message);
+  err.name = name;
+  return err;
+}

@@ -1,0 +1,298 @@
+// The alarm path, with no Lambda and no planning on it: two state machines built from typed ASL.
+// Intake (Express, the EventBridge target) names the incident execution after the alarm ARN and the
+// state-change time, so a duplicate event starts nothing new (rule 7). The orchestrator (Standard)
+// ignores events older than the last one seen (rule 8), looks up the pre-built plan, takes the
+// application's lease (a second alarm joins the running incident), runs the plan as a child execution,
+// records the outcome, releases the lease, and escalates on failure (rule 13: one run, no loop).
+import type { Asl, Catcher, Retrier, State } from './asl';
+
+/** Placeholders filled by CDK `definitionSubstitutions` (and by the local test harness). */
+export const ORCHESTRATOR_SUBSTITUTIONS = ['TableName', 'TopicArn', 'OrchestratorArn'] as const;
+
+export const DDB_PUT = 'arn:aws:states:::dynamodb:putItem';
+export const DDB_GET = 'arn:aws:states:::dynamodb:getItem';
+export const DDB_DELETE = 'arn:aws:states:::dynamodb:deleteItem';
+export const SFN_START = 'arn:aws:states:::aws-sdk:sfn:startExecution';
+export const SFN_RUN_SYNC = 'arn:aws:states:::states:startExecution.sync:2';
+export const SNS_PUBLISH = 'arn:aws:states:::sns:publish';
+
+export const CONDITION_FAILED = 'DynamoDB.ConditionalCheckFailedException';
+export const EXECUTION_EXISTS = 'Sfn.ExecutionAlreadyExistsException';
+
+const RETRY: Retrier = {
+  ErrorEquals: [
+    'DynamoDB.ProvisionedThroughputExceededException',
+    'DynamoDB.ThrottlingException',
+    'DynamoDB.InternalServerErrorException',
+    'DynamoDB.AmazonDynamoDBException',
+    'Sfn.ThrottlingException',
+    'SNS.ThrottledException',
+    'States.TaskFailed',
+  ],
+  IntervalSeconds: 1,
+  MaxAttempts: 3,
+  BackoffRate: 2,
+  MaxDelaySeconds: 20,
+  JitterStrategy: 'FULL',
+};
+
+const table = '${TableName}';
+const S = (path: string) => ({ 'S.$': path });
+
+/** The Express intake: one Task that starts the orchestrator under a name derived from the event. */
+export function intakeDefinition(): Asl {
+  return {
+    Comment: 'Backstep intake: one incident execution per alarm state change, however often the event arrives',
+    StartAt: 'Read event',
+    TimeoutSeconds: 60,
+    States: {
+      // Only what the alarm path needs: a small input, and no nested JSON text to escape twice.
+      'Read event': {
+        Type: 'Pass',
+        Parameters: {
+          'alarmName.$': '$.detail.alarmName',
+          'alarmArn.$': '$.resources[0]',
+          'state.$': '$.detail.state.value',
+          'timestamp.$': '$.detail.state.timestamp',
+        },
+        Next: 'Start incident',
+      },
+      'Start incident': {
+        Type: 'Task',
+        Resource: SFN_START,
+        Parameters: {
+          StateMachineArn: '${OrchestratorArn}',
+          // alarm ARN + state-change time -> 64 hex characters: a valid, deterministic execution name.
+          'Name.$': "States.Hash(States.Format('{}#{}', $.alarmArn, $.timestamp), 'SHA-256')",
+          'Input.$': 'States.JsonToString($)',
+        },
+        TimeoutSeconds: 30,
+        Retry: [RETRY],
+        Catch: [{ ErrorEquals: [EXECUTION_EXISTS], Next: 'Duplicate · already started', ResultPath: '$.duplicate' }],
+        Next: 'Started',
+      },
+      'Duplicate · already started': { Type: 'Succeed', Comment: 'At-least-once delivery: this event was seen.' },
+      Started: { Type: 'Succeed' },
+    },
+  };
+}
+
+/** The Standard orchestrator. Its input is what the intake read: alarmName, alarmArn, state, timestamp. */
+export function orchestratorDefinition(options: { readonly leaseSeconds?: number } = {}): Asl {
+  void options;
+  const states: Record<string, State> = {};
+  const fail = (next: string): Catcher => ({ ErrorEquals: ['States.ALL'], Next: next, ResultPath: '$.error' });
+  const task = (
+    resource: string,
+    parameters: Record<string, unknown>,
+    next: string,
+    extra: Partial<State> = {},
+  ): State =>
+    ({
+      Type: 'Task',
+      Resource: resource,
+      Parameters: parameters,
+      TimeoutSeconds: 30,
+      Retry: [RETRY],
+      ResultPath: null,
+      Next: next,
+      ...extra,
+    }) as State;
+
+  states['Check order'] = task(
+    DDB_PUT,
+    {
+      TableName: table,
+      Item: {
+        pk: S("States.Format('ALARM#{}', $.alarmName)"),
+        sk: { S: 'LAST' },
+        at: S('$.timestamp'),
+      },
+      ConditionExpression: 'attribute_not_exists(pk) OR #at < :at',
+      ExpressionAttributeNames: { '#at': 'at' },
+      ExpressionAttributeValues: { ':at': S('$.timestamp') },
+    },
+    'Find plan',
+    {
+      Comment: 'An event as old as, or older than, the last one seen for this alarm is ignored.',
+      Catch: [
+        { ErrorEquals: [CONDITION_FAILED], Next: 'Ignored · older event', ResultPath: '$.error' },
+        fail('Escalate · error'),
+      ],
+    },
+  );
+  states['Ignored · older event'] = { Type: 'Succeed' };
+  states['Find plan'] = task(
+    DDB_GET,
+    {
+      TableName: table,
+      Key: { pk: S("States.Format('ALARMPLAN#{}', $.alarmName)"), sk: { S: 'PLAN' } },
+      ConsistentRead: true,
+    },
+    'Plan known?',
+    { ResultPath: '$.found', Catch: [fail('Escalate · error')] },
+  );
+  states['Plan known?'] = {
+    Type: 'Choice',
+    Choices: [{ Variable: '$.found.Item', IsPresent: true, Next: 'Take lease' }],
+    Default: 'Ignored · alarm not managed',
+  };
+  states['Ignored · alarm not managed'] = { Type: 'Succeed', Comment: 'No pre-built plan watches this alarm.' };
+  states['Take lease'] = task(
+    DDB_PUT,
+    {
+      TableName: table,
+      Item: {
+        pk: S("States.Format('LEASE#{}', $.found.Item.application.S)"),
+        sk: { S: 'LEASE' },
+        holder: S('$$.Execution.Name'),
+        takenAt: S('$$.Execution.StartTime'),
+      },
+      ConditionExpression: 'attribute_not_exists(pk) OR holder = :me',
+      ExpressionAttributeValues: { ':me': S('$$.Execution.Name') },
+    },
+    'Record incident',
+    {
+      Comment: 'One running rollback per application: a second alarm joins the incident that holds the lease.',
+      Catch: [
+        { ErrorEquals: [CONDITION_FAILED], Next: 'Find running incident', ResultPath: '$.error' },
+        fail('Escalate · error'),
+      ],
+    },
+  );
+  states['Find running incident'] = task(
+    DDB_GET,
+    {
+      TableName: table,
+      Key: { pk: S("States.Format('LEASE#{}', $.found.Item.application.S)"), sk: { S: 'LEASE' } },
+      ConsistentRead: true,
+    },
+    'Join running incident',
+    { ResultPath: '$.lease', Catch: [fail('Escalate · error')] },
+  );
+  states['Join running incident'] = task(
+    DDB_PUT,
+    {
+      TableName: table,
+      Item: {
+        pk: S("States.Format('INCIDENT#{}', $.lease.Item.holder.S)"),
+        sk: S("States.Format('EVENT#joined-{}', $$.Execution.Name)"),
+        key: S("States.Format('joined-{}', $$.Execution.Name)"),
+        at: S('$$.Execution.StartTime'),
+        type: { S: 'joined' },
+        data: S('States.JsonToString($)'),
+      },
+    },
+    'Joined',
+    { Catch: [fail('Escalate · error')] },
+  );
+  states['Joined'] = { Type: 'Succeed', Comment: 'Recorded with the running incident; no second rollback.' };
+  states['Record incident'] = task(
+    DDB_PUT,
+    {
+      TableName: table,
+      Item: {
+        pk: S("States.Format('INCIDENT#{}', $$.Execution.Name)"),
+        sk: { S: 'META' },
+        incidentId: S('$$.Execution.Name'),
+        application: S('$.found.Item.application.S'),
+        startedAt: S('$$.Execution.StartTime'),
+        planId: S('$.found.Item.planId.S'),
+        alarm: S('$.alarmName'),
+      },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+    'Run plan',
+    {
+      Catch: [
+        { ErrorEquals: [CONDITION_FAILED], Next: 'Run plan', ResultPath: '$.error' },
+        fail('Release lease · failed'),
+      ],
+    },
+  );
+  states['Run plan'] = task(
+    SFN_RUN_SYNC,
+    {
+      'StateMachineArn.$': '$.found.Item.stateMachine.S',
+      'Name.$': '$$.Execution.Name',
+      Input: {
+        incident: {
+          'id.$': '$$.Execution.Name',
+          'alarms.$': 'States.Array($.alarmName)',
+          'at.$': '$.timestamp',
+        },
+      },
+    },
+    'Record recovery',
+    {
+      TimeoutSeconds: 86_400,
+      Retry: [{ ...RETRY, ErrorEquals: ['Sfn.ThrottlingException'] }],
+      ResultPath: '$.run',
+      Catch: [fail('Record failure')],
+    },
+  );
+  const outcome = (next: string, type: string, path: string): State =>
+    task(
+      DDB_PUT,
+      {
+        TableName: table,
+        Item: {
+          pk: S("States.Format('INCIDENT#{}', $$.Execution.Name)"),
+          sk: { S: `EVENT#${type}` },
+          key: { S: type },
+          at: S('$$.Execution.StartTime'),
+          type: { S: type },
+          data: S(`States.JsonToString(${path})`),
+        },
+      },
+      next,
+      { Catch: [fail(next)] },
+    );
+  states['Record recovery'] = outcome('Release lease', 'recovered', '$.run.Status');
+  states['Release lease'] = task(
+    DDB_DELETE,
+    {
+      TableName: table,
+      Key: { pk: S("States.Format('LEASE#{}', $.found.Item.application.S)"), sk: { S: 'LEASE' } },
+      ConditionExpression: 'holder = :me',
+      ExpressionAttributeValues: { ':me': S('$$.Execution.Name') },
+    },
+    'Recovered',
+    { Catch: [fail('Escalate · error')] },
+  );
+  states['Recovered'] = { Type: 'Succeed' };
+  states['Record failure'] = outcome('Release lease · failed', 'halted', '$.error');
+  states['Release lease · failed'] = task(
+    DDB_DELETE,
+    {
+      TableName: table,
+      Key: { pk: S("States.Format('LEASE#{}', $.found.Item.application.S)"), sk: { S: 'LEASE' } },
+      ConditionExpression: 'holder = :me',
+      ExpressionAttributeValues: { ':me': S('$$.Execution.Name') },
+    },
+    'Escalate · error',
+    { Catch: [fail('Escalate · error')] },
+  );
+  states['Escalate · error'] = task(
+    SNS_PUBLISH,
+    {
+      TopicArn: '${TopicArn}',
+      Subject: 'Backstep: the rollback did not recover the incident',
+      'Message.$':
+        "States.Format('Incident {} for alarm {}: people take over. Error: {}', $$.Execution.Name, $.alarmName, States.JsonToString($.error))",
+    },
+    'Halted',
+    { Catch: [{ ErrorEquals: ['States.ALL'], Next: 'Halted', ResultPath: '$.notifyError' }] },
+  );
+  states['Halted'] = {
+    Type: 'Fail',
+    Error: 'Backstep.NotRecovered',
+    Cause: 'The plan ran once and did not recover the incident, or a step of the alarm path failed; people take over.',
+  };
+  return {
+    Comment: 'Backstep incident orchestrator: alarm -> lease -> pre-built plan -> record; no Lambda on this path',
+    StartAt: 'Check order',
+    TimeoutSeconds: 90_000,
+    States: states,
+  };
+}

@@ -1,0 +1,154 @@
+// The alarm path (intake + orchestrator definitions, as deployed) on the local interpreter, its DynamoDB
+// calls on dynalite: duplicates (rule 7), ordering and joining (rule 8), one run and no loop (rule 13).
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { DynamoStore } from '../../lib/aws/store';
+import { startLocalDynamo, type LocalDynamo } from '../../lib/local/dynamo';
+import { deliverAlarmEvent, type LocalAws } from '../../lib/local/orchestrator';
+import type { LocalRunResult } from '../../lib/local/runner';
+import { intakeDefinition, orchestratorDefinition } from '../../statemachines/orchestrator';
+import { fixture } from '../helpers';
+import { validate } from '../statemachines/guards';
+
+let dynamo: LocalDynamo;
+let store: DynamoStore;
+beforeAll(async () => {
+  dynamo = await startLocalDynamo();
+  store = new DynamoStore(dynamo.client, dynamo.table);
+});
+afterAll(() => dynamo.close());
+
+const PLAN_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:plan-frontend';
+const recovered: LocalRunResult = { status: 'SUCCEEDED', output: { recovered: true }, events: [], path: [] };
+
+/** The real CloudWatch sample event, pointed at one of our alarms at a given time. */
+function alarmEvent(alarm: string, timestamp: string) {
+  const event = fixture('events/cloudwatch-alarm_01_state-change-for-a-single-metric-alarm.json') as {
+    resources: string[];
+    detail: { alarmName: string; state: { timestamp: string } };
+  };
+  event.resources = [`arn:aws:cloudwatch:us-east-1:123456789012:alarm:${alarm}`];
+  event.detail.alarmName = alarm;
+  event.detail.state.timestamp = timestamp;
+  return event;
+}
+
+async function registerPlan(alarm: string, application: string): Promise<void> {
+  const item = { pk: `ALARMPLAN#${alarm}`, sk: 'PLAN', application, planId: 'p-1', stateMachine: PLAN_ARN };
+  await dynamo.client.send(new PutItemCommand({ TableName: dynamo.table, Item: marshall(item) }));
+}
+
+function engine(runPlan: LocalAws['runPlan']) {
+  const published: string[] = [];
+  const calls: string[] = [];
+  const aws: LocalAws = {
+    dynamo: dynamo.client,
+    table: dynamo.table,
+    executions: new Set(),
+    publish: (subject) => published.push(subject),
+    runPlan: (arn, name, input) => {
+      calls.push(`${arn} ${name} ${JSON.stringify(input)}`);
+      return runPlan(arn, name, input);
+    },
+  };
+  return { aws, published, calls };
+}
+
+describe('the alarm path', () => {
+  it('is valid ASL, with no Lambda on it', () => {
+    for (const asl of [intakeDefinition(), orchestratorDefinition()]) {
+      const placeholders = JSON.parse(
+        JSON.stringify(asl)
+          .replaceAll('${TableName}', 'backstep')
+          .replaceAll('${TopicArn}', 'arn:aws:sns:us-east-1:123456789012:backstep')
+          .replaceAll('${OrchestratorArn}', 'arn:aws:states:us-east-1:123456789012:stateMachine:o'),
+      ) as typeof asl;
+      expect(validate(placeholders)).toStrictEqual([]);
+      expect(JSON.stringify(asl)).not.toContain(':lambda:');
+    }
+  });
+
+  it('runs the pre-built plan once for a duplicated event (rule 7)', async () => {
+    await registerPlan('frontend-5xx', 'boutique');
+    const { aws, calls } = engine(() => Promise.resolve(recovered));
+    const event = alarmEvent('frontend-5xx', '2026-11-27T10:00:00.000+0000');
+    const first = await deliverAlarmEvent(aws, event);
+    const again = await deliverAlarmEvent(aws, event);
+    expect(again).toStrictEqual({ duplicate: true });
+    if (first.duplicate) throw new Error('first delivery was a duplicate');
+    expect(first.name).toMatch(/^[0-9a-f]{64}$/);
+    expect(first.run.path).toStrictEqual([
+      'Check order',
+      'Find plan',
+      'Plan known?',
+      'Take lease',
+      'Record incident',
+      'Run plan',
+      'Record recovery',
+      'Release lease',
+      'Recovered',
+    ]);
+    expect(calls).toStrictEqual([
+      `${PLAN_ARN} ${first.name} ${JSON.stringify({ incident: { id: first.name, alarms: ['frontend-5xx'], at: '2026-11-27T10:00:00.000+0000' } })}`,
+    ]);
+    expect(await store.getIncident(first.name)).toMatchObject({ application: 'boutique', planId: 'p-1' });
+    expect((await store.events(first.name)).map((e) => e.type)).toStrictEqual(['recovered']);
+  });
+
+  it('ignores an event older than the last one seen for its alarm (rule 8)', async () => {
+    await registerPlan('cart-5xx', 'shop-a');
+    const { aws, calls } = engine(() => Promise.resolve(recovered));
+    await deliverAlarmEvent(aws, alarmEvent('cart-5xx', '2026-11-27T10:05:00.000+0000'));
+    const late = await deliverAlarmEvent(aws, alarmEvent('cart-5xx', '2026-11-27T10:01:00.000+0000'));
+    expect(late.duplicate ? [] : late.run.path).toStrictEqual(['Check order', 'Ignored · older event']);
+    expect(calls).toHaveLength(1);
+  });
+
+  it('lets a second alarm of the same application join the running incident (rule 8)', async () => {
+    await registerPlan('front-latency', 'shop-b');
+    await registerPlan('checkout-5xx', 'shop-b');
+    let finish: (r: LocalRunResult) => void = () => undefined;
+    const { aws, calls } = engine(() => new Promise((resolve) => (finish = resolve)));
+    const running = deliverAlarmEvent(aws, alarmEvent('front-latency', '2026-11-27T10:00:00.000+0000'));
+    await new Promise((r) => setTimeout(r, 300));
+    const second = await deliverAlarmEvent(aws, alarmEvent('checkout-5xx', '2026-11-27T10:00:30.000+0000'));
+    finish(recovered);
+    const first = await running;
+    if (first.duplicate || second.duplicate) throw new Error('unexpected duplicate');
+    expect(second.run.path.slice(-3)).toStrictEqual(['Find running incident', 'Join running incident', 'Joined']);
+    expect(calls).toHaveLength(1);
+    expect((await store.events(first.name)).map((e) => e.type).sort()).toStrictEqual(['joined', 'recovered']);
+  });
+
+  it('records the failure, releases the lease and escalates once when the plan does not recover (rule 13)', async () => {
+    await registerPlan('pay-5xx', 'shop-c');
+    const failed: LocalRunResult = {
+      status: 'FAILED',
+      error: 'Backstep.NotRecovered',
+      cause: 'still in ALARM',
+      events: [],
+      path: [],
+    };
+    const { aws, calls, published } = engine(() => Promise.resolve(failed));
+    const run = await deliverAlarmEvent(aws, alarmEvent('pay-5xx', '2026-11-27T10:00:00.000+0000'));
+    if (run.duplicate) throw new Error('unexpected duplicate');
+    expect(run.run.path.slice(-5)).toStrictEqual([
+      'Run plan',
+      'Record failure',
+      'Release lease · failed',
+      'Escalate · error',
+      'Halted',
+    ]);
+    expect(run.run).toMatchObject({ status: 'FAILED', error: 'Backstep.NotRecovered' });
+    expect(calls).toHaveLength(1);
+    expect(published).toStrictEqual(['Backstep: the rollback did not recover the incident']);
+    expect((await store.acquireLease('shop-c', 'next', Date.now(), 1000)).acquired).toBe(true);
+  });
+
+  it('ignores an alarm no plan watches', async () => {
+    const { aws, calls } = engine(() => Promise.resolve(recovered));
+    const run = await deliverAlarmEvent(aws, alarmEvent('ServerCpuTooHigh', '2026-11-27T10:00:00.000+0000'));
+    expect(run.duplicate ? [] : run.run.path.slice(-2)).toStrictEqual(['Plan known?', 'Ignored · alarm not managed']);
+    expect(calls).toHaveLength(0);
+  });
+});
