@@ -1,8 +1,12 @@
 // The reusable construct: what Backstep deploys into an account. This first part holds the store, the
 // topic, the dead-letter queue and the task functions the compiled plans call, each with only the
 // permissions it uses. (The discovery, synthesis and incident-orchestration parts come next.)
-import { Arn, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -11,10 +15,15 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
 import { TABLE_KEYS } from '../aws/table';
 import type { Catalog } from '../core/catalog';
+import { intakeDefinition, orchestratorDefinition } from '../../statemachines/orchestrator';
+
+/** Plan state machines are created at run time by the synthesize function, under this name prefix. */
+export const PLAN_STATE_MACHINE_PREFIX = 'backstep-plan-';
 
 export interface BackstepProps {
   /** The services Backstep may roll back: actions, alarms, modes (validated like `--catalog`). */
@@ -40,6 +49,11 @@ export class Backstep extends Construct {
   public readonly actFunction: lambda.IFunction;
   public readonly gateFunction: lambda.IFunction;
   public readonly notifyFunction: lambda.IFunction;
+  /** The Standard state machine that handles an incident: lease, pre-built plan, record, escalate. */
+  public readonly orchestrator: sfn.StateMachine;
+  /** The Express state machine that EventBridge starts for every alarm going to ALARM. */
+  public readonly intake: sfn.StateMachine;
+  public readonly alarmRule: events.Rule;
 
   constructor(scope: Construct, id: string, props: BackstepProps) {
     super(scope, id);
@@ -111,7 +125,103 @@ export class Backstep extends Construct {
     this.topic.grantPublish(notify);
     this.notifyFunction = notify;
 
-    acknowledge(this, stack, actions.wildcards);
+    // The alarm path: EventBridge -> intake -> orchestrator -> the plan's state machine. No Lambda on it.
+    const retention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+    this.orchestrator = new sfn.StateMachine(this, 'Orchestrator', {
+      definitionBody: sfn.DefinitionBody.fromString(JSON.stringify(orchestratorDefinition())),
+      definitionSubstitutions: { TableName: this.table.tableName, TopicArn: this.topic.topicArn },
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      tracingEnabled: true,
+      logs: { destination: new logs.LogGroup(this, 'OrchestratorLogs', { retention }), level: sfn.LogLevel.ALL },
+    });
+    this.table.grantReadWriteData(this.orchestrator);
+    this.topic.grantPublish(this.orchestrator);
+    const plans = Arn.format(
+      {
+        service: 'states',
+        resource: 'stateMachine',
+        resourceName: `${PLAN_STATE_MACHINE_PREFIX}*`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      },
+      stack,
+    );
+    const planExecutions = Arn.format(
+      {
+        service: 'states',
+        resource: 'execution',
+        resourceName: `${PLAN_STATE_MACHINE_PREFIX}*`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      },
+      stack,
+    );
+    this.orchestrator.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [plans] }),
+    );
+    this.orchestrator.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['states:DescribeExecution', 'states:StopExecution'],
+        resources: [planExecutions],
+      }),
+    );
+    // startExecution.sync:2 follows the child through this managed rule.
+    this.orchestrator.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
+        resources: [
+          Arn.format(
+            {
+              service: 'events',
+              resource: 'rule',
+              resourceName: 'StepFunctionsGetEventsForStepFunctionsExecutionRule',
+              arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+            },
+            stack,
+          ),
+        ],
+      }),
+    );
+
+    this.intake = new sfn.StateMachine(this, 'Intake', {
+      definitionBody: sfn.DefinitionBody.fromString(JSON.stringify(intakeDefinition())),
+      definitionSubstitutions: { OrchestratorArn: this.orchestrator.stateMachineArn },
+      stateMachineType: sfn.StateMachineType.EXPRESS,
+      tracingEnabled: true,
+      logs: { destination: new logs.LogGroup(this, 'IntakeLogs', { retention }), level: sfn.LogLevel.ALL },
+    });
+    this.orchestrator.grantStartExecution(this.intake);
+
+    this.alarmRule = new events.Rule(this, 'AlarmRule', {
+      description: 'Every CloudWatch alarm that goes to ALARM starts the Backstep intake',
+      eventPattern: {
+        source: ['aws.cloudwatch'],
+        detailType: ['CloudWatch Alarm State Change'],
+        detail: { state: { value: ['ALARM'] } },
+      },
+    });
+    this.alarmRule.addTarget(
+      new targets.SfnStateMachine(this.intake, {
+        deadLetterQueue: this.deadLetters,
+        retryAttempts: 8,
+        maxEventAge: Duration.hours(1),
+      }),
+    );
+    // A delivery that failed for good raises an alarm to the same people (rule 9).
+    const failedDeliveries = new cloudwatch.Alarm(this, 'FailedDeliveries', {
+      alarmDescription: 'An alarm event could not be delivered to Backstep: check the dead-letter queue',
+      metric: this.deadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    failedDeliveries.addAlarmAction(new cwActions.SnsAction(this.topic));
+    if (this.key instanceof kms.Key) {
+      // EventBridge writes to the encrypted queue; CloudWatch publishes to the encrypted topic.
+      this.key.grant(new iam.ServicePrincipal('events.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey');
+      this.key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey');
+    }
+
+    acknowledge(this, stack, [...actions.wildcards, plans, planExecutions]);
   }
 }
 

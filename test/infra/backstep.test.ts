@@ -63,7 +63,47 @@ describe('the Backstep construct', () => {
     for (const f of Object.values(functions) as { Properties: Record<string, unknown> }[]) {
       expect(f.Properties).toMatchObject({ Runtime: 'nodejs22.x', TracingConfig: { Mode: 'Active' } });
     }
-    template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 3);
+    template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 5);
+  });
+
+  it('starts the intake from every alarm going to ALARM, with a dead-letter queue and an alarm on it', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.cloudwatch'],
+        'detail-type': ['CloudWatch Alarm State Change'],
+        detail: { state: { value: ['ALARM'] } },
+      },
+      Targets: [Match.objectLike({ DeadLetterConfig: { Arn: Match.anyValue() }, RetryPolicy: Match.anyValue() })],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Threshold: 1,
+      AlarmActions: [Match.anyValue()],
+    });
+  });
+
+  it('runs the alarm path on two traced, fully logged state machines with no Lambda in them', () => {
+    const machines = template.findResources('AWS::StepFunctions::StateMachine') as Record<
+      string,
+      {
+        Properties: {
+          StateMachineType: string;
+          DefinitionString: unknown;
+          TracingConfiguration: unknown;
+          LoggingConfiguration: { Level: string };
+        };
+      }
+    >;
+    expect(
+      Object.values(machines)
+        .map((m) => m.Properties.StateMachineType)
+        .sort(),
+    ).toStrictEqual(['EXPRESS', 'STANDARD']);
+    for (const m of Object.values(machines)) {
+      expect(m.Properties.TracingConfiguration).toStrictEqual({ Enabled: true });
+      expect(m.Properties.LoggingConfiguration.Level).toBe('ALL');
+      expect(JSON.stringify(m.Properties.DefinitionString)).not.toContain(':lambda:');
+    }
   });
 
   it('lets the act function touch only the services in the catalog', () => {
