@@ -1,6 +1,7 @@
 // Deterministic synthetic X-Ray GetServiceGraph responses for the planner benchmark: N nodes, heavy-tailed
 // fan-out (preferential attachment), mostly a DAG under a few clients and entry services, a few cycles and
 // self-loops, ~5% resource leaves, ~1% failing services, and 200 recent deployments.
+import { rng } from '../lib/local/incidents';
 
 export interface XRayErrorStatistics {
   ThrottleCount: number;
@@ -99,18 +100,6 @@ const DOMAINS = [
 ];
 const ROLES = ['api', 'svc', 'worker', 'gateway', 'backend', 'reader', 'writer', 'adapter'];
 
-/** mulberry32: a small, fast, seedable PRNG returning floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 type Role = 'client' | 'entry' | 'service' | 'resource';
 
 interface Node {
@@ -136,7 +125,7 @@ interface EdgeCounts {
 
 export function generate(n: number, seed: number): Generated {
   if (!Number.isInteger(n) || n < 50) throw new Error(`generate: n must be an integer >= 50, not ${n}`);
-  const rand = mulberry32(seed);
+  const rand = rng(seed);
   const int = (lo: number, hi: number): number => lo + Math.floor(rand() * (hi - lo + 1)); // inclusive
   const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)] as T;
   const normal = (): number => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());

@@ -248,31 +248,24 @@ export function orchestratorDefinition(options: { readonly leaseSeconds?: number
       next,
       { Catch: [fail(next)] },
     );
+  /** Gives the application's lease back, only if this incident still holds it. */
+  const releaseLease = (next: string): State =>
+    task(
+      DDB_DELETE,
+      {
+        TableName: table,
+        Key: { pk: S("States.Format('LEASE#{}', $.found.Item.application.S)"), sk: { S: 'LEASE' } },
+        ConditionExpression: 'holder = :me',
+        ExpressionAttributeValues: { ':me': S('$$.Execution.Name') },
+      },
+      next,
+      { Catch: [fail('Escalate · error')] },
+    );
   states['Record recovery'] = outcome('Release lease', 'recovered', '$.run.Status');
-  states['Release lease'] = task(
-    DDB_DELETE,
-    {
-      TableName: table,
-      Key: { pk: S("States.Format('LEASE#{}', $.found.Item.application.S)"), sk: { S: 'LEASE' } },
-      ConditionExpression: 'holder = :me',
-      ExpressionAttributeValues: { ':me': S('$$.Execution.Name') },
-    },
-    'Recovered',
-    { Catch: [fail('Escalate · error')] },
-  );
+  states['Release lease'] = releaseLease('Recovered');
   states['Recovered'] = { Type: 'Succeed' };
   states['Record failure'] = outcome('Release lease · failed', 'halted', '$.error');
-  states['Release lease · failed'] = task(
-    DDB_DELETE,
-    {
-      TableName: table,
-      Key: { pk: S("States.Format('LEASE#{}', $.found.Item.application.S)"), sk: { S: 'LEASE' } },
-      ConditionExpression: 'holder = :me',
-      ExpressionAttributeValues: { ':me': S('$$.Execution.Name') },
-    },
-    'Escalate · error',
-    { Catch: [fail('Escalate · error')] },
-  );
+  states['Release lease · failed'] = releaseLease('Escalate · error');
   states['Escalate · error'] = task(
     SNS_PUBLISH,
     {

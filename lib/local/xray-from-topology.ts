@@ -157,27 +157,29 @@ export function xrayFromTopology(fixture: TopologyFixture, options: TrafficOptio
 
   const edgesOf = names.map((): EdgeOut[] => []);
   const served = names.map(() => ({ requests: 0, faults: 0, errors: 0, seconds: 0 }));
+  /** One sampled edge into v: its statistics, also added to what v served. */
+  const edgeInto = (v: number, exact: number): EdgeOut => {
+    const random = options.random;
+    const requests = Math.max(1, Math.round(exact * (random ? 0.8 + 0.4 * random() : 1)));
+    const faults = draw(requests, seenRate[v] as number, random);
+    const errors = random ? draw(requests - faults, 0.002, random) : Math.round(requests * 0.002);
+    const seconds = (latency[v] as number) * (random ? 0.9 + 0.2 * random() : 1);
+    const s = served[v] as { requests: number; faults: number; errors: number; seconds: number };
+    s.requests += requests;
+    s.faults += faults;
+    s.errors += errors;
+    s.seconds += requests * seconds;
+    return {
+      ReferenceId: v,
+      StartTime: options.start,
+      EndTime: options.end,
+      SummaryStatistics: summary(requests, faults, errors, seconds),
+      Aliases: [],
+    };
+  };
   names.forEach((_, u) => {
-    for (const v of out[u] as number[]) {
-      const random = options.random;
-      const exact = edgeRequests.get(`${u}>${v}`) as number;
-      const requests = random ? Math.max(1, Math.round(exact * (0.8 + 0.4 * random()))) : exact;
-      const faults = draw(requests, seenRate[v] as number, random);
-      const errors = random ? draw(requests - faults, 0.002, random) : Math.round(requests * 0.002);
-      const seconds = (latency[v] as number) * (random ? 0.9 + 0.2 * random() : 1);
-      (edgesOf[u] as EdgeOut[]).push({
-        ReferenceId: v,
-        StartTime: options.start,
-        EndTime: options.end,
-        SummaryStatistics: summary(requests, faults, errors, seconds),
-        Aliases: [],
-      });
-      const s = served[v] as { requests: number; faults: number; errors: number; seconds: number };
-      s.requests += requests;
-      s.faults += faults;
-      s.errors += errors;
-      s.seconds += requests * seconds;
-    }
+    for (const v of out[u] as number[])
+      (edgesOf[u] as EdgeOut[]).push(edgeInto(v, edgeRequests.get(`${u}>${v}`) as number));
   });
 
   // X-Ray shows the callers of entry services as a client node: give roots without one their client.
@@ -185,23 +187,7 @@ export function xrayFromTopology(fixture: TopologyFixture, options: TrafficOptio
   const clientEdges: EdgeOut[] = [];
   names.forEach((name, i) => {
     if (inDegree[i] !== 0 || xrayTypeOf(kindOf.get(name) ?? 'service') === 'client') return;
-    const random = options.random;
-    const requests = Math.max(1, Math.round((load[i] as number) * (random ? 0.8 + 0.4 * random() : 1)));
-    const faults = draw(requests, seenRate[i] as number, random);
-    const errors = random ? draw(requests - faults, 0.002, random) : Math.round(requests * 0.002);
-    const seconds = (latency[i] as number) * (random ? 0.9 + 0.2 * random() : 1);
-    clientEdges.push({
-      ReferenceId: i,
-      StartTime: options.start,
-      EndTime: options.end,
-      SummaryStatistics: summary(requests, faults, errors, seconds),
-      Aliases: [],
-    });
-    const s = served[i] as { requests: number; faults: number; errors: number; seconds: number };
-    s.requests += requests;
-    s.faults += faults;
-    s.errors += errors;
-    s.seconds += requests * seconds;
+    clientEdges.push(edgeInto(i, load[i] as number));
   });
 
   const Services = names.map((name, i) => {
