@@ -3,7 +3,7 @@ import { DescribeAlarmsCommand, type CloudWatchClient } from '@aws-sdk/client-cl
 import type { Catalog } from '../core/catalog';
 import { TransientError } from '../core/errors';
 import type { AlarmPort } from '../core/handlers';
-import { own } from '../core/model';
+import { own } from '../core/records';
 import type { AlarmState } from '../core/tasks';
 
 /** DescribeAlarms takes at most 100 names a call. */

@@ -7,6 +7,7 @@ import type { ActionType } from './catalog';
 import { InputError } from './errors';
 import { FEATURES, type Evidence, type FeatureName, type Features, type FeatureSettings } from './features';
 import { canonicalJson } from './plan';
+import { own } from './records';
 import type { StepStatus } from './tasks';
 
 const beta = z.strictObject({ alpha: z.number().positive(), beta: z.number().positive() });
@@ -94,10 +95,7 @@ export function priorLogOdds(model: CulpritModel, service: string): number {
   return Number.isFinite(odds) ? Math.max(-10, Math.min(10, odds)) : 0;
 }
 
-/** A record's own entry: a service called `constructor` must not find Object's. */
-export function own<T>(record: Readonly<Record<string, T>>, key: string): T | undefined {
-  return Object.hasOwn(record, key) ? record[key] : undefined;
-}
+
 
 /** The score's log-odds; a feature that is not a finite number counts as no evidence. */
 export function logit(weights: Weights, features: Features): number {

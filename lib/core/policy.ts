@@ -1,7 +1,8 @@
 // When a person must approve (design.md §3): suggest mode, irreversible or schema changes, high blast
 // radius, low model confidence, manual actions, and always the full stage. Reasons go into `why`.
 import type { Catalog, CatalogEntry, Mode, RollbackAction } from './catalog';
-import { own, pct } from './model';
+import { pct } from './model';
+import { own } from './records';
 import type { ServiceChange, Topology } from './types';
 
 export interface PolicyOptions {

@@ -1,0 +1,73 @@
+// Bundle size and cold start of every Lambda function (part of `npm run bench`): esbuild bundles each
+// the way CDK does (minified, @aws-sdk/* external), then node loads it, against bare `node`.
+import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+
+export const FUNCTIONS = ['act', 'gate', 'notify'] as const;
+const ROOT = join(__dirname, '..');
+const OUT = join(ROOT, '.bench', 'bundles');
+const RUNS = 7;
+
+export interface BundleReport {
+  readonly name: string;
+  readonly bytes: number;
+  readonly inputs: readonly string[];
+  readonly file: string;
+}
+
+export async function bundle(name: string): Promise<BundleReport> {
+  mkdirSync(OUT, { recursive: true });
+  const file = join(OUT, `${name}.js`);
+  const result = await build({
+    entryPoints: [join(ROOT, 'lambdas', `${name}.ts`)],
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    minify: true,
+    external: ['@aws-sdk/*'],
+    metafile: true,
+    outfile: file,
+    logLevel: 'silent',
+  });
+  const output = Object.values(result.metafile.outputs)[0];
+  return { name, bytes: output?.bytes ?? 0, inputs: Object.keys(result.metafile.inputs), file };
+}
+
+const ENV = {
+  ...process.env,
+  TABLE_NAME: 'backstep',
+  TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:backstep',
+  CATALOG: '{"services":{}}',
+  AWS_REGION: 'eu-west-1',
+  AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
+};
+
+function medianMs(args: string[]): number {
+  const times: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const start = performance.now();
+    spawnSync(process.execPath, args, { env: ENV, cwd: ROOT });
+    times.push(performance.now() - start);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)] as number;
+}
+
+async function main(): Promise<void> {
+  const bare = medianMs(['-e', '0']);
+  console.log('| function | bundle KiB (SDK external) | loads planner or model | cold start ms | bare node ms |');
+  console.log('| --- | ---: | --- | ---: | ---: |');
+  for (const name of FUNCTIONS) {
+    const report = await bundle(name);
+    const heavy = report.inputs.some((i) => /lib\/core\/(planner|model|suspects|features)\.ts$/.test(i));
+    const start = medianMs(['-e', `require(${JSON.stringify(report.file)})`]);
+    console.log(
+      `| ${name} | ${(report.bytes / 1024).toFixed(1)} | ${heavy ? 'yes' : 'no'} | ${start.toFixed(0)} | ${bare.toFixed(0)} |`,
+    );
+  }
+}
+
+if (require.main === module) void main();
