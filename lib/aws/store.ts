@@ -17,6 +17,7 @@ import { TransientError } from '../core/errors';
 import type { CulpritModel } from '../core/model';
 import type { Plan } from '../core/plan';
 import type {
+  AlarmPlan,
   ApprovalRecord,
   Decision,
   IdempotencyClaim,
@@ -194,6 +195,21 @@ export class DynamoStore implements IncidentStore {
   async putPlan(plan: Plan): Promise<void> {
     const body = gzipSync(JSON.stringify(plan));
     await this.putIfAbsent({ pk: `PLAN#${plan.planId}`, sk: 'PLAN', body });
+  }
+
+  async putAlarmPlan(pointer: AlarmPlan): Promise<void> {
+    await this.call(() =>
+      this.client.send(
+        new PutItemCommand({
+          TableName: this.table,
+          Item: marshall({ pk: `ALARMPLAN#${pointer.alarm}`, sk: 'PLAN', ...pointer }),
+        }),
+      ),
+    );
+  }
+
+  async getAlarmPlan(alarm: string): Promise<AlarmPlan | undefined> {
+    return strip(await this.get<AlarmPlan>(`ALARMPLAN#${alarm}`, 'PLAN'));
   }
 
   async getPlan(planId: string): Promise<Plan | undefined> {

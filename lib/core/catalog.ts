@@ -34,6 +34,8 @@ const serviceEntrySchema = z.strictObject({
 });
 
 export const catalogSchema = z.strictObject({
+  /** The application these services make up: one rollback runs per application at a time. */
+  application: name.default('default'),
   /** Mode for services that set none. */
   mode: z.enum(MODES).default('auto'),
   services: z.record(name, serviceEntrySchema),
@@ -42,7 +44,7 @@ export const catalogSchema = z.strictObject({
 export type Catalog = z.infer<typeof catalogSchema>;
 export type CatalogEntry = z.infer<typeof serviceEntrySchema>;
 
-export const EMPTY_CATALOG: Catalog = { mode: 'auto', services: {} };
+export const EMPTY_CATALOG: Catalog = { application: 'default', mode: 'auto', services: {} };
 
 /** Validates a parsed catalog; the error names the first bad field and what was expected there. */
 export function parseCatalog(json: unknown, source: string): Catalog {

@@ -95,8 +95,6 @@ export function priorLogOdds(model: CulpritModel, service: string): number {
   return Number.isFinite(odds) ? Math.max(-10, Math.min(10, odds)) : 0;
 }
 
-
-
 /** The score's log-odds; a feature that is not a finite number counts as no evidence. */
 export function logit(weights: Weights, features: Features): number {
   let z = weights.bias;

@@ -53,6 +53,14 @@ export interface Decision {
   readonly userAgent?: string;
 }
 
+/** What the orchestrator looks up for an alarm: the pre-built plan's state machine (an alias). */
+export interface AlarmPlan {
+  readonly alarm: string;
+  readonly application: string;
+  readonly planId: string;
+  readonly stateMachine: string;
+}
+
 export interface IncidentStore {
   /** Creates the incident once; a second create for the same id changes nothing. */
   createIncident(meta: IncidentMeta): Promise<'created' | 'exists'>;
@@ -75,6 +83,9 @@ export interface IncidentStore {
   releaseIdempotency(key: string): Promise<void>;
 
   putPlan(plan: Plan): Promise<void>;
+  /** Points an alarm at the state machine of its pre-built plan (item `ALARMPLAN#<alarm>`). */
+  putAlarmPlan(pointer: AlarmPlan): Promise<void>;
+  getAlarmPlan(alarm: string): Promise<AlarmPlan | undefined>;
   getPlan(planId: string): Promise<Plan | undefined>;
 
   putApproval(approval: ApprovalRecord): Promise<void>;

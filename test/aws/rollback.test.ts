@@ -239,6 +239,7 @@ describe('AppConfig, feature flags and manual steps', () => {
 
 describe('CloudWatch alarms', () => {
   const catalog = {
+    application: 'shop',
     mode: 'auto' as const,
     services: {
       cart: { action: { type: 'manual' as const }, alarms: ['cart-5xx', 'cart-p99'], irreversibleData: false },

@@ -115,7 +115,7 @@ describe('planRollback on the Online Boutique example', () => {
   });
 
   it('gives every changed service a manual action without a catalog', () => {
-    const plan = example({ catalog: { mode: 'auto', services: {} }, alarmed: ['frontend'] });
+    const plan = example({ catalog: { application: 'default', mode: 'auto', services: {} }, alarmed: ['frontend'] });
     const steps = plan.stages.flatMap((s) => s.waves.flatMap((w) => w.steps));
     expect(steps.length).toBeGreaterThan(0);
     for (const s of steps) {
@@ -135,7 +135,7 @@ describe('planRollback on the Online Boutique example', () => {
   it('pulls in a caller deployed at the same instant as the suspect it calls', () => {
     const at = Date.parse('2026-11-27T09:40:00Z');
     const plan = example({
-      catalog: { mode: 'auto', services: {} },
+      catalog: { application: 'default', mode: 'auto', services: {} },
       alarmed: ['frontend'],
       changes: [
         { id: 'cart', service: 'cartservice', deployedAt: at, kind: 'code', reversible: true },

@@ -126,7 +126,7 @@ describe('the Backstep construct', () => {
       'approverEmails: "not-an-email" is not an email address; expected name@example.com',
     ],
     [
-      { catalog: { mode: 'auto' as const, services: {} } },
+      { catalog: { application: 'default', mode: 'auto' as const, services: {} } },
       'catalog: no services; expected at least one service with its rollback action',
     ],
   ])('fails when the props are wrong (%j)', (props, message) => {
