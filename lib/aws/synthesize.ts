@@ -1,0 +1,141 @@
+// Plans are pre-built, so an alarm never waits for planning: for every catalogued service with alarms,
+// plan with the current model, compile, and create or update its state machine (a new version, the
+// `live` alias moved to it); then point each of its alarms at the alias. Unchanged plans are skipped.
+import {
+  CreateStateMachineAliasCommand,
+  CreateStateMachineCommand,
+  DescribeStateMachineAliasCommand,
+  UpdateStateMachineAliasCommand,
+  UpdateStateMachineCommand,
+  type SFNClient,
+} from '@aws-sdk/client-sfn';
+import type { Catalog } from '../core/catalog';
+import type { Plan } from '../core/plan';
+import type { AlarmPlan, IncidentStore } from '../core/store';
+import { compilePlan, SUBSTITUTION_KEYS, type CompileOptions, type TaskResources } from '../../statemachines/compile';
+import { substitute } from '../../statemachines/substitute';
+
+export interface SynthesisTarget {
+  /** Prefix of every plan state machine's name; the orchestrator may start only these. */
+  readonly prefix: string;
+  readonly roleArn: string;
+  readonly logGroupArn: string;
+  readonly resources: TaskResources;
+  readonly region: string;
+  readonly account: string;
+  readonly partition?: string;
+}
+
+export interface SynthesisResult {
+  readonly service: string;
+  readonly planId: string;
+  readonly outcome: 'created' | 'updated' | 'unchanged' | 'nothing-to-roll-back';
+  readonly alias?: string;
+}
+
+export const LIVE_ALIAS = 'live';
+
+/** A valid state machine name (1-80 of [A-Za-z0-9-_]) for a service. */
+export function planStateMachineName(prefix: string, service: string): string {
+  return `${prefix}${service.replace(/[^A-Za-z0-9_-]/g, '-')}`.slice(0, 80);
+}
+
+export async function publishPlans(
+  sfn: Pick<SFNClient, 'send'>,
+  store: Pick<IncidentStore, 'putPlan' | 'putAlarmPlan' | 'getAlarmPlan'>,
+  target: SynthesisTarget,
+  catalog: Catalog,
+  planFor: (service: string) => Plan,
+  compileOptions: CompileOptions = {},
+): Promise<SynthesisResult[]> {
+  const results: SynthesisResult[] = [];
+  for (const [service, entry] of Object.entries(catalog.services)) {
+    if (entry.alarms.length === 0) continue;
+    const plan = planFor(service);
+    if (plan.stages.length === 0) {
+      results.push({ service, planId: plan.planId, outcome: 'nothing-to-roll-back' });
+      continue;
+    }
+    const name = planStateMachineName(target.prefix, service);
+    const arn = `arn:${target.partition ?? 'aws'}:states:${target.region}:${target.account}:stateMachine:${name}`;
+    const alias = `${arn}:${LIVE_ALIAS}`;
+    const current = await store.getAlarmPlan(entry.alarms[0] as string);
+    if (current?.planId === plan.planId && current.stateMachine === alias) {
+      results.push({ service, planId: plan.planId, outcome: 'unchanged', alias });
+      continue;
+    }
+    await store.putPlan(plan);
+    const definition = JSON.stringify(
+      substitute(
+        compilePlan(plan, compileOptions),
+        Object.fromEntries(
+          (Object.keys(SUBSTITUTION_KEYS) as (keyof TaskResources)[]).map((k) => [
+            SUBSTITUTION_KEYS[k],
+            target.resources[k],
+          ]),
+        ),
+      ),
+    );
+    const version = await createOrUpdate(sfn, name, arn, definition, plan.planId, target);
+    await pointAlias(sfn, alias, arn, version.arn);
+    for (const alarm of entry.alarms) {
+      const pointer: AlarmPlan = { alarm, application: catalog.application, planId: plan.planId, stateMachine: alias };
+      await store.putAlarmPlan(pointer);
+    }
+    results.push({ service, planId: plan.planId, outcome: version.created ? 'created' : 'updated', alias });
+  }
+  return results;
+}
+
+async function createOrUpdate(
+  sfn: Pick<SFNClient, 'send'>,
+  name: string,
+  arn: string,
+  definition: string,
+  planId: string,
+  target: SynthesisTarget,
+): Promise<{ arn: string; created: boolean }> {
+  try {
+    const out = await sfn.send(
+      new UpdateStateMachineCommand({
+        stateMachineArn: arn,
+        definition,
+        publish: true,
+        versionDescription: `plan ${planId}`,
+      }),
+    );
+    return { arn: out.stateMachineVersionArn ?? arn, created: false };
+  } catch (err) {
+    if (!(err instanceof Error && err.name === 'StateMachineDoesNotExist')) throw err;
+  }
+  const out = await sfn.send(
+    new CreateStateMachineCommand({
+      name,
+      definition,
+      roleArn: target.roleArn,
+      type: 'STANDARD',
+      publish: true,
+      versionDescription: `plan ${planId}`,
+      tracingConfiguration: { enabled: true },
+      loggingConfiguration: {
+        level: 'ALL',
+        includeExecutionData: false,
+        destinations: [{ cloudWatchLogsLogGroup: { logGroupArn: target.logGroupArn } }],
+      },
+    }),
+  );
+  return { arn: out.stateMachineVersionArn ?? out.stateMachineArn ?? arn, created: true };
+}
+
+async function pointAlias(sfn: Pick<SFNClient, 'send'>, alias: string, arn: string, version: string): Promise<void> {
+  const routingConfiguration = [{ stateMachineVersionArn: version, weight: 100 }];
+  try {
+    await sfn.send(new DescribeStateMachineAliasCommand({ stateMachineAliasArn: alias }));
+  } catch (err) {
+    if (!(err instanceof Error && err.name === 'ResourceNotFound')) throw err;
+    await sfn.send(new CreateStateMachineAliasCommand({ name: LIVE_ALIAS, routingConfiguration }));
+    return;
+  }
+  await sfn.send(new UpdateStateMachineAliasCommand({ stateMachineAliasArn: alias, routingConfiguration }));
+  void arn;
+}

@@ -1,0 +1,165 @@
+// Publishing pre-built plans: state machines created or updated with a new version and the `live`
+// alias moved (SFN on aws-sdk-client-mock), alarm pointers in the store (dynalite); then the alarm path
+// runs the published plan, end to end on one machine.
+import {
+  CreateStateMachineAliasCommand,
+  CreateStateMachineCommand,
+  DescribeStateMachineAliasCommand,
+  SFNClient,
+  UpdateStateMachineAliasCommand,
+  UpdateStateMachineCommand,
+} from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
+import { DynamoStore } from '../../lib/aws/store';
+import { planStateMachineName, publishPlans, type SynthesisTarget } from '../../lib/aws/synthesize';
+import { parseCatalog } from '../../lib/core/catalog';
+import { makeHandlers } from '../../lib/core/handlers';
+import type { Plan } from '../../lib/core/plan';
+import { startLocalDynamo, type LocalDynamo } from '../../lib/local/dynamo';
+import { memoryIdempotency } from '../../lib/local/memory';
+import { deliverAlarmEvent } from '../../lib/local/orchestrator';
+import { runLocally } from '../../lib/local/runner';
+import { compilePlan } from '../../statemachines/compile';
+import { fixture, examplePlan } from '../helpers';
+
+const sfn = mockClient(SFNClient);
+let dynamo: LocalDynamo;
+let store: DynamoStore;
+beforeAll(async () => {
+  dynamo = await startLocalDynamo();
+  store = new DynamoStore(dynamo.client, dynamo.table);
+});
+afterAll(() => dynamo.close());
+beforeEach(() => sfn.reset());
+
+const catalog = parseCatalog(fixture('examples/online-boutique/catalog.json'), 'catalog.json');
+const target: SynthesisTarget = {
+  prefix: 'backstep-plan-',
+  roleArn: 'arn:aws:iam::123456789012:role/plans',
+  logGroupArn: 'arn:aws:logs:eu-west-1:123456789012:log-group:plans:*',
+  resources: {
+    act: 'arn:aws:lambda:eu-west-1:123456789012:function:act',
+    gate: 'arn:aws:lambda:eu-west-1:123456789012:function:gate',
+    approval: 'arn:aws:lambda:eu-west-1:123456789012:function:approval',
+    notify: 'arn:aws:lambda:eu-west-1:123456789012:function:notify',
+  },
+  region: 'eu-west-1',
+  account: '123456789012',
+};
+const ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:backstep-plan-frontend';
+
+function plans(): (service: string) => Plan {
+  const cache = new Map<string, Plan>();
+  return (service) => {
+    const known = cache.get(service);
+    if (known) return known;
+    const plan = examplePlan({ alarmed: [service] });
+    cache.set(service, plan);
+    return plan;
+  };
+}
+
+describe('publishPlans', () => {
+  it('creates a state machine with a version and a live alias, and points every alarm at it', async () => {
+    sfn.on(UpdateStateMachineCommand).rejects(Object.assign(new Error('no'), { name: 'StateMachineDoesNotExist' }));
+    sfn.on(CreateStateMachineCommand).resolves({ stateMachineArn: ARN, stateMachineVersionArn: `${ARN}:1` });
+    sfn.on(DescribeStateMachineAliasCommand).rejects(Object.assign(new Error('no'), { name: 'ResourceNotFound' }));
+    const results = await publishPlans(
+      sfn as never,
+      store,
+      target,
+      { ...catalog, services: { frontend: catalog.services['frontend']! } },
+      plans(),
+    );
+    expect(results.map((r) => [r.service, r.outcome, r.alias])).toStrictEqual([['frontend', 'created', `${ARN}:live`]]);
+    const create = sfn.commandCalls(CreateStateMachineCommand)[0]?.args[0].input;
+    expect(create).toMatchObject({
+      name: 'backstep-plan-frontend',
+      type: 'STANDARD',
+      publish: true,
+      tracingConfiguration: { enabled: true },
+    });
+    expect(create?.definition).toContain(target.resources.act);
+    expect(create?.definition).not.toContain('${');
+    expect(sfn.commandCalls(CreateStateMachineAliasCommand)[0]?.args[0].input).toStrictEqual({
+      name: 'live',
+      routingConfiguration: [{ stateMachineVersionArn: `${ARN}:1`, weight: 100 }],
+    });
+    for (const alarm of ['frontend-5xx', 'frontend-latency-p99']) {
+      expect(await store.getAlarmPlan(alarm)).toStrictEqual({
+        alarm,
+        application: 'default',
+        planId: results[0]?.planId,
+        stateMachine: `${ARN}:live`,
+      });
+    }
+    expect(await store.getPlan(results[0]?.planId as string)).toBeDefined();
+  });
+
+  it('skips an unchanged plan and moves the alias when the plan changed', async () => {
+    const only = { ...catalog, services: { frontend: catalog.services['frontend']! } };
+    expect((await publishPlans(sfn as never, store, target, only, plans()))[0]?.outcome).toBe('unchanged');
+    expect(sfn.calls()).toHaveLength(0);
+    sfn.on(UpdateStateMachineCommand).resolves({ stateMachineVersionArn: `${ARN}:2` });
+    sfn.on(DescribeStateMachineAliasCommand).resolves({});
+    const changed = () => examplePlan({ alarmed: ['frontend'], windowMs: 6 * 3_600_000 });
+    expect((await publishPlans(sfn as never, store, target, only, changed))[0]?.outcome).toBe('updated');
+    expect(sfn.commandCalls(UpdateStateMachineAliasCommand)[0]?.args[0].input).toStrictEqual({
+      stateMachineAliasArn: `${ARN}:live`,
+      routingConfiguration: [{ stateMachineVersionArn: `${ARN}:2`, weight: 100 }],
+    });
+  });
+
+  it('names state machines validly', () => {
+    expect(planStateMachineName('backstep-plan-', 'https://sqs.example/Queue 1')).toBe(
+      'backstep-plan-https---sqs-example-Queue-1',
+    );
+    expect(planStateMachineName('p-', 'x'.repeat(100))).toHaveLength(80);
+  });
+});
+
+describe('from alarm to recovery, on one machine', () => {
+  it('runs the published plan for the alarm: lease, child execution, recovery recorded', async () => {
+    const plan = (await store.getPlan((await store.getAlarmPlan('frontend-5xx'))?.planId as string)) as Plan;
+    let reads = 0;
+    const handlers = makeHandlers({
+      plans: { load: () => Promise.resolve(plan) },
+      rollback: {
+        inspect: () => Promise.resolve({ ok: true }),
+        rollback: (step) => Promise.resolve({ version: step.change.fromVersion ?? 'previous' }),
+      },
+      idempotency: memoryIdempotency(),
+      now: () => Date.now(),
+      alarms: {
+        alarmsOf: () => Promise.resolve([]),
+        read: () => Promise.resolve({ 'frontend-5xx': reads++ < 2 ? 'ALARM' : 'OK' }),
+      },
+      approvals: { request: () => Promise.resolve({ decision: 'approve' }) },
+      notify: { escalate: () => Promise.resolve() },
+    });
+    const children: string[] = [];
+    const event = fixture('events/cloudwatch-alarm_01_state-change-for-a-single-metric-alarm.json') as {
+      resources: string[];
+      detail: { alarmName: string; state: { timestamp: string } };
+    };
+    event.resources = ['arn:aws:cloudwatch:eu-west-1:123456789012:alarm:frontend-5xx'];
+    event.detail.alarmName = 'frontend-5xx';
+    const delivery = await deliverAlarmEvent(
+      {
+        dynamo: dynamo.client,
+        table: dynamo.table,
+        executions: new Set(),
+        publish: () => undefined,
+        runPlan: (arn, _name, input) => {
+          children.push(arn);
+          // The child is the stored plan compiled again: the same definition that was published.
+          return runLocally(compilePlan(plan), input as never, handlers);
+        },
+      },
+      event,
+    );
+    if (delivery.duplicate) throw new Error('unexpected duplicate');
+    expect(children).toStrictEqual([`${ARN}:live`]);
+    expect(delivery.run.path.slice(-4)).toStrictEqual(['Run plan', 'Record recovery', 'Release lease', 'Recovered']);
+  });
+});
