@@ -78,8 +78,7 @@ export function intakeDefinition(): Asl {
 }
 
 /** The Standard orchestrator. Its input is what the intake read: alarmName, alarmArn, state, timestamp. */
-export function orchestratorDefinition(options: { readonly leaseSeconds?: number } = {}): Asl {
-  void options;
+export function orchestratorDefinition(): Asl {
   const states: Record<string, State> = {};
   const fail = (next: string): Catcher => ({ ErrorEquals: ['States.ALL'], Next: next, ResultPath: '$.error' });
   const task = (
