@@ -98,6 +98,14 @@ export function orchestratorDefinition(): Asl {
       ...extra,
     }) as State;
 
+  /** The application's lease item, and a consistent read of any item. */
+  const leaseKey = { pk: S("States.Format('LEASE#{}', $.found.Item.application.S)"), sk: { S: 'LEASE' } };
+  const read = (key: Record<string, unknown>, next: string, resultPath: string): State =>
+    task(DDB_GET, { TableName: table, Key: key, ConsistentRead: true }, next, {
+      ResultPath: resultPath,
+      Catch: [fail('Escalate · error')],
+    });
+
   states['Check order'] = task(
     DDB_PUT,
     {
@@ -121,15 +129,10 @@ export function orchestratorDefinition(): Asl {
     },
   );
   states['Ignored · older event'] = { Type: 'Succeed' };
-  states['Find plan'] = task(
-    DDB_GET,
-    {
-      TableName: table,
-      Key: { pk: S("States.Format('ALARMPLAN#{}', $.alarmName)"), sk: { S: 'PLAN' } },
-      ConsistentRead: true,
-    },
+  states['Find plan'] = read(
+    { pk: S("States.Format('ALARMPLAN#{}', $.alarmName)"), sk: { S: 'PLAN' } },
     'Plan known?',
-    { ResultPath: '$.found', Catch: [fail('Escalate · error')] },
+    '$.found',
   );
   states['Plan known?'] = {
     Type: 'Choice',
@@ -142,8 +145,7 @@ export function orchestratorDefinition(): Asl {
     {
       TableName: table,
       Item: {
-        pk: S("States.Format('LEASE#{}', $.found.Item.application.S)"),
-        sk: { S: 'LEASE' },
+        ...leaseKey,
         holder: S('$$.Execution.Name'),
         takenAt: S('$$.Execution.StartTime'),
       },
@@ -159,16 +161,7 @@ export function orchestratorDefinition(): Asl {
       ],
     },
   );
-  states['Find running incident'] = task(
-    DDB_GET,
-    {
-      TableName: table,
-      Key: { pk: S("States.Format('LEASE#{}', $.found.Item.application.S)"), sk: { S: 'LEASE' } },
-      ConsistentRead: true,
-    },
-    'Join running incident',
-    { ResultPath: '$.lease', Catch: [fail('Escalate · error')] },
-  );
+  states['Find running incident'] = read(leaseKey, 'Join running incident', '$.lease');
   states['Join running incident'] = task(
     DDB_PUT,
     {
@@ -253,7 +246,7 @@ export function orchestratorDefinition(): Asl {
       DDB_DELETE,
       {
         TableName: table,
-        Key: { pk: S("States.Format('LEASE#{}', $.found.Item.application.S)"), sk: { S: 'LEASE' } },
+        Key: leaseKey,
         ConditionExpression: 'holder = :me',
         ExpressionAttributeValues: { ':me': S('$$.Execution.Name') },
       },

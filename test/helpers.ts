@@ -1,4 +1,4 @@
-// Shared test helpers: fixtures from test/fixtures only (never ../shared), and X-Ray graphs built from
+// Shared test helpers: fixtures come from test/fixtures only (a fresh clone has nothing beside it), and X-Ray graphs built from
 // the real topologies.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -5,72 +5,64 @@ import { DynamoStore } from '../../lib/aws/store';
 import { TASK_ERRORS } from '../../lib/core/errors';
 import { BUILTIN_MODEL, refine } from '../../lib/core/model';
 import type { ApprovalRecord } from '../../lib/core/store';
-import { startLocalDynamo, type LocalDynamo } from '../../lib/local/dynamo';
+import { useLocalDynamo } from '../local-dynamo';
 import { syntheticPlan } from '../synthetic-plan';
 import { examplePlan } from '../helpers';
 
-let dynamo: LocalDynamo;
-let store: DynamoStore;
-
-beforeAll(async () => {
-  dynamo = await startLocalDynamo();
-  store = new DynamoStore(dynamo.client, dynamo.table);
-});
-
-afterAll(async () => {
-  await dynamo.close();
-});
+const local = useLocalDynamo();
 
 const T = '2026-11-27T10:00:00.000Z';
 
 describe('DynamoStore on dynalite', () => {
   it('creates an incident once', async () => {
     const meta = { incidentId: 'inc-create', application: 'boutique', alarms: ['frontend-5xx'], startedAt: T };
-    expect(await store.createIncident(meta)).toBe('created');
-    expect(await store.createIncident({ ...meta, alarms: ['other'] })).toBe('exists');
-    expect(await store.getIncident('inc-create')).toStrictEqual(meta);
-    expect(await store.getIncident('nope')).toBeUndefined();
+    expect(await local.store.createIncident(meta)).toBe('created');
+    expect(await local.store.createIncident({ ...meta, alarms: ['other'] })).toBe('exists');
+    expect(await local.store.getIncident('inc-create')).toStrictEqual(meta);
+    expect(await local.store.getIncident('nope')).toBeUndefined();
   });
 
   it('keeps an append-only timeline: a replayed append is a duplicate and changes nothing', async () => {
     const first = { key: 'gate-1', at: '2026-11-27T10:05:00.000Z', type: 'gate', data: { outcome: 'NOT_YET' } };
     const second = { key: 'step-cart', at: '2026-11-27T10:01:00.000Z', type: 'step', data: { status: 'ROLLED_BACK' } };
-    expect(await store.appendEvent('inc-tl', first)).toBe('appended');
-    expect(await store.appendEvent('inc-tl', second)).toBe('appended');
-    expect(await store.appendEvent('inc-tl', { ...first, data: { outcome: 'RECOVERED' } })).toBe('duplicate');
-    expect(await store.events('inc-tl')).toStrictEqual([second, first]);
+    expect(await local.store.appendEvent('inc-tl', first)).toBe('appended');
+    expect(await local.store.appendEvent('inc-tl', second)).toBe('appended');
+    expect(await local.store.appendEvent('inc-tl', { ...first, data: { outcome: 'RECOVERED' } })).toBe('duplicate');
+    expect(await local.store.events('inc-tl')).toStrictEqual([second, first]);
   });
 
   it('gives the lease to one holder at a time, until it expires or is released', async () => {
     const now = Date.parse(T);
     const results = await Promise.all(
-      Array.from({ length: 8 }, (_, i) => store.acquireLease('boutique', `inc-${i}`, now, 60_000)),
+      Array.from({ length: 8 }, (_, i) => local.store.acquireLease('boutique', `inc-${i}`, now, 60_000)),
     );
     const winners = results.filter((r) => r.acquired);
     expect(winners).toHaveLength(1);
     const holder = results.find((r) => !r.acquired);
     const winner = results.findIndex((r) => r.acquired);
     expect(holder).toStrictEqual({ acquired: false, holder: `inc-${winner}` });
-    expect(await store.acquireLease('boutique', `inc-${winner}`, now + 1000, 60_000)).toStrictEqual({ acquired: true });
-    expect(await store.releaseLease('boutique', 'someone-else')).toBe(false);
-    expect((await store.acquireLease('boutique', 'late', now + 120_000, 60_000)).acquired).toBe(true);
-    expect(await store.releaseLease('boutique', 'late')).toBe(true);
-    expect((await store.acquireLease('boutique', 'next', now + 120_001, 60_000)).acquired).toBe(true);
+    expect(await local.store.acquireLease('boutique', `inc-${winner}`, now + 1000, 60_000)).toStrictEqual({
+      acquired: true,
+    });
+    expect(await local.store.releaseLease('boutique', 'someone-else')).toBe(false);
+    expect((await local.store.acquireLease('boutique', 'late', now + 120_000, 60_000)).acquired).toBe(true);
+    expect(await local.store.releaseLease('boutique', 'late')).toBe(true);
+    expect((await local.store.acquireLease('boutique', 'next', now + 120_001, 60_000)).acquired).toBe(true);
   });
 
   it('reads alarm events older than the last one seen as stale', async () => {
-    expect(await store.markAlarmEvent('frontend-5xx', '2026-11-27T10:00:00Z')).toBe('newer');
-    expect(await store.markAlarmEvent('frontend-5xx', '2026-11-27T09:59:00Z')).toBe('stale');
-    expect(await store.markAlarmEvent('frontend-5xx', '2026-11-27T10:00:00Z')).toBe('stale');
-    expect(await store.markAlarmEvent('frontend-5xx', '2026-11-27T10:02:00Z')).toBe('newer');
+    expect(await local.store.markAlarmEvent('frontend-5xx', '2026-11-27T10:00:00Z')).toBe('newer');
+    expect(await local.store.markAlarmEvent('frontend-5xx', '2026-11-27T09:59:00Z')).toBe('stale');
+    expect(await local.store.markAlarmEvent('frontend-5xx', '2026-11-27T10:00:00Z')).toBe('stale');
+    expect(await local.store.markAlarmEvent('frontend-5xx', '2026-11-27T10:02:00Z')).toBe('newer');
   });
 
   it('lets only the first claim of an idempotency key act, and replays its result', async () => {
-    const claims = await Promise.all(Array.from({ length: 5 }, () => store.claimIdempotency('act:p:1:cart', T)));
+    const claims = await Promise.all(Array.from({ length: 5 }, () => local.store.claimIdempotency('act:p:1:cart', T)));
     expect(claims.filter((c) => c.claimed)).toHaveLength(1);
-    expect(await store.claimIdempotency('act:p:1:cart', T)).toStrictEqual({ claimed: false, done: false });
-    await store.completeIdempotency('act:p:1:cart', { version: 'v2.3.0' });
-    expect(await store.claimIdempotency('act:p:1:cart', T)).toStrictEqual({
+    expect(await local.store.claimIdempotency('act:p:1:cart', T)).toStrictEqual({ claimed: false, done: false });
+    await local.store.completeIdempotency('act:p:1:cart', { version: 'v2.3.0' });
+    expect(await local.store.claimIdempotency('act:p:1:cart', T)).toStrictEqual({
       claimed: false,
       done: true,
       result: { version: 'v2.3.0' },
@@ -79,12 +71,12 @@ describe('DynamoStore on dynalite', () => {
 
   it('stores plans compressed, 2,000 steps included', async () => {
     const plan = examplePlan();
-    await store.putPlan(plan);
-    expect(await store.getPlan(plan.planId)).toStrictEqual(plan);
+    await local.store.putPlan(plan);
+    expect(await local.store.getPlan(plan.planId)).toStrictEqual(plan);
     const big = { ...syntheticPlan(8, 250), planId: 'b'.repeat(64) };
-    await store.putPlan(big);
-    expect(await store.getPlan(big.planId)).toStrictEqual(big);
-    expect(await store.getPlan('missing')).toBeUndefined();
+    await local.store.putPlan(big);
+    expect(await local.store.getPlan(big.planId)).toStrictEqual(big);
+    expect(await local.store.getPlan('missing')).toBeUndefined();
   });
 
   it('decides an approval once: concurrent decisions, exactly one wins', async () => {
@@ -100,10 +92,10 @@ describe('DynamoStore on dynalite', () => {
       expiresAt: '2026-11-27T11:00:00.000Z',
       status: 'PENDING',
     };
-    await store.putApproval(approval);
+    await local.store.putApproval(approval);
     const outcomes = await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
-        store.decideApproval('ap-1', {
+        local.store.decideApproval('ap-1', {
           decision: i % 2 ? 'approve' : 'reject',
           decidedAt: T,
           decidedBy: `person-${i}`,
@@ -113,24 +105,24 @@ describe('DynamoStore on dynalite', () => {
     );
     const winners = outcomes.filter((o) => o.decided);
     expect(winners).toHaveLength(1);
-    const recorded = await store.getApproval('ap-1');
+    const recorded = await local.store.getApproval('ap-1');
     expect(recorded?.status).toBe('DECIDED');
     expect(recorded?.decidedBy).toBe(winners[0]?.approval?.decidedBy);
     for (const loser of outcomes.filter((o) => !o.decided)) expect(loser.approval).toStrictEqual(recorded);
-    expect(await store.decideApproval('missing', { decision: 'approve', decidedAt: T })).toStrictEqual({
+    expect(await local.store.decideApproval('missing', { decision: 'approve', decidedAt: T })).toStrictEqual({
       decided: false,
       approval: undefined,
     });
   });
 
   it('moves the current model forward only from the version it was refined from', async () => {
-    expect(await store.currentModel()).toBeUndefined();
-    expect(await store.putModel(BUILTIN_MODEL, undefined)).toBe('stored');
+    expect(await local.store.currentModel()).toBeUndefined();
+    expect(await local.store.putModel(BUILTIN_MODEL, undefined)).toBe('stored');
     const refined = refine(BUILTIN_MODEL, []);
-    expect(await store.putModel(refined, 'someone-elses')).toBe('conflict');
-    expect((await store.currentModel())?.version).toBe('builtin-1');
-    expect(await store.putModel(refined, 'builtin-1')).toBe('stored');
-    expect(await store.currentModel()).toStrictEqual(refined);
+    expect(await local.store.putModel(refined, 'someone-elses')).toBe('conflict');
+    expect((await local.store.currentModel())?.version).toBe('builtin-1');
+    expect(await local.store.putModel(refined, 'builtin-1')).toBe('stored');
+    expect(await local.store.currentModel()).toStrictEqual(refined);
   });
 });
 

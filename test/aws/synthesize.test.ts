@@ -10,12 +10,11 @@ import {
   UpdateStateMachineCommand,
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { DynamoStore } from '../../lib/aws/store';
 import { planStateMachineName, publishPlans, type SynthesisTarget } from '../../lib/aws/synthesize';
 import { parseCatalog } from '../../lib/core/catalog';
 import { makeHandlers } from '../../lib/core/handlers';
 import type { Plan } from '../../lib/core/plan';
-import { startLocalDynamo, type LocalDynamo } from '../../lib/local/dynamo';
+import { useLocalDynamo } from '../local-dynamo';
 import { memoryIdempotency } from '../../lib/local/memory';
 import { deliverAlarmEvent } from '../../lib/local/orchestrator';
 import { runLocally } from '../../lib/local/runner';
@@ -23,13 +22,7 @@ import { compilePlan } from '../../statemachines/compile';
 import { fixture, examplePlan } from '../helpers';
 
 const sfn = mockClient(SFNClient);
-let dynamo: LocalDynamo;
-let store: DynamoStore;
-beforeAll(async () => {
-  dynamo = await startLocalDynamo();
-  store = new DynamoStore(dynamo.client, dynamo.table);
-});
-afterAll(() => dynamo.close());
+const local = useLocalDynamo();
 beforeEach(() => sfn.reset());
 
 const catalog = parseCatalog(fixture('examples/online-boutique/catalog.json'), 'catalog.json');
@@ -66,7 +59,7 @@ describe('publishPlans', () => {
     sfn.on(DescribeStateMachineAliasCommand).rejects(Object.assign(new Error('no'), { name: 'ResourceNotFound' }));
     const results = await publishPlans(
       sfn as never,
-      store,
+      local.store,
       target,
       { ...catalog, services: { frontend: catalog.services['frontend']! } },
       plans(),
@@ -86,24 +79,24 @@ describe('publishPlans', () => {
       routingConfiguration: [{ stateMachineVersionArn: `${ARN}:1`, weight: 100 }],
     });
     for (const alarm of ['frontend-5xx', 'frontend-latency-p99']) {
-      expect(await store.getAlarmPlan(alarm)).toStrictEqual({
+      expect(await local.store.getAlarmPlan(alarm)).toStrictEqual({
         alarm,
         application: 'default',
         planId: results[0]?.planId,
         stateMachine: `${ARN}:live`,
       });
     }
-    expect(await store.getPlan(results[0]?.planId as string)).toBeDefined();
+    expect(await local.store.getPlan(results[0]?.planId as string)).toBeDefined();
   });
 
   it('skips an unchanged plan and moves the alias when the plan changed', async () => {
     const only = { ...catalog, services: { frontend: catalog.services['frontend']! } };
-    expect((await publishPlans(sfn as never, store, target, only, plans()))[0]?.outcome).toBe('unchanged');
+    expect((await publishPlans(sfn as never, local.store, target, only, plans()))[0]?.outcome).toBe('unchanged');
     expect(sfn.calls()).toHaveLength(0);
     sfn.on(UpdateStateMachineCommand).resolves({ stateMachineVersionArn: `${ARN}:2` });
     sfn.on(DescribeStateMachineAliasCommand).resolves({});
     const changed = () => examplePlan({ alarmed: ['frontend'], windowMs: 6 * 3_600_000 });
-    expect((await publishPlans(sfn as never, store, target, only, changed))[0]?.outcome).toBe('updated');
+    expect((await publishPlans(sfn as never, local.store, target, only, changed))[0]?.outcome).toBe('updated');
     expect(sfn.commandCalls(UpdateStateMachineAliasCommand)[0]?.args[0].input).toStrictEqual({
       stateMachineAliasArn: `${ARN}:live`,
       routingConfiguration: [{ stateMachineVersionArn: `${ARN}:2`, weight: 100 }],
@@ -120,7 +113,9 @@ describe('publishPlans', () => {
 
 describe('from alarm to recovery, on one machine', () => {
   it('runs the published plan for the alarm: lease, child execution, recovery recorded', async () => {
-    const plan = (await store.getPlan((await store.getAlarmPlan('frontend-5xx'))?.planId as string)) as Plan;
+    const plan = (await local.store.getPlan(
+      (await local.store.getAlarmPlan('frontend-5xx'))?.planId as string,
+    )) as Plan;
     let reads = 0;
     const handlers = makeHandlers({
       plans: { load: () => Promise.resolve(plan) },
@@ -146,8 +141,8 @@ describe('from alarm to recovery, on one machine', () => {
     event.detail.alarmName = 'frontend-5xx';
     const delivery = await deliverAlarmEvent(
       {
-        dynamo: dynamo.client,
-        table: dynamo.table,
+        dynamo: local.dynamo.client,
+        table: local.dynamo.table,
         executions: new Set(),
         publish: () => undefined,
         runPlan: (arn, _name, input) => {

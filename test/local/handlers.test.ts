@@ -1,19 +1,12 @@
 // The act handler's idempotency (rule 11) and manual fallback (rule 12), with its keys in the real
 // store on dynalite.
-import { DynamoStore } from '../../lib/aws/store';
 import { RollbackFailedError, TASK_ERRORS, TransientError } from '../../lib/core/errors';
 import { makeHandlers, type RollbackPort } from '../../lib/core/handlers';
 import type { ActInput } from '../../lib/core/tasks';
-import { startLocalDynamo, type LocalDynamo } from '../../lib/local/dynamo';
+import { useLocalDynamo } from '../local-dynamo';
 import { examplePlan } from '../helpers';
 
-let dynamo: LocalDynamo;
-let store: DynamoStore;
-beforeAll(async () => {
-  dynamo = await startLocalDynamo();
-  store = new DynamoStore(dynamo.client, dynamo.table);
-});
-afterAll(() => dynamo.close());
+const local = useLocalDynamo();
 
 const plan = examplePlan();
 
@@ -21,7 +14,7 @@ function handlersWith(rollback: RollbackPort) {
   return makeHandlers({
     plans: { load: (id) => Promise.resolve(id === plan.planId ? plan : undefined) },
     rollback,
-    idempotency: store,
+    idempotency: local.store,
     now: () => Date.parse('2026-11-27T10:00:00Z'),
     alarms: { alarmsOf: () => Promise.resolve([]), read: () => Promise.resolve({}) },
     approvals: { request: () => Promise.resolve({ decision: 'approve' }) },

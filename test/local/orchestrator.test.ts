@@ -2,21 +2,14 @@
 // calls on dynalite: duplicates (rule 7), ordering and joining (rule 8), one run and no loop (rule 13).
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { DynamoStore } from '../../lib/aws/store';
-import { startLocalDynamo, type LocalDynamo } from '../../lib/local/dynamo';
+import { useLocalDynamo } from '../local-dynamo';
 import { deliverAlarmEvent, type LocalAws } from '../../lib/local/orchestrator';
 import type { LocalRunResult } from '../../lib/local/runner';
 import { intakeDefinition, orchestratorDefinition } from '../../statemachines/orchestrator';
 import { fixture } from '../helpers';
 import { validate } from '../statemachines/guards';
 
-let dynamo: LocalDynamo;
-let store: DynamoStore;
-beforeAll(async () => {
-  dynamo = await startLocalDynamo();
-  store = new DynamoStore(dynamo.client, dynamo.table);
-});
-afterAll(() => dynamo.close());
+const local = useLocalDynamo();
 
 const PLAN_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:plan-frontend';
 const recovered: LocalRunResult = { status: 'SUCCEEDED', output: { recovered: true }, events: [], path: [] };
@@ -35,15 +28,15 @@ function alarmEvent(alarm: string, timestamp: string) {
 
 async function registerPlan(alarm: string, application: string): Promise<void> {
   const item = { pk: `ALARMPLAN#${alarm}`, sk: 'PLAN', application, planId: 'p-1', stateMachine: PLAN_ARN };
-  await dynamo.client.send(new PutItemCommand({ TableName: dynamo.table, Item: marshall(item) }));
+  await local.dynamo.client.send(new PutItemCommand({ TableName: local.dynamo.table, Item: marshall(item) }));
 }
 
 function engine(runPlan: LocalAws['runPlan']) {
   const published: string[] = [];
   const calls: string[] = [];
   const aws: LocalAws = {
-    dynamo: dynamo.client,
-    table: dynamo.table,
+    dynamo: local.dynamo.client,
+    table: local.dynamo.table,
     executions: new Set(),
     publish: (subject) => published.push(subject),
     runPlan: (arn, name, input) => {
@@ -91,8 +84,8 @@ describe('the alarm path', () => {
     expect(calls).toStrictEqual([
       `${PLAN_ARN} ${first.name} ${JSON.stringify({ incident: { id: first.name, alarms: ['frontend-5xx'], at: '2026-11-27T10:00:00.000+0000' } })}`,
     ]);
-    expect(await store.getIncident(first.name)).toMatchObject({ application: 'boutique', planId: 'p-1' });
-    expect((await store.events(first.name)).map((e) => e.type)).toStrictEqual(['recovered']);
+    expect(await local.store.getIncident(first.name)).toMatchObject({ application: 'boutique', planId: 'p-1' });
+    expect((await local.store.events(first.name)).map((e) => e.type)).toStrictEqual(['recovered']);
   });
 
   it('ignores an event older than the last one seen for its alarm (rule 8)', async () => {
@@ -117,7 +110,7 @@ describe('the alarm path', () => {
     if (first.duplicate || second.duplicate) throw new Error('unexpected duplicate');
     expect(second.run.path.slice(-3)).toStrictEqual(['Find running incident', 'Join running incident', 'Joined']);
     expect(calls).toHaveLength(1);
-    expect((await store.events(first.name)).map((e) => e.type).sort()).toStrictEqual(['joined', 'recovered']);
+    expect((await local.store.events(first.name)).map((e) => e.type).sort()).toStrictEqual(['joined', 'recovered']);
   });
 
   it('records the failure, releases the lease and escalates once when the plan does not recover (rule 13)', async () => {
@@ -142,7 +135,7 @@ describe('the alarm path', () => {
     expect(run.run).toMatchObject({ status: 'FAILED', error: 'Backstep.NotRecovered' });
     expect(calls).toHaveLength(1);
     expect(published).toStrictEqual(['Backstep: the rollback did not recover the incident']);
-    expect((await store.acquireLease('shop-c', 'next', Date.now(), 1000)).acquired).toBe(true);
+    expect((await local.store.acquireLease('shop-c', 'next', Date.now(), 1000)).acquired).toBe(true);
   });
 
   it('ignores an alarm no plan watches', async () => {

@@ -12,22 +12,15 @@ import type { AlarmState, ApprovalInput, NotifyInput } from '../../lib/core/task
 import { memoryIdempotency } from '../../lib/local/memory';
 import { runLocally, type LocalRunResult } from '../../lib/local/runner';
 import { compilePlan, type CompileOptions } from '../../statemachines/compile';
-import { DynamoStore } from '../../lib/aws/store';
-import { startLocalDynamo, type LocalDynamo } from '../../lib/local/dynamo';
+import { useLocalDynamo } from '../local-dynamo';
 import { examplePlan } from '../helpers';
 import { syntheticPlan } from '../synthetic-plan';
 
 const INCIDENT = 'frontend-5xx';
 
 // Idempotency keys live in the real store, on a dynalite server on loopback.
-let dynamo: LocalDynamo;
-let store: DynamoStore;
+const local = useLocalDynamo();
 let incidents = 0;
-beforeAll(async () => {
-  dynamo = await startLocalDynamo();
-  store = new DynamoStore(dynamo.client, dynamo.table);
-});
-afterAll(() => dynamo.close());
 const OTHER = 'checkout-5xx';
 
 type Reading = Readonly<Record<string, AlarmState>>;
@@ -62,7 +55,7 @@ async function run(
   const notified: NotifyInput[] = [];
   const handlers = makeHandlers({
     plans: { load: (id) => Promise.resolve(id === plan.planId ? plan : undefined) },
-    idempotency: store,
+    idempotency: local.store,
     now: () => Date.parse('2026-11-27T10:00:00Z'),
     rollback: {
       inspect: (step) =>
