@@ -9,12 +9,13 @@ import { awsRollback, type Severity } from '../lib/aws/rollback';
 import { DynamoStore } from '../lib/aws/store';
 import { actHandler } from '../lib/core/handlers';
 import { actInputSchema } from '../lib/core/tasks';
-import { env, logger, parse, traced } from './runtime';
+import { env, logger, metrics, parse, traced } from './runtime';
 
 const store = new DynamoStore(traced(new DynamoDBClient({})), env('TABLE_NAME'));
 const act = actHandler({
   plans: { load: (id) => store.getPlan(id) },
   idempotency: store,
+  timeline: { append: (id, event) => store.appendEvent(id, event) },
   now: () => Date.now(),
   rollback: awsRollback(
     {
@@ -32,5 +33,8 @@ export const handler = async (event: unknown) => {
   const ref = parse(actInputSchema, event, 'act');
   const result = await act(ref);
   logger.info('step done', { incidentId: ref.incidentId, service: ref.service, status: result.status });
+  metrics.addDimension('status', result.status);
+  metrics.addMetric('Rollbacks', 'Count', 1);
+  metrics.publishStoredMetrics();
   return result;
 };

@@ -1,10 +1,15 @@
-// What every function shares: the environment read once, the logger, traced clients.
+// What every function shares: the environment read once, Powertools logger, tracer and metrics, traced
+// clients (the tracer wraps the X-Ray SDK), and a small cache for settings read from the table.
 import { Logger } from '@aws-lambda-powertools/logger';
-import { captureAWSv3Client } from 'aws-xray-sdk-core';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { z } from 'zod';
 import { InputError } from '../lib/core/errors';
 
 export const logger = new Logger({ serviceName: 'backstep' });
+export const tracer = new Tracer({ serviceName: 'backstep' });
+/** Namespace `Backstep` (POWERTOOLS_METRICS_NAMESPACE): the dashboard reads these. */
+export const metrics = new Metrics({ namespace: 'Backstep', serviceName: 'backstep' });
 
 /** A required environment variable; missing is a deployment bug, said once at start-up. */
 export function env(name: string): string {
@@ -15,8 +20,20 @@ export function env(name: string): string {
 
 /** Every AWS call of a function shows in X-Ray. */
 export function traced<T extends object>(client: T): T {
-  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- the SDK client types differ by package
-  return captureAWSv3Client(client as never) as T;
+  return tracer.captureAWSv3Client(client);
+}
+
+/** A value loaded at most once per `ttlMs` per container; a failed load is not kept. */
+export function cached<T>(ttlMs: number, load: () => Promise<T>): () => Promise<T> {
+  let value: { at: number; promise: Promise<T> } | undefined;
+  return () => {
+    if (!value || Date.now() - value.at > ttlMs) {
+      const promise = load();
+      value = { at: Date.now(), promise };
+      promise.catch(() => (value = undefined));
+    }
+    return value.promise;
+  };
 }
 
 /** Parses an event with its schema; a bad event is bad input, reported with where it failed. */

@@ -64,6 +64,7 @@ export type ChoiceRule =
   | { readonly Variable: string; readonly StringEquals: string; readonly Next: string }
   | { readonly Variable: string; readonly IsPresent: boolean; readonly Next: string }
   | { readonly Variable: string; readonly BooleanEquals: boolean; readonly Next: string }
+  | { readonly Not: { readonly Variable: string; readonly IsPresent: boolean }; readonly Next: string }
   | {
       readonly And: readonly (
         | { readonly Variable: string; readonly StringEquals: string }

@@ -3,7 +3,7 @@
 // Choice on its outcome. Every Task is guarded (timeout, retry with jitter, catch into escalation).
 import { LAMBDA_TRANSIENT_ERRORS, STATES_HEARTBEAT_TIMEOUT, STATES_TIMEOUT, TASK_ERRORS } from '../lib/core/errors';
 import type { Plan, PlanStep, StageName } from '../lib/core/plan';
-import { ESCALATION_ERRORS, type EscalationReason } from '../lib/core/tasks';
+import { ESCALATION_ERRORS, SUGGEST_MODE_WHY, type EscalationReason } from '../lib/core/tasks';
 import type {
   Asl,
   Catcher,
@@ -193,9 +193,12 @@ export function compilePlan(plan: Plan, options: CompileOptions = {}): Asl {
 
   // Names first, so every state knows where it goes next.
   const stageApproval = new Map<StageName, string>();
+  /** Stages that need no approval still ask for one in suggest mode: a Choice in front of them. */
+  const suggestCheck = new Map<StageName, string>();
   const waveEntry = new Map<number, string>();
   for (const stage of plan.stages) {
-    if (stage.approval) stageApproval.set(stage.name, name(`Approve stage ${stage.name}`));
+    stageApproval.set(stage.name, name(`Approve stage ${stage.name}`));
+    if (!stage.approval) suggestCheck.set(stage.name, name(`Stage ${stage.name} · suggest mode?`));
   }
   const waveNames = waves.map((wave) => {
     const map = useMap(wave);
@@ -215,7 +218,12 @@ export function compilePlan(plan: Plan, options: CompileOptions = {}): Asl {
     const stage = plan.stages[index];
     if (!stage) return escalate('not-recovered');
     const first = waves.find((w) => w.stage === stage.name);
-    return stageApproval.get(stage.name) ?? waveEntry.get(first?.number ?? -1) ?? escalate('not-recovered');
+    return (
+      suggestCheck.get(stage.name) ??
+      stageApproval.get(stage.name) ??
+      waveEntry.get(first?.number ?? -1) ??
+      escalate('not-recovered')
+    );
   };
 
   const startName = name('Start · read alarms');
@@ -224,7 +232,12 @@ export function compilePlan(plan: Plan, options: CompileOptions = {}): Asl {
     Type: 'Task',
     Comment: `Reads the alarms before anything is rolled back: a later ALARM that was OK here means worse.`,
     Resource: o.resources.gate,
-    Parameters: { planId: plan.planId, mode: 'baseline', 'incidentAlarms.$': '$.incident.alarms' },
+    Parameters: {
+      planId: plan.planId,
+      'incidentId.$': '$.incident.id',
+      mode: 'baseline',
+      'incidentAlarms.$': '$.incident.alarms',
+    },
     ResultPath: '$.baseline',
     TimeoutSeconds: o.gateTimeoutSeconds,
     Retry: [TRANSIENT_RETRY],
@@ -234,19 +247,31 @@ export function compilePlan(plan: Plan, options: CompileOptions = {}): Asl {
   add(keepName, { Type: 'Pass', InputPath: '$.baseline', ResultPath: '$.gate', Next: entryOfStage(0) });
 
   plan.stages.forEach((stage, s) => {
-    const approve = stageApproval.get(stage.name);
+    const approve = stageApproval.get(stage.name) as string;
     const stageWaves = waves.filter((w) => w.stage === stage.name);
-    if (approve) {
-      const first = waveEntry.get(stageWaves[0]?.number ?? -1) ?? escalate('not-recovered');
-      add(
-        approve,
-        approvalTask(
-          { planId: plan.planId, 'incidentId.$': '$.incident.id', kind: 'stage', stage: stage.name, why: stage.why },
-          first,
-          approvalCatches(),
-        ),
-      );
+    const first = waveEntry.get(stageWaves[0]?.number ?? -1) ?? escalate('not-recovered');
+    const check = suggestCheck.get(stage.name);
+    if (check) {
+      add(check, {
+        Type: 'Choice',
+        // Rules apply in order: a run without `mode` never reaches the comparison (a missing path would fail).
+        Choices: [
+          // `Not IsPresent` rather than `IsPresent: false`, which the local interpreter never matches.
+          { Not: { Variable: '$.mode', IsPresent: true }, Next: first },
+          { Variable: '$.mode', StringEquals: 'suggest', Next: approve },
+        ],
+        Default: first,
+      });
     }
+    const why = stage.approval ? stage.why : [SUGGEST_MODE_WHY, ...stage.why];
+    add(
+      approve,
+      approvalTask(
+        { planId: plan.planId, 'incidentId.$': '$.incident.id', kind: 'stage', stage: stage.name, why },
+        first,
+        approvalCatches(),
+      ),
+    );
     stageWaves.forEach((wave, k) => {
       const n = waveNames[wave.number - 1] as (typeof waveNames)[number];
       const next = k + 1 < stageWaves.length ? (waveEntry.get(wave.number + 1) as string) : entryOfStage(s + 1);
@@ -258,6 +283,7 @@ export function compilePlan(plan: Plan, options: CompileOptions = {}): Asl {
         Resource: o.resources.gate,
         Parameters: {
           planId: plan.planId,
+          'incidentId.$': '$.incident.id',
           mode: 'gate',
           stage: stage.name,
           wave: wave.number,

@@ -7,17 +7,22 @@
 import type { Asl, Catcher, Retrier, State } from './asl';
 
 /** Placeholders filled by CDK `definitionSubstitutions` (and by the local test harness). */
-export const ORCHESTRATOR_SUBSTITUTIONS = ['TableName', 'TopicArn', 'OrchestratorArn'] as const;
+export const ORCHESTRATOR_SUBSTITUTIONS = ['TableName', 'TopicArn', 'OrchestratorArn', 'DefaultMode'] as const;
+
+/** The kill switch: an item operators write (`on: true`) to make every new incident wait for people. */
+export const KILL_SWITCH_KEY = { pk: 'CONFIG', sk: 'KILLSWITCH' } as const;
 
 export const DDB_PUT = 'arn:aws:states:::dynamodb:putItem';
 export const DDB_GET = 'arn:aws:states:::dynamodb:getItem';
 export const DDB_DELETE = 'arn:aws:states:::dynamodb:deleteItem';
 export const SFN_START = 'arn:aws:states:::aws-sdk:sfn:startExecution';
 export const SFN_RUN_SYNC = 'arn:aws:states:::states:startExecution.sync:2';
+export const SFN_DESCRIBE = 'arn:aws:states:::aws-sdk:sfn:describeExecution';
 export const SNS_PUBLISH = 'arn:aws:states:::sns:publish';
 
 export const CONDITION_FAILED = 'DynamoDB.ConditionalCheckFailedException';
 export const EXECUTION_EXISTS = 'Sfn.ExecutionAlreadyExistsException';
+export const EXECUTION_MISSING = 'Sfn.ExecutionDoesNotExistException';
 
 const RETRY: Retrier = {
   ErrorEquals: [
@@ -140,15 +145,18 @@ export function orchestratorDefinition(): Asl {
     Default: 'Ignored · alarm not managed',
   };
   states['Ignored · alarm not managed'] = { Type: 'Succeed', Comment: 'No pre-built plan watches this alarm.' };
+  /** The lease names its holder's execution, so that a holder that ended without releasing it can be seen. */
+  const leaseItem = {
+    ...leaseKey,
+    holder: S('$$.Execution.Name'),
+    holderArn: S('$$.Execution.Id'),
+    takenAt: S('$$.Execution.StartTime'),
+  };
   states['Take lease'] = task(
     DDB_PUT,
     {
       TableName: table,
-      Item: {
-        ...leaseKey,
-        holder: S('$$.Execution.Name'),
-        takenAt: S('$$.Execution.StartTime'),
-      },
+      Item: leaseItem,
       ConditionExpression: 'attribute_not_exists(pk) OR holder = :me',
       ExpressionAttributeValues: { ':me': S('$$.Execution.Name') },
     },
@@ -161,7 +169,50 @@ export function orchestratorDefinition(): Asl {
       ],
     },
   );
-  states['Find running incident'] = read(leaseKey, 'Join running incident', '$.lease');
+  states['Find running incident'] = read(leaseKey, 'Lease still held?', '$.lease');
+  states['Lease still held?'] = {
+    Type: 'Choice',
+    Choices: [{ Variable: '$.lease.Item', IsPresent: true, Next: 'Read holder status' }],
+    Default: 'Take lease',
+    Comment: 'Released in the meantime: try again.',
+  };
+  // An execution stopped by hand, or timed out, never releases its lease; without this check every later
+  // alarm of the application would join a dead incident.
+  states['Read holder status'] = task(
+    SFN_DESCRIBE,
+    { 'ExecutionArn.$': '$.lease.Item.holderArn.S' },
+    'Holder running?',
+    {
+      ResultSelector: { 'status.$': '$.Status' },
+      ResultPath: '$.holder',
+      Catch: [
+        { ErrorEquals: [EXECUTION_MISSING], Next: 'Take over lease', ResultPath: '$.error' },
+        fail('Escalate · error'),
+      ],
+    },
+  );
+  states['Holder running?'] = {
+    Type: 'Choice',
+    Choices: [{ Variable: '$.holder.status', StringEquals: 'RUNNING', Next: 'Join running incident' }],
+    Default: 'Take over lease',
+  };
+  states['Take over lease'] = task(
+    DDB_PUT,
+    {
+      TableName: table,
+      Item: { ...leaseItem, previousHolder: S('$.lease.Item.holder.S') },
+      ConditionExpression: 'holder = :ended',
+      ExpressionAttributeValues: { ':ended': S('$.lease.Item.holder.S') },
+    },
+    'Record incident',
+    {
+      Comment: 'The holder ended without releasing the lease. If another alarm took it over first, look again.',
+      Catch: [
+        { ErrorEquals: [CONDITION_FAILED], Next: 'Find running incident', ResultPath: '$.error' },
+        fail('Escalate · error'),
+      ],
+    },
+  );
   states['Join running incident'] = task(
     DDB_PUT,
     {
@@ -194,14 +245,36 @@ export function orchestratorDefinition(): Asl {
       },
       ConditionExpression: 'attribute_not_exists(pk)',
     },
-    'Run plan',
+    'Read kill switch',
     {
       Catch: [
-        { ErrorEquals: [CONDITION_FAILED], Next: 'Run plan', ResultPath: '$.error' },
+        { ErrorEquals: [CONDITION_FAILED], Next: 'Read kill switch', ResultPath: '$.error' },
         fail('Release lease · failed'),
       ],
     },
   );
+  states['Read kill switch'] = task(
+    DDB_GET,
+    { TableName: table, Key: { pk: { S: KILL_SWITCH_KEY.pk }, sk: { S: KILL_SWITCH_KEY.sk } }, ConsistentRead: true },
+    'Kill switch on?',
+    {
+      ResultPath: '$.killSwitch',
+      Comment: 'When the switch cannot be read, people decide: suggest mode.',
+      Catch: [{ ErrorEquals: ['States.ALL'], Next: 'Suggest mode', ResultPath: '$.error' }],
+    },
+  );
+  states['Kill switch on?'] = {
+    Type: 'Choice',
+    // Rules apply in order, so no rule reads a path that is missing.
+    Choices: [
+      { Not: { Variable: '$.killSwitch.Item', IsPresent: true }, Next: 'Configured mode' },
+      { Not: { Variable: '$.killSwitch.Item.on.BOOL', IsPresent: true }, Next: 'Suggest mode' },
+      { Variable: '$.killSwitch.Item.on.BOOL', BooleanEquals: true, Next: 'Suggest mode' },
+    ],
+    Default: 'Configured mode',
+  };
+  states['Suggest mode'] = { Type: 'Pass', Result: 'suggest', ResultPath: '$.mode', Next: 'Run plan' };
+  states['Configured mode'] = { Type: 'Pass', Result: '${DefaultMode}', ResultPath: '$.mode', Next: 'Run plan' };
   states['Run plan'] = task(
     SFN_RUN_SYNC,
     {
@@ -213,6 +286,7 @@ export function orchestratorDefinition(): Asl {
           'alarms.$': 'States.Array($.alarmName)',
           'at.$': '$.timestamp',
         },
+        'mode.$': '$.mode',
       },
     },
     'Record recovery',

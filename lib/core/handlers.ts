@@ -2,7 +2,7 @@
 // (CodeDeploy, CloudWatch, DynamoDB, SNS), the local runner to local engines and a simulated fleet.
 import { RollbackFailedError, TransientError } from './errors';
 import type { Plan, PlanStep } from './plan';
-import type { IncidentStore } from './store';
+import type { IncidentStore, TimelineEvent } from './store';
 import {
   findStep,
   baselineReading,
@@ -62,8 +62,15 @@ export interface NotifyPort {
   readonly escalate: (input: NotifyInput) => Promise<void>;
 }
 
+/** The incident's append-only timeline (rule 16): every step, gate reading and approval, as it happens. */
+export interface TimelinePort {
+  readonly append: (incidentId: string, event: TimelineEvent) => Promise<unknown>;
+}
+
 export interface Ports {
   readonly plans: PlanPort;
+  /** Where steps and gate readings are recorded; absent in rehearsals that keep no incident. */
+  readonly timeline?: TimelinePort;
   readonly rollback: RollbackPort;
   readonly idempotency: IdempotencyPort;
   readonly now: () => number;
@@ -92,39 +99,68 @@ export function makeHandlers(ports: Ports): Handlers {
  * One rollback per step and incident (rule 11): the first attempt claims the key; a retry after it
  * finished gets the recorded result; a retry while it still runs waits (transient) for it.
  */
-export function actHandler(ports: Pick<Ports, 'plans' | 'rollback' | 'idempotency' | 'now'>): Handlers['act'] {
+export function actHandler(
+  ports: Pick<Ports, 'plans' | 'rollback' | 'idempotency' | 'now' | 'timeline'>,
+): Handlers['act'] {
   return async (ref) => {
     const plan = await ports.plans.load(ref.planId);
     const step = plan && findStep(plan, ref);
     if (!step) throw new RollbackFailedError(`no step ${ref.service} in wave ${ref.wave} of plan ${ref.planId}`);
     const key = `act:${ref.incidentId}:${ref.planId}:${ref.wave}:${ref.service}`;
-    const claim = await ports.idempotency.claimIdempotency(key, new Date(ports.now()).toISOString());
+    const startedAt = new Date(ports.now()).toISOString();
+    const claim = await ports.idempotency.claimIdempotency(key, startedAt);
     if (!claim.claimed) {
       if (claim.done) return claim.result as StepResult;
       throw new TransientError(`${ref.service}: the rollback is already running`);
     }
+    const record = (result: StepResult) =>
+      ports.timeline?.append(ref.incidentId, {
+        key: `step-${ref.wave}-${ref.service}`,
+        at: new Date(ports.now()).toISOString(),
+        type: 'step',
+        data: { ...result, stage: ref.stage, wave: ref.wave, action: step.action.type, startedAt },
+      });
     try {
       const result = await rollbackStep(ports.rollback, step, ref);
       await ports.idempotency.completeIdempotency(key, result);
+      await record(result);
       return result;
     } catch (err) {
       // A transient failure may be retried: give the key back. A permanent one stays claimed.
-      if (err instanceof TransientError) await ports.idempotency.releaseIdempotency(key);
-      else await ports.idempotency.completeIdempotency(key, failedResult(step.service, err));
+      if (err instanceof TransientError) {
+        await ports.idempotency.releaseIdempotency(key);
+      } else {
+        const failed = failedResult(step.service, err);
+        await ports.idempotency.completeIdempotency(key, failed);
+        await record(failed);
+      }
       throw err;
     }
   };
 }
 
 /** Reads the alarms of the incident and of every service in the plan, then judges (or records the baseline). */
-export function gateHandler(ports: Pick<Ports, 'plans' | 'alarms'>): Handlers['gate'] {
+export function gateHandler(
+  ports: Pick<Ports, 'plans' | 'alarms' | 'timeline'> & Partial<Pick<Ports, 'now'>>,
+): Handlers['gate'] {
   return async (input) => {
     // Every service of the plan: a rollback can make a service worse that was not rolled back.
     const plan = await ports.plans.load(input.planId);
     const services = plan ? planServices(plan) : watchedServices(input);
     const alarms = [...new Set([...input.incidentAlarms, ...(await ports.alarms.alarmsOf(services))])].sort();
     const now = await ports.alarms.read(alarms);
-    return input.mode === 'baseline' ? baselineReading(now) : judgeGate(input, now);
+    const reading = input.mode === 'baseline' ? baselineReading(now) : judgeGate(input, now);
+    if (input.incidentId !== undefined) {
+      // One entry per read: a retried read of the same gate keeps the first (the key is the same).
+      const previousReads = input.previous?.wave === reading.wave ? input.previous.reads : 0;
+      await ports.timeline?.append(input.incidentId, {
+        key: input.mode === 'baseline' ? 'baseline' : `gate-${reading.wave}-${previousReads}`,
+        at: new Date(ports.now?.() ?? Date.now()).toISOString(),
+        type: input.mode === 'baseline' ? 'baseline' : 'gate',
+        data: { stage: input.stage, ...reading },
+      });
+    }
+    return reading;
   };
 }
 

@@ -61,6 +61,8 @@ export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
 
 export interface GateInput {
   readonly planId: string;
+  /** The incident whose timeline records the reading (absent in plans compiled before it was passed). */
+  readonly incidentId?: string;
   /** `baseline` reads the alarms before anything is rolled back; `gate` judges a wave. */
   readonly mode: 'baseline' | 'gate';
   readonly stage?: StageName;
@@ -205,7 +207,12 @@ export interface ExecutionInput {
     readonly alarms: readonly string[];
     readonly at: string;
   };
+  /** `suggest` (the kill switch, or a rehearsal): every stage waits for a person. @default 'auto' */
+  readonly mode?: 'auto' | 'suggest';
 }
+
+/** The `why` a stage shows when it waits only because the run is in suggest mode. */
+export const SUGGEST_MODE_WHY = 'Suggest mode (kill switch or rehearsal): every stage waits for a person.';
 
 /** Services rolled back so far: the previous gate's list and this wave's results. */
 export function watchedServices(input: GateInput): string[] {
@@ -245,6 +252,7 @@ export const actInputSchema = z.object({
 
 export const gateInputSchema = z.object({
   planId: z.string().min(1),
+  incidentId: z.string().min(1).optional(),
   mode: z.enum(['baseline', 'gate']),
   stage: stageName.optional(),
   wave: z.number().int().positive().optional(),

@@ -10,6 +10,8 @@ import {
   EXECUTION_EXISTS,
   intakeDefinition,
   orchestratorDefinition,
+  EXECUTION_MISSING,
+  SFN_DESCRIBE,
   SFN_RUN_SYNC,
   SNS_PUBLISH,
 } from '../../statemachines/orchestrator';
@@ -24,12 +26,18 @@ export interface LocalAws {
   readonly publish: (subject: string, message: string) => void;
   /** Execution names already started (Step Functions keeps them; so does this engine). */
   readonly executions: Set<string>;
+  /** The mode while the kill switch is off (the construct's `mode`). @default 'auto' */
+  readonly defaultMode?: 'auto' | 'suggest';
 }
 
 export type Delivery =
   { readonly duplicate: true } | { readonly duplicate: false; readonly name: string; readonly run: LocalRunResult };
 
 const ORCHESTRATOR_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:backstep-orchestrator';
+const EXECUTION_PREFIX = 'arn:aws:states:us-east-1:000000000000:execution:backstep-orchestrator:';
+
+/** Orchestrator executions still running, per local engine (what DescribeExecution reports). */
+const running = new WeakMap<LocalAws, Set<string>>();
 
 /** Delivers one CloudWatch Alarm State Change event, as EventBridge would. */
 export async function deliverAlarmEvent(aws: LocalAws, event: unknown): Promise<Delivery> {
@@ -37,6 +45,7 @@ export async function deliverAlarmEvent(aws: LocalAws, event: unknown): Promise<
     TableName: aws.table,
     TopicArn: 'arn:aws:sns:us-east-1:000000000000:backstep',
     OrchestratorArn: ORCHESTRATOR_ARN,
+    DefaultMode: aws.defaultMode ?? 'auto',
   };
   const intake = substitute(intakeDefinition(), values);
   const orchestrator = substitute(orchestratorDefinition(), values);
@@ -46,9 +55,11 @@ export async function deliverAlarmEvent(aws: LocalAws, event: unknown): Promise<
       const { Name, Input } = input as { Name: string; Input: string };
       if (aws.executions.has(Name)) throw named(EXECUTION_EXISTS, `execution ${Name} already exists`);
       aws.executions.add(Name);
+      const live = running.get(aws) ?? new Set<string>();
+      running.set(aws, live.add(Name));
       const run = await runDefinition(orchestrator, JSON.parse(Input) as unknown, integrations(orchestrator, aws), {
-        context: { Execution: { Name, StartTime: new Date().toISOString() } },
-      });
+        context: { Execution: { Name, Id: `${EXECUTION_PREFIX}${Name}`, StartTime: new Date().toISOString() } },
+      }).finally(() => live.delete(Name));
       delivery = { duplicate: false, name: Name, run };
       return { executionArn: `${ORCHESTRATOR_ARN}:${Name}` };
     },
@@ -79,6 +90,13 @@ function integrations(asl: Asl, aws: LocalAws): Record<string, (input: unknown) 
           if (run.status !== 'SUCCEEDED')
             throw named(run.error ?? 'States.TaskFailed', run.cause ?? 'the plan did not recover');
           return { Status: 'SUCCEEDED', Output: JSON.stringify(run.output ?? null) };
+        }
+        case SFN_DESCRIBE: {
+          const { ExecutionArn } = input as { ExecutionArn: string };
+          const name = ExecutionArn.startsWith(EXECUTION_PREFIX) ? ExecutionArn.slice(EXECUTION_PREFIX.length) : '';
+          if (!aws.executions.has(name)) throw named(EXECUTION_MISSING, `execution ${ExecutionArn} does not exist`);
+          // An execution this engine started and that is no longer running ended one way or another.
+          return { Status: running.get(aws)?.has(name) ? 'RUNNING' : 'ABORTED' };
         }
         case SNS_PUBLISH: {
           const { Subject, Message } = input as { Subject: string; Message: string };

@@ -9,7 +9,11 @@ import {
 } from '@aws-sdk/client-ecs';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { catalogItem } from '../../lib/aws/config';
 import { DynamoStore } from '../../lib/aws/store';
+import { parseCatalog } from '../../lib/core/catalog';
 import { startLocalDynamo, type LocalDynamo } from '../../lib/local/dynamo';
 import { examplePlan, fixture } from '../helpers';
 
@@ -35,10 +39,12 @@ beforeAll(async () => {
     AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
     TABLE_NAME: dynamo.table,
     TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:backstep',
-    CATALOG: JSON.stringify(fixture('examples/online-boutique/catalog.json')),
     POWERTOOLS_LOG_LEVEL: 'SILENT',
+    POWERTOOLS_METRICS_DISABLED: 'true',
   });
   await new DynamoStore(dynamo.client, dynamo.table).putPlan(plan);
+  const catalog = parseCatalog(fixture('examples/online-boutique/catalog.json'), 'catalog.json');
+  await dynamo.client.send(new PutItemCommand({ TableName: dynamo.table, Item: marshall(catalogItem(catalog)) }));
 });
 
 afterAll(async () => {
@@ -59,6 +65,14 @@ describe('the act function', () => {
     expect(ecs.commandCalls(UpdateServiceCommand).map((c) => c.args[0].input)).toStrictEqual([
       { cluster: 'boutique', service: 'cartservice', taskDefinition: 'v2.3.0' },
     ]);
+    const timeline = await new DynamoStore(dynamo.client, dynamo.table).events('inc-l1');
+    expect(timeline).toMatchObject([
+      {
+        key: 'step-2-cartservice',
+        type: 'step',
+        data: { service: 'cartservice', status: 'ROLLED_BACK', action: 'ecs' },
+      },
+    ]);
   });
 
   it('fails when the event is not a step reference, saying where', async () => {
@@ -76,9 +90,16 @@ describe('the gate function', () => {
         { AlarmName: 'cart-5xx', StateValue: 'OK' },
       ],
     });
-    const baseline = await handler({ planId: plan.planId, mode: 'baseline', incidentAlarms: ['frontend-5xx'] });
+    const incidentId = 'inc-g1';
+    const baseline = await handler({
+      planId: plan.planId,
+      incidentId,
+      mode: 'baseline',
+      incidentAlarms: ['frontend-5xx'],
+    });
     const reading = await handler({
       planId: plan.planId,
+      incidentId,
       mode: 'gate',
       stage: 'targeted',
       wave: 2,
@@ -90,6 +111,16 @@ describe('the gate function', () => {
     expect(reading).toMatchObject({ outcome: 'RECOVERED', versions: { cartservice: 'v2.3.0' } });
     const asked = cloudwatch.commandCalls(DescribeAlarmsCommand)[0]?.args[0].input.AlarmNames;
     expect(asked).toStrictEqual(['cart-5xx', 'checkout-5xx', 'frontend-5xx', 'frontend-latency-p99']);
+    const timeline = await new DynamoStore(dynamo.client, dynamo.table).events(incidentId);
+    expect(timeline.map((e) => [e.key, e.type])).toStrictEqual([
+      ['baseline', 'baseline'],
+      ['gate-2-0', 'gate'],
+    ]);
+    expect(timeline[1]?.data).toMatchObject({
+      stage: 'targeted',
+      outcome: 'RECOVERED',
+      versions: { cartservice: 'v2.3.0' },
+    });
   });
 });
 

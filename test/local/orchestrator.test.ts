@@ -1,6 +1,6 @@
 // The alarm path (intake + orchestrator definitions, as deployed) on the local interpreter, its DynamoDB
 // calls on dynalite: duplicates (rule 7), ordering and joining (rule 8), one run and no loop (rule 13).
-import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { useLocalDynamo } from '../local-dynamo';
 import { deliverAlarmEvent, type LocalAws } from '../../lib/local/orchestrator';
@@ -76,13 +76,16 @@ describe('the alarm path', () => {
       'Plan known?',
       'Take lease',
       'Record incident',
+      'Read kill switch',
+      'Kill switch on?',
+      'Configured mode',
       'Run plan',
       'Record recovery',
       'Release lease',
       'Recovered',
     ]);
     expect(calls).toStrictEqual([
-      `${PLAN_ARN} ${first.name} ${JSON.stringify({ incident: { id: first.name, alarms: ['frontend-5xx'], at: '2026-11-27T10:00:00.000+0000' } })}`,
+      `${PLAN_ARN} ${first.name} ${JSON.stringify({ incident: { id: first.name, alarms: ['frontend-5xx'], at: '2026-11-27T10:00:00.000+0000' }, mode: 'auto' })}`,
     ]);
     expect(await local.store.getIncident(first.name)).toMatchObject({ application: 'boutique', planId: 'p-1' });
     expect((await local.store.events(first.name)).map((e) => e.type)).toStrictEqual(['recovered']);
@@ -108,7 +111,7 @@ describe('the alarm path', () => {
     finish(recovered);
     const first = await running;
     if (first.duplicate || second.duplicate) throw new Error('unexpected duplicate');
-    expect(second.run.path.slice(-3)).toStrictEqual(['Find running incident', 'Join running incident', 'Joined']);
+    expect(second.run.path.slice(-3)).toStrictEqual(['Holder running?', 'Join running incident', 'Joined']);
     expect(calls).toHaveLength(1);
     expect((await local.store.events(first.name)).map((e) => e.type).sort()).toStrictEqual(['joined', 'recovered']);
   });
@@ -136,6 +139,55 @@ describe('the alarm path', () => {
     expect(calls).toHaveLength(1);
     expect(published).toStrictEqual(['Backstep: the rollback did not recover the incident']);
     expect((await local.store.acquireLease('shop-c', 'next', Date.now(), 1000)).acquired).toBe(true);
+  });
+
+  it.each([
+    ['was stopped by hand', true],
+    ['no longer exists', false],
+  ])('takes over a lease whose holder %s, and runs the plan (rule 8)', async (_case, known) => {
+    const alarm = `search-5xx-${String(known)}`;
+    await registerPlan(alarm, 'shop-d');
+    const { aws, calls } = engine(() => Promise.resolve(recovered));
+    const ghost = 'f'.repeat(64);
+    if (known) aws.executions.add(ghost);
+    const lease = {
+      pk: 'LEASE#shop-d',
+      sk: 'LEASE',
+      holder: ghost,
+      holderArn: `arn:aws:states:us-east-1:000000000000:execution:backstep-orchestrator:${ghost}`,
+      takenAt: '2026-11-27T09:00:00.000Z',
+    };
+    await local.dynamo.client.send(new PutItemCommand({ TableName: local.dynamo.table, Item: marshall(lease) }));
+    const run = await deliverAlarmEvent(aws, alarmEvent(alarm, '2026-11-27T10:00:00.000+0000'));
+    if (run.duplicate) throw new Error('unexpected duplicate');
+    expect(run.run.path).toContain('Take over lease');
+    expect(run.run.path.slice(-3)).toStrictEqual(['Record recovery', 'Release lease', 'Recovered']);
+    expect(calls).toHaveLength(1);
+    expect((await local.store.acquireLease('shop-d', 'next', Date.now(), 1000)).acquired).toBe(true);
+  });
+
+  it.each([
+    ['no kill switch item', undefined, 'auto', 'auto'],
+    ['the kill switch on', { on: true, by: 'oncall@example.com' }, 'auto', 'suggest'],
+    ['the kill switch off', { on: false }, 'auto', 'auto'],
+    ['a kill switch item without `on` (read as on)', { by: 'typo' }, 'auto', 'suggest'],
+    ['the construct configured for suggest mode', undefined, 'suggest', 'suggest'],
+  ] as const)('runs the plan in the mode set by %s', async (_case, item, defaultMode, mode) => {
+    const app = `shop-${_case.replace(/\W+/g, '-')}`;
+    const alarm = `${app}-5xx`;
+    await registerPlan(alarm, app);
+    const sw = { TableName: local.dynamo.table, Key: marshall({ pk: 'CONFIG', sk: 'KILLSWITCH' }) };
+    if (item)
+      await local.dynamo.client.send(
+        new PutItemCommand({ TableName: sw.TableName, Item: marshall({ pk: 'CONFIG', sk: 'KILLSWITCH', ...item }) }),
+      );
+    else await local.dynamo.client.send(new DeleteItemCommand(sw));
+    const { aws, calls } = engine(() => Promise.resolve(recovered));
+    const run = await deliverAlarmEvent({ ...aws, defaultMode }, alarmEvent(alarm, '2026-11-27T10:00:00.000+0000'));
+    if (run.duplicate) throw new Error('unexpected duplicate');
+    expect(run.run.status).toBe('SUCCEEDED');
+    expect(calls).toHaveLength(1);
+    expect(JSON.parse((calls[0] as string).split(' ').slice(2).join(' '))).toMatchObject({ mode });
   });
 
   it('ignores an alarm no plan watches', async () => {

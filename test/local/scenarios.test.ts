@@ -8,7 +8,7 @@ import {
 } from '../../lib/core/errors';
 import { makeHandlers } from '../../lib/core/handlers';
 import type { Plan } from '../../lib/core/plan';
-import type { AlarmState, ApprovalInput, NotifyInput } from '../../lib/core/tasks';
+import { SUGGEST_MODE_WHY, type AlarmState, type ApprovalInput, type NotifyInput } from '../../lib/core/tasks';
 import { memoryIdempotency } from '../../lib/local/memory';
 import { runLocally, type LocalRunResult } from '../../lib/local/runner';
 import { compilePlan, type CompileOptions } from '../../statemachines/compile';
@@ -35,6 +35,7 @@ interface Script {
   readonly act?: Readonly<Record<string, 'fail' | 'transient-once' | 'gone'>>;
   readonly approval?: (input: ApprovalInput) => 'approve' | 'reject' | 'timeout';
   readonly compile?: CompileOptions;
+  readonly mode?: 'auto' | 'suggest';
 }
 
 interface Outcome extends LocalRunResult {
@@ -102,7 +103,10 @@ async function run(
   });
   const result = await runLocally(
     compilePlan(plan, script.compile),
-    { incident: { id: `inc-${++incidents}`, alarms: incidentAlarms, at: plan.incident.at } },
+    {
+      incident: { id: `inc-${++incidents}`, alarms: incidentAlarms, at: plan.incident.at },
+      ...(script.mode ? { mode: script.mode } : {}),
+    },
     handlers,
   );
   return { ...result, rolledBack, approvals, notified };
@@ -110,6 +114,7 @@ async function run(
 
 const START = ['Start · read alarms', 'Start · remember alarms'];
 const WAVE1 = [
+  'Stage targeted · suggest mode?',
   'Wave 1 · 1 rollback',
   'Wave 1 · approve frontend',
   'Wave 1 · roll back frontend (ecs)',
@@ -203,6 +208,22 @@ describe('a compiled plan run locally', () => {
     expect(r).toMatchObject({ status: 'FAILED', error: 'Backstep.InsufficientData' });
   });
 
+  it('asks a person before every stage in suggest mode (the kill switch), and rolls nothing back on a reject', async () => {
+    const approved = await run({ readings: [alarm, alarm, ok], mode: 'suggest' });
+    expect(approved.path).toStrictEqual([
+      ...START,
+      WAVE1[0],
+      'Approve stage targeted',
+      ...WAVE1.slice(1),
+      ...WAVE2,
+      'Recovered',
+    ]);
+    expect(approved.approvals[0]).toMatchObject({ kind: 'stage', stage: 'targeted', why: [SUGGEST_MODE_WHY] });
+    const rejected = await run({ readings: [alarm], mode: 'suggest', approval: () => 'reject' });
+    expect(rejected.path).toStrictEqual([...START, WAVE1[0], 'Approve stage targeted', ...halted('approval rejected')]);
+    expect(rejected.rolledBack).toStrictEqual([]);
+  });
+
   it('halts when a stage approval is rejected', async () => {
     const r = await run({
       readings: [alarm],
@@ -223,6 +244,7 @@ describe('a compiled plan run locally', () => {
     const r = await run({ readings: [alarm], approval: () => 'reject' });
     expect(r.path).toStrictEqual([
       ...START,
+      'Stage targeted · suggest mode?',
       'Wave 1 · 1 rollback',
       'Wave 1 · approve frontend',
       'Wave 1 · frontend rejected',
@@ -258,6 +280,7 @@ describe('a compiled plan run locally', () => {
     const r = await run({ readings: [alarm], act: { frontend: 'fail' } });
     expect(r.path).toStrictEqual([
       ...START,
+      'Stage targeted · suggest mode?',
       'Wave 1 · 1 rollback',
       'Wave 1 · approve frontend',
       'Wave 1 · roll back frontend (ecs)',
@@ -279,6 +302,7 @@ describe('a compiled plan run locally', () => {
     const recovered = await run({ readings: [alarm, alarm, ok], compile });
     expect(recovered.path).toStrictEqual([
       ...START,
+      'Stage targeted · suggest mode?',
       'Wave 1 · list 1 service',
       'Wave 1 · approve and roll back 1 service',
       'Wave 1 · approve step',
