@@ -139,3 +139,35 @@ describe('the notify function', () => {
     expect(input?.Message).toContain('Services now: frontend=v1.9.2');
   });
 });
+
+describe('the learn function', () => {
+  const ended = (name: string, status: string) => ({
+    'detail-type': 'Step Functions Execution Status Change',
+    source: 'aws.states',
+    detail: { name, status, stopDate: Date.parse('2026-11-27T10:30:00Z') },
+  });
+
+  it('records an ended incident and refines the model', async () => {
+    const handler = lambda('learn');
+    const store = new DynamoStore(dynamo.client, dynamo.table);
+    await store.createIncident({
+      incidentId: 'inc-end',
+      application: 'boutique',
+      alarms: ['frontend-5xx'],
+      startedAt: '2026-11-27T10:00:00.000Z',
+      planId: plan.planId,
+    });
+    expect(await handler(ended('inc-end', 'ABORTED'))).toMatchObject({ outcome: 'refined' });
+    expect((await store.events('inc-end')).map((e) => [e.type, e.data])).toStrictEqual([
+      ['ended', { status: 'ABORTED' }],
+    ]);
+  });
+
+  it('ignores executions that never became incidents, and rejects events that are not status changes', async () => {
+    const handler = lambda('learn');
+    expect(await handler(ended('duplicate-event', 'SUCCEEDED'))).toStrictEqual({ outcome: 'not-an-incident' });
+    await expect(handler({ 'detail-type': 'Something else', detail: {} })).rejects.toThrow(
+      'bad execution status change event: detail-type:',
+    );
+  });
+});

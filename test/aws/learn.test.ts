@@ -1,0 +1,102 @@
+// Record and refine on dynalite: one record per incident, a new model version from every record, and
+// nothing for events that never became an incident.
+import { learnFromIncident, readRecords } from '../../lib/aws/learn';
+import { BUILTIN_MODEL } from '../../lib/core/model';
+import { useLocalDynamo } from '../local-dynamo';
+import { examplePlan } from '../helpers';
+
+const local = useLocalDynamo();
+const plan = examplePlan();
+
+async function incident(id: string): Promise<void> {
+  await local.store.createIncident({
+    incidentId: id,
+    application: 'boutique',
+    alarms: ['frontend-5xx'],
+    startedAt: '2026-11-27T10:00:00.000Z',
+    planId: plan.planId,
+  });
+  await local.store.appendEvent(id, {
+    key: 'step-2-cartservice',
+    at: '2026-11-27T10:08:00.000Z',
+    type: 'step',
+    data: {
+      service: 'cartservice',
+      status: 'ROLLED_BACK',
+      wave: 2,
+      action: 'ecs',
+      startedAt: '2026-11-27T10:07:00.000Z',
+    },
+  });
+  await local.store.appendEvent(id, {
+    key: 'gate-2-0',
+    at: '2026-11-27T10:13:00.000Z',
+    type: 'gate',
+    data: { wave: 2, outcome: 'RECOVERED', reads: 0, alarms: {}, watched: [], okSoFar: [], versions: {}, detail: '' },
+  });
+}
+
+describe('learning from an ended incident', () => {
+  beforeAll(() => local.store.putPlan(plan));
+
+  it('records the incident once and stores a refined model as the current version', async () => {
+    const { client, table } = local.dynamo;
+    await incident('inc-learn-1');
+    const first = await learnFromIncident(
+      client,
+      table,
+      local.store,
+      'inc-learn-1',
+      'SUCCEEDED',
+      '2026-11-27T10:14:00.000Z',
+    );
+    expect(first).toMatchObject({ outcome: 'refined', record: { culprit: 'cartservice', timeToRecoverySeconds: 780 } });
+    const model = await local.store.currentModel();
+    expect(model?.version).toBe(first.model);
+    expect(model?.version).not.toBe(BUILTIN_MODEL.version);
+    // The culprit's prior moved: it was blamed once.
+    expect(model?.priors.services['cartservice']).toBeDefined();
+
+    const again = await learnFromIncident(
+      client,
+      table,
+      local.store,
+      'inc-learn-1',
+      'SUCCEEDED',
+      '2026-11-27T10:14:00.000Z',
+    );
+    expect(again.outcome).toBe('already-recorded');
+    expect(await readRecords(client, table)).toHaveLength(1);
+    expect((await local.store.events('inc-learn-1')).filter((e) => e.type === 'ended')).toHaveLength(1);
+  });
+
+  it('refines on top of the current version from every record', async () => {
+    const { client, table } = local.dynamo;
+    const before = await local.store.currentModel();
+    await incident('inc-learn-2');
+    const second = await learnFromIncident(
+      client,
+      table,
+      local.store,
+      'inc-learn-2',
+      'ABORTED',
+      '2026-11-27T10:20:00.000Z',
+    );
+    expect(second.outcome).toBe('refined');
+    expect((await local.store.currentModel())?.version).not.toBe(before?.version);
+    expect(await readRecords(client, table)).toHaveLength(2);
+  });
+
+  it('learns nothing from an execution that never became an incident', async () => {
+    const { client, table } = local.dynamo;
+    const out = await learnFromIncident(
+      client,
+      table,
+      local.store,
+      'ignored-older-event',
+      'SUCCEEDED',
+      '2026-11-27T10:00:00.000Z',
+    );
+    expect(out).toStrictEqual({ outcome: 'not-an-incident' });
+  });
+});
