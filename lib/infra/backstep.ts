@@ -1,45 +1,70 @@
-// The reusable construct: what Backstep deploys into an account. This first part holds the store, the
-// topic, the dead-letter queue and the task functions the compiled plans call, each with only the
-// permissions it uses. (The discovery, synthesis and incident-orchestration parts come next.)
-import { Arn, ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+// The reusable construct: what Backstep deploys into an account. The store, topic and dead-letter queue;
+// the task functions the compiled plans call; the alarm path (alarm-path.ts); learning when an incident
+// ends; the catalog and mode kept in the table; a dashboard. Each function has only the permissions it uses.
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as lambdaNode from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as cr from 'aws-cdk-lib/custom-resources';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { Construct } from 'constructs';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { catalogItem } from '../aws/config';
 import { TABLE_KEYS } from '../aws/table';
 import type { Catalog } from '../core/catalog';
-import { intakeDefinition, orchestratorDefinition } from '../../statemachines/orchestrator';
+import { AlarmPath } from './alarm-path';
+import { backstepDashboard } from './dashboard';
+import { backstepFunction, type FunctionSpec } from './functions';
+import { acknowledge, actionStatements, BASIC_EXECUTION_ROLE } from './permissions';
 
-/** Plan state machines are created at run time by the synthesize function, under this name prefix. */
-export const PLAN_STATE_MACHINE_PREFIX = 'backstep-plan-';
+export { PLAN_STATE_MACHINE_PREFIX } from './alarm-path';
 
 export interface BackstepProps {
   /** The services Backstep may roll back: actions, alarms, modes (validated like `--catalog`). */
   readonly catalog: Catalog;
   /** Who gets escalations and approval requests by email. @default - no email subscriptions */
   readonly approverEmails?: readonly string[];
+  /**
+   * `auto` runs the pre-built plans, asking people only where the policy says; `suggest` makes every stage
+   * wait for a person (start here in a new account). @default 'auto'
+   */
+  readonly mode?: 'auto' | 'suggest';
+  /**
+   * Deploys with the kill switch on: every incident runs in suggest mode. Operators can also flip it at run
+   * time, without a deployment (README: the kill switch). @default false
+   */
+  readonly killSwitch?: boolean;
+  /** How far back deployments count as suspects. @default 24 hours */
+  readonly lookBack?: Duration;
+  /** How long a wave settles before its health gate reads the alarms. @default 5 minutes */
+  readonly bakeTime?: Duration;
+  /** How long a person has to decide on an approval. @default 1 hour */
+  readonly approvalTimeout?: Duration;
   /** Encrypts the table, topic and queues. @default - a new key with rotation */
   readonly key?: kms.IKey;
   /** An image with a scan finding at or above this severity is not rolled back to. @default 'CRITICAL' */
   readonly blockingSeverity?: 'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW';
-  /** How long task-function logs are kept. @default one month */
+  /** How long function and state machine logs are kept. @default one month */
   readonly logRetention?: logs.RetentionDays;
 }
 
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
-const LAMBDAS = join(__dirname, '..', '..', 'lambdas');
+
+/** The settings the construct resolved from its props, defaults applied: what the functions are given. */
+export interface BackstepSettings {
+  readonly mode: 'auto' | 'suggest';
+  readonly lookBackSeconds: number;
+  readonly bakeSeconds: number;
+  readonly approvalSeconds: number;
+}
 
 export class Backstep extends Construct {
   public readonly key: kms.IKey;
@@ -49,16 +74,19 @@ export class Backstep extends Construct {
   public readonly actFunction: lambda.IFunction;
   public readonly gateFunction: lambda.IFunction;
   public readonly notifyFunction: lambda.IFunction;
+  public readonly learnFunction: lambda.IFunction;
   /** The Standard state machine that handles an incident: lease, pre-built plan, record, escalate. */
   public readonly orchestrator: sfn.StateMachine;
   /** The Express state machine that EventBridge starts for every alarm going to ALARM. */
   public readonly intake: sfn.StateMachine;
   public readonly alarmRule: events.Rule;
+  public readonly settings: BackstepSettings;
 
   constructor(scope: Construct, id: string, props: BackstepProps) {
     super(scope, id);
-    validate(props);
+    this.settings = validate(props);
     const stack = Stack.of(this);
+    const retention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
     this.key = props.key ?? new kms.Key(this, 'Key', { enableKeyRotation: true, description: 'Backstep data at rest' });
 
     this.table = new dynamodb.Table(this, 'Table', {
@@ -71,6 +99,7 @@ export class Backstep extends Construct {
       // Incident history is the record of what was done: never deleted with the stack.
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    this.writeCatalog(props.catalog);
 
     this.topic = new sns.Topic(this, 'Topic', { masterKey: this.key, enforceSSL: true, displayName: 'Backstep' });
     for (const email of props.approverEmails ?? [])
@@ -83,260 +112,134 @@ export class Backstep extends Construct {
       retentionPeriod: Duration.days(14),
     });
 
-    const fn = (name: string, file: string, environment: Record<string, string>, timeout: Duration) => {
-      const f = new lambdaNode.NodejsFunction(this, name, {
-        entry: join(LAMBDAS, file),
-        runtime: lambda.Runtime.NODEJS_22_X,
-        architecture: lambda.Architecture.ARM_64,
-        tracing: lambda.Tracing.ACTIVE,
-        timeout,
-        memorySize: 512,
-        environment: { POWERTOOLS_SERVICE_NAME: 'backstep', ...environment },
-        logGroup: new logs.LogGroup(this, `${name}Logs`, {
-          retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-        }),
-        bundling: { minify: true, sourceMap: true, externalModules: ['@aws-sdk/*'] },
-      });
-      return f;
-    };
+    const fn = (name: string, spec: FunctionSpec) => backstepFunction(this, name, spec, retention);
+    const tableEnv = { TABLE_NAME: this.table.tableName };
 
-    const act = fn(
-      'Act',
-      'act.ts',
-      { TABLE_NAME: this.table.tableName, BLOCKING_SEVERITY: props.blockingSeverity ?? 'CRITICAL' },
-      Duration.minutes(5),
-    );
+    const act = fn('Act', {
+      file: 'act.ts',
+      environment: { ...tableEnv, BLOCKING_SEVERITY: props.blockingSeverity ?? 'CRITICAL' },
+      timeout: Duration.minutes(5),
+    });
     this.table.grantReadWriteData(act);
     const actions = actionStatements(stack, props.catalog);
     for (const statement of actions.statements) act.addToRolePolicy(statement);
     this.actFunction = act;
 
-    const gate = fn(
-      'Gate',
-      'gate.ts',
-      { TABLE_NAME: this.table.tableName, CATALOG: JSON.stringify(props.catalog) },
-      Duration.minutes(1),
-    );
-    this.table.grantReadData(gate);
+    const gate = fn('Gate', { file: 'gate.ts', environment: tableEnv, timeout: Duration.minutes(1) });
+    // Reads plans and the catalog; appends readings to incident timelines.
+    this.table.grantReadWriteData(gate);
     gate.addToRolePolicy(new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: ['*'] }));
     this.gateFunction = gate;
 
-    const notify = fn('Notify', 'notify.ts', { TOPIC_ARN: this.topic.topicArn }, Duration.seconds(30));
+    const notify = fn('Notify', {
+      file: 'notify.ts',
+      environment: { TOPIC_ARN: this.topic.topicArn },
+      timeout: Duration.seconds(30),
+    });
     this.topic.grantPublish(notify);
     this.notifyFunction = notify;
 
-    // The alarm path: EventBridge -> intake -> orchestrator -> the plan's state machine. No Lambda on it.
-    const retention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
-    this.orchestrator = new sfn.StateMachine(this, 'Orchestrator', {
-      definitionBody: sfn.DefinitionBody.fromString(JSON.stringify(orchestratorDefinition())),
-      definitionSubstitutions: { TableName: this.table.tableName, TopicArn: this.topic.topicArn },
-      stateMachineType: sfn.StateMachineType.STANDARD,
-      tracingEnabled: true,
-      logs: { destination: new logs.LogGroup(this, 'OrchestratorLogs', { retention }), level: sfn.LogLevel.ALL },
+    const alarmPath = new AlarmPath(this, 'AlarmPath', {
+      table: this.table,
+      topic: this.topic,
+      deadLetters: this.deadLetters,
+      mode: this.settings.mode,
+      retention,
     });
-    this.table.grantReadWriteData(this.orchestrator);
-    this.topic.grantPublish(this.orchestrator);
-    const plans = Arn.format(
-      {
-        service: 'states',
-        resource: 'stateMachine',
-        resourceName: `${PLAN_STATE_MACHINE_PREFIX}*`,
-        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-      },
-      stack,
-    );
-    const planExecutions = Arn.format(
-      {
-        service: 'states',
-        resource: 'execution',
-        resourceName: `${PLAN_STATE_MACHINE_PREFIX}*`,
-        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-      },
-      stack,
-    );
-    this.orchestrator.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [plans] }),
-    );
-    this.orchestrator.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['states:DescribeExecution', 'states:StopExecution'],
-        resources: [planExecutions],
-      }),
-    );
-    // startExecution.sync:2 follows the child through this managed rule.
-    this.orchestrator.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
-        resources: [
-          Arn.format(
-            {
-              service: 'events',
-              resource: 'rule',
-              resourceName: 'StepFunctionsGetEventsForStepFunctionsExecutionRule',
-              arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-            },
-            stack,
-          ),
-        ],
-      }),
-    );
+    this.orchestrator = alarmPath.orchestrator;
+    this.intake = alarmPath.intake;
+    this.alarmRule = alarmPath.rule;
 
-    this.intake = new sfn.StateMachine(this, 'Intake', {
-      definitionBody: sfn.DefinitionBody.fromString(JSON.stringify(intakeDefinition())),
-      definitionSubstitutions: { OrchestratorArn: this.orchestrator.stateMachineArn },
-      stateMachineType: sfn.StateMachineType.EXPRESS,
-      tracingEnabled: true,
-      logs: { destination: new logs.LogGroup(this, 'IntakeLogs', { retention }), level: sfn.LogLevel.ALL },
+    // When an incident ends, any way (stopped by hand included): record it and refine the model.
+    const learn = fn('Learn', {
+      file: 'learn.ts',
+      environment: tableEnv,
+      timeout: Duration.minutes(2),
+      memorySize: 1024,
     });
-    this.orchestrator.grantStartExecution(this.intake);
-
-    this.alarmRule = new events.Rule(this, 'AlarmRule', {
-      description: 'Every CloudWatch alarm that goes to ALARM starts the Backstep intake',
+    this.table.grantReadWriteData(learn);
+    this.learnFunction = learn;
+    new events.Rule(this, 'IncidentEnded', {
+      description: 'An incident execution ended: Backstep records it and refines its model',
       eventPattern: {
-        source: ['aws.cloudwatch'],
-        detailType: ['CloudWatch Alarm State Change'],
-        detail: { state: { value: ['ALARM'] } },
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: {
+          stateMachineArn: [this.orchestrator.stateMachineArn],
+          status: ['SUCCEEDED', 'FAILED', 'ABORTED', 'TIMED_OUT'],
+        },
       },
-    });
-    this.alarmRule.addTarget(
-      new targets.SfnStateMachine(this.intake, {
+    }).addTarget(
+      new targets.LambdaFunction(learn, {
         deadLetterQueue: this.deadLetters,
         retryAttempts: 8,
-        maxEventAge: Duration.hours(1),
+        maxEventAge: Duration.hours(6),
       }),
     );
-    // A delivery that failed for good raises an alarm to the same people (rule 9).
-    const failedDeliveries = new cloudwatch.Alarm(this, 'FailedDeliveries', {
-      alarmDescription: 'An alarm event could not be delivered to Backstep: check the dead-letter queue',
-      metric: this.deadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    failedDeliveries.addAlarmAction(new cwActions.SnsAction(this.topic));
+
+    backstepDashboard(this, 'Dashboard', { orchestrator: this.orchestrator, deadLetters: this.deadLetters });
+
     if (this.key instanceof kms.Key) {
       // EventBridge writes to the encrypted queue; CloudWatch publishes to the encrypted topic.
       this.key.grant(new iam.ServicePrincipal('events.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey');
       this.key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey');
     }
+    acknowledge(this, stack, [...actions.wildcards, ...alarmPath.wildcards]);
+  }
 
-    acknowledge(this, stack, [...actions.wildcards, plans, planExecutions]);
+  /** The catalog goes into the table at deploy time (no 4 KB environment limit); a new catalog, a new write. */
+  private writeCatalog(catalog: Catalog): void {
+    const item = catalogItem(catalog);
+    const write: cr.AwsSdkCall = {
+      service: 'DynamoDB',
+      action: 'putItem',
+      parameters: { TableName: this.table.tableName, Item: marshall(item) },
+      physicalResourceId: cr.PhysicalResourceId.of(
+        createHash('sha256').update(item.catalog).digest('hex').slice(0, 32),
+      ),
+    };
+    const writer = new cr.AwsCustomResource(this, 'CatalogItem', {
+      onCreate: write,
+      onUpdate: write,
+      policy: cr.AwsCustomResourcePolicy.fromSdkCalls({ resources: [this.table.tableArn] }),
+      installLatestAwsSdk: false,
+    });
+    this.key.grantEncryptDecrypt(writer);
+    // CDK's provider for such calls is one function per stack, outside this construct: its findings too.
+    const provider = Stack.of(this).node.tryFindChild(
+      `AWS${cr.AwsCustomResource.PROVIDER_FUNCTION_UUID.replace(/-/g, '')}`,
+    );
+    if (provider) {
+      Validations.of(provider).acknowledge(
+        { id: BASIC_EXECUTION_ROLE, reason: "CDK's custom-resource provider writes only its own logs with it." },
+        { id: 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]', reason: "CDK's grant on this construct's own key." },
+        { id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', reason: "CDK's grant on this construct's own key." },
+      );
+    }
   }
 }
 
-function validate(props: BackstepProps): void {
-  const emails = props.approverEmails ?? [];
-  for (const email of emails) {
+function validate(props: BackstepProps): BackstepSettings {
+  for (const email of props.approverEmails ?? []) {
     if (!EMAIL.test(email))
       throw new Error(`approverEmails: "${email}" is not an email address; expected name@example.com`);
   }
   if (Object.keys(props.catalog.services).length === 0) {
     throw new Error('catalog: no services; expected at least one service with its rollback action');
   }
-  if (JSON.stringify(props.catalog).length > 3000) {
-    throw new Error('catalog: more than 3,000 characters of JSON; the gate reads it from its environment (4 KB)');
+  if (props.mode !== undefined && props.mode !== 'auto' && props.mode !== 'suggest') {
+    throw new Error(`mode: "${String(props.mode)}"; expected "auto" or "suggest"`);
   }
-}
-
-/** Each rollback action may touch only the resources the catalog names. */
-function actionStatements(stack: Stack, catalog: Catalog): { statements: iam.PolicyStatement[]; wildcards: string[] } {
-  const arn = (service: string, resource: string) => Arn.format({ service, resource }, stack);
-  // Wildcard resources, for the cdk-nag acknowledgements: each one named, none blanket.
-  const wildcards: string[] = [];
-  const wildcard = (resource: string) => {
-    wildcards.push(resource);
-    return resource;
+  const seconds = (name: string, value: Duration | undefined, fallback: number, min: number, max: number) => {
+    const s = value?.toSeconds() ?? fallback;
+    if (!(s >= min && s <= max)) throw new Error(`${name}: ${s} seconds; expected ${min} to ${max} seconds`);
+    return s;
   };
-  const statements: iam.PolicyStatement[] = [];
-  const add = (actions: string[], resources: string[]) =>
-    statements.push(new iam.PolicyStatement({ actions, resources }));
-  for (const entry of Object.values(catalog.services)) {
-    const a = entry.action;
-    switch (a.type) {
-      case 'ecs':
-        add(['ecs:DescribeServices', 'ecs:UpdateService'], [arn('ecs', `service/${a.cluster}/${a.service}`)]);
-        break;
-      case 'lambda-alias':
-        add(['lambda:GetAlias', 'lambda:UpdateAlias'], [arn('lambda', `function:${a.functionName}:${a.alias}`)]);
-        add(
-          ['lambda:GetFunctionConfiguration', 'lambda:GetFunctionCodeSigningConfig'],
-          [arn('lambda', `function:${a.functionName}`), wildcard(arn('lambda', `function:${a.functionName}:*`))],
-        );
-        break;
-      case 'codedeploy':
-        add(
-          ['codedeploy:ListDeployments', 'codedeploy:CreateDeployment'],
-          [arn('codedeploy', `deploymentgroup:${a.application}/${a.deploymentGroup}`)],
-        );
-        add(
-          ['codedeploy:GetDeployment', 'codedeploy:StopDeployment'],
-          [arn('codedeploy', `deploymentgroup:${a.application}/${a.deploymentGroup}`)],
-        );
-        add(
-          ['codedeploy:GetApplicationRevision', 'codedeploy:RegisterApplicationRevision'],
-          [arn('codedeploy', `application:${a.application}`)],
-        );
-        break;
-      case 'appconfig': {
-        const app = `application/${a.application}`;
-        add(
-          ['appconfig:StartDeployment', 'appconfig:GetHostedConfigurationVersion'],
-          [
-            arn('appconfig', `${app}/environment/${a.environment}`),
-            arn('appconfig', `${app}/configurationprofile/${a.configurationProfile}`),
-            wildcard(
-              arn('appconfig', `${app}/configurationprofile/${a.configurationProfile}/hostedconfigurationversion/*`),
-            ),
-            wildcard(arn('appconfig', 'deploymentstrategy/*')),
-          ],
-        );
-        break;
-      }
-      case 'feature-flag':
-      case 'manual':
-        break;
-    }
-  }
-  if (Object.values(catalog.services).some((e) => e.action.type === 'ecs')) {
-    // DescribeTaskDefinition and ECR scan findings have no resource-level scoping worth naming here.
-    add(['ecs:DescribeTaskDefinition', 'ecr:DescribeImageScanFindings'], ['*']);
-  }
-  return { statements, wildcards };
-}
-
-/** Every cdk-nag finding this construct accepts, each with its reason. */
-function acknowledge(scope: Construct, stack: Stack, wildcards: readonly string[]): void {
-  // cdk-nag names findings by the resolved resource, with <AWS::Partition> for the partition token.
-  const finding = (resource: string) => stack.resolve(resource) as unknown;
-  const nagName = (resource: string) => {
-    const resolved = finding(resource);
-    const parts = (resolved as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join']?.[1];
-    const text = (p: unknown) => (typeof p === 'string' ? p : `<${String((p as { Ref?: unknown }).Ref)}>`);
-    return parts ? parts.map(text).join('') : String(resolved);
+  return {
+    mode: props.killSwitch === true ? 'suggest' : (props.mode ?? 'auto'),
+    lookBackSeconds: seconds('lookBack', props.lookBack, 86_400, 60, 366 * 86_400),
+    bakeSeconds: seconds('bakeTime', props.bakeTime, 300, 0, 3_600),
+    // A Step Functions heartbeat; a day is already longer than anyone should wait.
+    approvalSeconds: seconds('approvalTimeout', props.approvalTimeout, 3_600, 60, 86_400),
   };
-  Validations.of(scope).acknowledge(
-    {
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-      reason: 'AWSLambdaBasicExecutionRole only lets a function write its own logs; a custom copy adds nothing.',
-    },
-    {
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'cloudwatch:DescribeAlarms, ecs:DescribeTaskDefinition, ecr:DescribeImageScanFindings and xray:PutTraceSegments support no resource-level scoping.',
-    },
-    { id: 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]', reason: "CDK's grant on this construct's own key." },
-    { id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', reason: "CDK's grant on this construct's own key." },
-    ...wildcards.map((w) => ({
-      id: `AwsSolutions-IAM5[Resource::${nagName(w)}]`,
-      reason:
-        'The versions, hosted configuration versions or deployment strategies a rollback goes back to are not known before the incident.',
-    })),
-    {
-      id: 'AwsSolutions-L1',
-      reason:
-        'Node.js 22 is the runtime the bundles are built and tested for (toolchain.md); a newer one is untested here.',
-    },
-    { id: 'AwsSolutions-SQS3', reason: 'This queue is the dead-letter queue.' },
-  );
 }

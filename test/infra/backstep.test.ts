@@ -1,6 +1,6 @@
 // The construct: the resources the platform must have, least privilege, and cdk-nag AwsSolutions with
 // every finding either fixed or acknowledged with a reason.
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -58,12 +58,47 @@ describe('the Backstep construct', () => {
   });
 
   it('runs every function on Node.js 22 with tracing and kept logs', () => {
-    const functions = template.findResources('AWS::Lambda::Function');
-    expect(Object.keys(functions)).toHaveLength(3);
+    // Ours; CDK's custom-resource provider (it writes the catalog into the table) is not.
+    const functions = template.findResources('AWS::Lambda::Function', { Properties: { Architectures: ['arm64'] } });
+    expect(Object.keys(functions).sort()).toStrictEqual(
+      ['Act', 'Gate', 'Learn', 'Notify'].map((f) => expect.stringMatching(new RegExp(`^Backstep${f}`))),
+    );
     for (const f of Object.values(functions) as { Properties: Record<string, unknown> }[]) {
       expect(f.Properties).toMatchObject({ Runtime: 'nodejs22.x', TracingConfig: { Mode: 'Active' } });
     }
-    template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 5);
+    const groups = Object.values(template.findResources('AWS::Logs::LogGroup')) as { Properties: unknown }[];
+    expect(groups.length).toBeGreaterThanOrEqual(6);
+    for (const g of groups) expect(g.Properties).toMatchObject({ RetentionInDays: 30 });
+  });
+
+  it('writes the catalog into the table at deploy time, not into an environment', () => {
+    const writes = Object.values(template.findResources('Custom::AWS')) as { Properties: { Create: unknown } }[];
+    expect(writes).toHaveLength(1);
+    expect(JSON.stringify(writes[0]?.Properties.Create)).toContain('putItem');
+    expect(JSON.stringify(writes[0]?.Properties.Create)).toContain('CATALOG');
+    expect(JSON.stringify(template.findResources('AWS::Lambda::Function'))).not.toContain('CATALOG');
+  });
+
+  it('records every ended incident (stopped by hand too) and refines the model, with a dead-letter queue', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.states'],
+        'detail-type': ['Step Functions Execution Status Change'],
+        detail: { status: ['SUCCEEDED', 'FAILED', 'ABORTED', 'TIMED_OUT'], stateMachineArn: [Match.anyValue()] },
+      },
+      Targets: [Match.objectLike({ DeadLetterConfig: { Arn: Match.anyValue() }, RetryPolicy: Match.anyValue() })],
+    });
+  });
+
+  it('has a dashboard of incidents, time to recovery, rollbacks by outcome and approvals', () => {
+    const body = JSON.stringify(template.findResources('AWS::CloudWatch::Dashboard'));
+    for (const title of ['Incidents', 'Time to recovery', 'Rollbacks by outcome', 'Approvals'])
+      expect(body).toContain(title);
+  });
+
+  it('lets the orchestrator see whether the holder of a lease still runs, and nothing wider', () => {
+    const policies = JSON.stringify(template.findResources('AWS::IAM::Policy'));
+    expect(policies).toMatch(/execution:Test[\w-]*-incidents:\*/);
   });
 
   it('starts the intake from every alarm going to ALARM, with a dead-letter queue and an alarm on it', () => {
@@ -129,8 +164,29 @@ describe('the Backstep construct', () => {
       { catalog: { application: 'default', mode: 'auto' as const, services: {} } },
       'catalog: no services; expected at least one service with its rollback action',
     ],
+    [{ mode: 'manual' as 'auto' }, 'mode: "manual"; expected "auto" or "suggest"'],
+    [{ bakeTime: Duration.hours(2) }, 'bakeTime: 7200 seconds; expected 0 to 3600 seconds'],
+    [{ approvalTimeout: Duration.seconds(10) }, 'approvalTimeout: 10 seconds; expected 60 to 86400 seconds'],
+    [{ lookBack: Duration.days(400) }, 'lookBack: 34560000 seconds; expected 60 to 31622400 seconds'],
   ])('fails when the props are wrong (%j)', (props, message) => {
     expect(() => build(props)).toThrow(message);
+  });
+});
+
+describe('the mode', () => {
+  const defaultMode = (props: Partial<BackstepProps>) => {
+    const machines = build(props).template.findResources('AWS::StepFunctions::StateMachine', {
+      Properties: { StateMachineType: 'STANDARD' },
+    }) as Record<string, { Properties: { DefinitionSubstitutions: { DefaultMode: string } } }>;
+    return Object.values(machines)[0]?.Properties.DefinitionSubstitutions.DefaultMode;
+  };
+  it.each([
+    [{}, 'auto'],
+    [{ mode: 'suggest' as const }, 'suggest'],
+    [{ killSwitch: true }, 'suggest'],
+    [{ mode: 'auto' as const, killSwitch: true }, 'suggest'],
+  ])('deploys %j as %s', (props, mode) => {
+    expect(defaultMode(props)).toBe(mode);
   });
 });
 
