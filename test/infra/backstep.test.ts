@@ -60,9 +60,12 @@ describe('the Backstep construct', () => {
   it('runs every function on Node.js 22 with tracing and kept logs', () => {
     // Ours; CDK's custom-resource provider (it writes the catalog into the table) is not.
     const functions = template.findResources('AWS::Lambda::Function', { Properties: { Architectures: ['arm64'] } });
-    expect(Object.keys(functions).sort()).toStrictEqual(
-      ['Act', 'Gate', 'Learn', 'Notify'].map((f) => expect.stringMatching(new RegExp(`^Backstep${f}`))),
-    );
+    expect(Object.keys(functions).map((id) => id.replace(/^Backstep([A-Za-z]+?)[0-9A-F]{8}$/, '$1'))).toStrictEqual([
+      'Act',
+      'Gate',
+      'Notify',
+      'Learn',
+    ]);
     for (const f of Object.values(functions) as { Properties: Record<string, unknown> }[]) {
       expect(f.Properties).toMatchObject({ Runtime: 'nodejs22.x', TracingConfig: { Mode: 'Active' } });
     }
