@@ -10,7 +10,8 @@ import {
   type SFNClient,
 } from '@aws-sdk/client-sfn';
 import type { Catalog } from '../core/catalog';
-import type { Plan } from '../core/plan';
+import { planShape, type Plan } from '../core/plan';
+import { createHash } from 'node:crypto';
 import type { AlarmPlan, IncidentStore } from '../core/store';
 import { compilePlan, SUBSTITUTION_KEYS, type CompileOptions, type TaskResources } from '../../statemachines/compile';
 import { substitute } from '../../statemachines/substitute';
@@ -60,8 +61,9 @@ export async function publishPlans(
     const arn = `arn:${target.partition ?? 'aws'}:states:${target.region}:${target.account}:stateMachine:${name}`;
     const alias = `${arn}:${LIVE_ALIAS}`;
     const current = await store.getAlarmPlan(entry.alarms[0] as string);
-    if (current?.planId === plan.planId && current.stateMachine === alias) {
-      results.push({ service, planId: plan.planId, outcome: 'unchanged', alias });
+    const shape = createHash('sha256').update(planShape(plan)).digest('hex');
+    if ((current?.planId === plan.planId || current?.shape === shape) && current.stateMachine === alias) {
+      results.push({ service, planId: current.planId, outcome: 'unchanged', alias });
       continue;
     }
     await store.putPlan(plan);
@@ -79,7 +81,13 @@ export async function publishPlans(
     const version = await createOrUpdate(sfn, name, arn, definition, plan.planId, target);
     await pointAlias(sfn, alias, arn, version.arn);
     for (const alarm of entry.alarms) {
-      const pointer: AlarmPlan = { alarm, application: catalog.application, planId: plan.planId, stateMachine: alias };
+      const pointer: AlarmPlan = {
+        alarm,
+        application: catalog.application,
+        planId: plan.planId,
+        stateMachine: alias,
+        shape,
+      };
       await store.putAlarmPlan(pointer);
     }
     results.push({ service, planId: plan.planId, outcome: version.created ? 'created' : 'updated', alias });

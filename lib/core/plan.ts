@@ -57,6 +57,29 @@ export interface Plan {
   readonly warnings: readonly string[];
 }
 
+/**
+ * What a plan would do, without why: the stages, waves and steps (service, action, target version,
+ * approval). X-Ray statistics move every few minutes and with them the scores; the state machine is
+ * replaced only when what it would do changes.
+ */
+export function planShape(plan: Plan): string {
+  return canonicalJson(
+    plan.stages.map((stage) => ({
+      name: stage.name,
+      approval: stage.approval,
+      waves: stage.waves.map((w) =>
+        w.steps.map((s) => ({
+          service: s.service,
+          action: s.action,
+          approval: s.approval,
+          from: s.change.fromVersion,
+          ids: s.change.ids,
+        })),
+      ),
+    })),
+  );
+}
+
 /** JSON with object keys sorted at every level: the same plan always hashes the same. */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';

@@ -59,6 +59,8 @@ export interface AlarmPlan {
   readonly application: string;
   readonly planId: string;
   readonly stateMachine: string;
+  /** `planShape` of the plan: an unchanged shape keeps the published state machine. */
+  readonly shape?: string;
 }
 
 export interface IncidentStore {

@@ -19,7 +19,7 @@ import { memoryIdempotency } from '../../lib/local/memory';
 import { deliverAlarmEvent } from '../../lib/local/orchestrator';
 import { runLocally } from '../../lib/local/runner';
 import { compilePlan } from '../../statemachines/compile';
-import { fixture, examplePlan } from '../helpers';
+import { fixture, examplePlan, T0 } from '../helpers';
 
 const sfn = mockClient(SFNClient);
 const local = useLocalDynamo();
@@ -84,6 +84,7 @@ describe('publishPlans', () => {
         application: 'default',
         planId: results[0]?.planId,
         stateMachine: `${ARN}:live`,
+        shape: expect.stringMatching(/^[0-9a-f]{64}$/) as unknown,
       });
     }
     expect(await local.store.getPlan(results[0]?.planId as string)).toBeDefined();
@@ -92,6 +93,12 @@ describe('publishPlans', () => {
   it('skips an unchanged plan and moves the alias when the plan changed', async () => {
     const only = { ...catalog, services: { frontend: catalog.services['frontend']! } };
     expect((await publishPlans(sfn as never, local.store, target, only, plans()))[0]?.outcome).toBe('unchanged');
+    // Ten minutes later the scores moved (ages, statistics) but the plan would do the same: kept as it is.
+    const later = examplePlan({ alarmed: ['frontend'], at: T0 + 600_000 });
+    const published = (await local.store.getAlarmPlan('frontend-5xx'))?.planId;
+    expect(later.planId).not.toBe(published);
+    const kept = await publishPlans(sfn as never, local.store, target, only, () => later);
+    expect(kept[0]).toMatchObject({ outcome: 'unchanged', planId: published });
     expect(sfn.calls()).toHaveLength(0);
     sfn.on(UpdateStateMachineCommand).resolves({ stateMachineVersionArn: `${ARN}:2` });
     sfn.on(DescribeStateMachineAliasCommand).resolves({});
