@@ -13,7 +13,7 @@ export interface ApprovalEmail {
 export function approvalEmail(view: ApprovalView, url: string): ApprovalEmail {
   const subject = `Backstep: ${view.title} (incident ${view.incidentId})`.replace(/[\u0000-\u001f\u007f]+/g, ' ');
   const blocks: [string, readonly string[]][] = [
-    ['Incident', [view.incidentId, ...(view.alarms.length ? [`alarms: ${view.alarms.join(', ')}`] : [])]],
+    ['Incident', [view.incidentId, ...(view.alarmed.length ? [`alarmed: ${view.alarmed.join(', ')}`] : [])]],
     ['Waiting', [view.where]],
     ['Actions', view.actions],
     ['Suspects', view.suspects],

@@ -44,7 +44,7 @@ function details(view: ApprovalView): string {
   const incident = [
     `Incident ${view.incidentId}`,
     ...(view.application !== undefined ? [`application ${view.application}`] : []),
-    ...(view.alarms.length ? [`alarms: ${view.alarms.join(', ')}`] : []),
+    ...(view.alarmed.length ? [`alarmed: ${view.alarmed.join(', ')}`] : []),
   ];
   return [
     section('Incident', list(incident, '')),

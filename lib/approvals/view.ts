@@ -11,7 +11,8 @@ export interface ApprovalView {
   readonly title: string;
   readonly incidentId: string;
   readonly application?: string;
-  readonly alarms: readonly string[];
+  /** The services whose alarms started the incident. */
+  readonly alarmed: readonly string[];
   /** `stage expanded` or `stage targeted, wave 1, service frontend`. */
   readonly where: string;
   /** One line per rollback the decision lets go ahead: service, action, versions. */
@@ -49,7 +50,7 @@ export function approvalView(record: ApprovalSummary, plan: Plan | undefined, no
     title: record.kind === 'stage' ? `Approve stage ${record.stage}` : `Approve rolling back ${record.service ?? '?'}`,
     incidentId: record.incidentId,
     ...(record.application !== undefined ? { application: record.application } : {}),
-    alarms: plan?.incident.alarmed ?? [],
+    alarmed: plan?.incident.alarmed ?? [],
     where,
     actions: steps.map(describeStep),
     suspects: (plan?.suspects ?? [])
