@@ -14,6 +14,8 @@ const sns = traced(new SNSClient({}));
 const topicArn = env('TOPIC_ARN');
 const baseUrl = env('APPROVAL_BASE_URL');
 const secret = secretLoader(traced(new SecretsManagerClient({})), env('APPROVAL_SECRET_ARN'));
+/** Optional: the application (whose approver list applies) when the incident record names none. */
+const application = process.env['APPLICATION'];
 
 export const handler = async (event: unknown) => {
   const input = parse(approvalInputSchema, event, 'approval') as ApprovalInput;
@@ -22,6 +24,7 @@ export const handler = async (event: unknown) => {
     secret: await secret(),
     baseUrl,
     now: () => Date.now(),
+    ...(application ? { application } : {}),
     // SNS email is plain text; the HTML part is for a mail API that takes it.
     send: async (email) => {
       await sns.send(new PublishCommand({ TopicArn: topicArn, Subject: email.subject, Message: email.text }));

@@ -65,6 +65,13 @@ export class LocalTasks implements TaskPort {
     }
   }
 
+  /** Forgets a task whose request failed: nothing waits for it any more. */
+  drop(token: string): void {
+    const w = this.waiting.get(token);
+    if (w) clearTimeout(w.timer);
+    this.waiting.delete(token);
+  }
+
   private take(token: string): Waiting {
     const w = this.waiting.get(token);
     if (!w) throw new TaskGoneError('the task is no longer waiting (TaskTimedOut or InvalidToken)');
@@ -138,7 +145,10 @@ export async function startLocalApprovals(options: LocalApprovalOptions): Promis
         const expiresAtMs = started + (input.expiresInSeconds ?? DEFAULT_APPROVAL_SECONDS) * 1000;
         const { token, decision } = tasks.wait(expiresAtMs, started);
         decision.catch(() => undefined);
-        const { approval } = await request({ ...input, taskToken: token });
+        const { approval } = await request({ ...input, taskToken: token }).catch((err: unknown) => {
+          tasks.drop(token);
+          throw err;
+        });
         try {
           return await decision;
         } finally {
