@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
-export const FUNCTIONS = ['act', 'gate', 'notify'] as const;
+export const FUNCTIONS = ['act', 'gate', 'notify', 'approval-request', 'approval-callback'] as const;
 const ROOT = join(__dirname, '..');
 const OUT = join(ROOT, '.bench', 'bundles');
 const RUNS = 7;
@@ -41,6 +41,8 @@ const ENV = {
   TABLE_NAME: 'backstep',
   TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:backstep',
   CATALOG: '{"services":{}}',
+  APPROVAL_BASE_URL: 'https://example.execute-api.eu-west-1.amazonaws.com/prod',
+  APPROVAL_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:backstep-approval',
   AWS_REGION: 'eu-west-1',
   AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
 };

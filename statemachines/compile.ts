@@ -175,7 +175,10 @@ export function compilePlan(plan: Plan, options: CompileOptions = {}): Asl {
   const approvalTask = (payload: Record<string, unknown>, next: string, catches: readonly Catcher[]): TaskState => ({
     Type: 'Task',
     Resource: CALLBACK_RESOURCE,
-    Parameters: { FunctionName: o.resources.approval, Payload: { ...payload, 'taskToken.$': '$$.Task.Token' } },
+    Parameters: {
+      FunctionName: o.resources.approval,
+      Payload: { ...payload, expiresInSeconds: o.approvalSeconds, 'taskToken.$': '$$.Task.Token' },
+    },
     ResultPath: null,
     HeartbeatSeconds: o.approvalSeconds,
     TimeoutSeconds: o.approvalSeconds + 60,

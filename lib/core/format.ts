@@ -19,7 +19,7 @@ export function describeAction(action: RollbackAction): string {
   }
 }
 
-function versions(step: PlanStep): string {
+export function versions(step: PlanStep): string {
   const { fromVersion, toVersion } = step.change;
   if (fromVersion === undefined && toVersion === undefined) return '';
   return ` ${toVersion ?? '?'} -> ${fromVersion ?? 'previous'}`;

@@ -31,7 +31,10 @@ export interface ApprovalRecord {
   readonly planId: string;
   readonly kind: 'stage' | 'step';
   readonly stage: string;
+  readonly wave?: number;
   readonly service?: string;
+  /** Whose approver list applies (the incident's application). */
+  readonly application?: string;
   readonly why: readonly string[];
   /** Kept server-side only: never in a link, an email, a page or a log line. */
   readonly taskToken: string;

@@ -45,6 +45,8 @@ export interface ApprovalInput {
   readonly wave?: number;
   readonly service?: string;
   readonly why: readonly string[];
+  /** The callback task's heartbeat: the approval link must expire by then. */
+  readonly expiresInSeconds?: number;
   /** `$$.Task.Token`: kept server-side by the approval request handler, never put in a link. */
   readonly taskToken: string;
 }
@@ -270,6 +272,7 @@ export const approvalInputSchema = z.object({
   wave: z.number().int().positive().optional(),
   service: z.string().optional(),
   why: z.array(z.string()),
+  expiresInSeconds: z.number().int().positive().optional(),
   taskToken: z.string().min(1),
 });
 

@@ -1,0 +1,29 @@
+// The approval page behind API Gateway (REST, Lambda proxy): GET and HEAD render, POST decides once.
+// The only function allowed to call SendTaskSuccess/SendTaskFailure (reliability rule 6).
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { approvalCallback, parseApprovers, unavailable } from '../lib/approvals/callback';
+import { fromProxyEvent, secretLoader, sfnTasks, toProxyResult } from '../lib/aws/approvals';
+import { DynamoStore } from '../lib/aws/store';
+import { env, logger, traced } from './runtime';
+
+const store = new DynamoStore(traced(new DynamoDBClient({})), env('TABLE_NAME'));
+const tasks = sfnTasks(traced(new SFNClient({})));
+const secret = secretLoader(traced(new SecretsManagerClient({})), env('APPROVAL_SECRET_ARN'));
+/** Optional: `{"<application>": ["oncall@example.com", ...]}`. */
+const approvers = parseApprovers(process.env['APPROVERS'], 'APPROVERS');
+const log = {
+  info: (message: string, data: Record<string, unknown>) => logger.info(message, data),
+  warn: (message: string, data: Record<string, unknown>) => logger.warn(message, data),
+};
+
+export const handler = async (event: unknown) => {
+  const key = await secret().catch((err: unknown) => {
+    logger.warn('approval secret unreadable', { error: err instanceof Error ? err.name : 'Error' });
+    return undefined;
+  });
+  if (key === undefined) return toProxyResult(unavailable());
+  const callback = approvalCallback({ store, tasks, now: () => Date.now(), secret: key, approvers, log });
+  return toProxyResult(await callback(fromProxyEvent(event)));
+};

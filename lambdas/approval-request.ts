@@ -1,0 +1,41 @@
+// Task "approve" (the `waitForTaskToken` target): keeps the task token in DynamoDB, emails a signed
+// link (SNS), and returns. The decision comes back through the approval-callback function.
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { approvalRequester } from '../lib/approvals/request';
+import { secretLoader } from '../lib/aws/approvals';
+import { DynamoStore } from '../lib/aws/store';
+import { approvalInputSchema, type ApprovalInput } from '../lib/core/tasks';
+import { env, logger, parse, traced } from './runtime';
+
+const store = new DynamoStore(traced(new DynamoDBClient({})), env('TABLE_NAME'));
+const sns = traced(new SNSClient({}));
+const topicArn = env('TOPIC_ARN');
+const baseUrl = env('APPROVAL_BASE_URL');
+const secret = secretLoader(traced(new SecretsManagerClient({})), env('APPROVAL_SECRET_ARN'));
+/** Optional: the application (whose approver list applies) when the incident record names none. */
+const application = process.env['APPLICATION'];
+
+export const handler = async (event: unknown) => {
+  const input = parse(approvalInputSchema, event, 'approval') as ApprovalInput;
+  const request = approvalRequester({
+    store,
+    secret: await secret(),
+    baseUrl,
+    now: () => Date.now(),
+    ...(application ? { application } : {}),
+    // SNS email is plain text; the HTML part is for a mail API that takes it.
+    send: async (email) => {
+      await sns.send(new PublishCommand({ TopicArn: topicArn, Subject: email.subject, Message: email.text }));
+    },
+  });
+  const { approval } = await request(input);
+  logger.info('approval requested', {
+    approvalId: approval.approvalId,
+    incidentId: approval.incidentId,
+    stage: approval.stage,
+    expiresAt: approval.expiresAt,
+  });
+  return { approvalId: approval.approvalId, expiresAt: approval.expiresAt };
+};
