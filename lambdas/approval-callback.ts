@@ -6,7 +6,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { approvalCallback, parseApprovers, unavailable } from '../lib/approvals/callback';
 import { fromProxyEvent, secretLoader, sfnTasks, toProxyResult } from '../lib/aws/approvals';
 import { DynamoStore } from '../lib/aws/store';
-import { env, logger, traced } from './runtime';
+import { env, logger, metrics, traced } from './runtime';
 
 const store = new DynamoStore(traced(new DynamoDBClient({})), env('TABLE_NAME'));
 const tasks = sfnTasks(traced(new SFNClient({})));
@@ -25,5 +25,11 @@ export const handler = async (event: unknown) => {
   });
   if (key === undefined) return toProxyResult(unavailable());
   const callback = approvalCallback({ store, tasks, now: () => Date.now(), secret: key, approvers, log });
-  return toProxyResult(await callback(fromProxyEvent(event)));
+  const request = fromProxyEvent(event);
+  const response = await callback(request);
+  if (request.method === 'POST' && response.status === 200) {
+    metrics.addMetric('ApprovalsDecided', 'Count', 1);
+    metrics.publishStoredMetrics();
+  }
+  return toProxyResult(response);
 };

@@ -7,7 +7,7 @@ import { approvalRequester } from '../lib/approvals/request';
 import { secretLoader } from '../lib/aws/approvals';
 import { DynamoStore } from '../lib/aws/store';
 import { approvalInputSchema, type ApprovalInput } from '../lib/core/tasks';
-import { env, logger, parse, traced } from './runtime';
+import { env, logger, metrics, parse, traced } from './runtime';
 
 const store = new DynamoStore(traced(new DynamoDBClient({})), env('TABLE_NAME'));
 const sns = traced(new SNSClient({}));
@@ -37,5 +37,7 @@ export const handler = async (event: unknown) => {
     stage: approval.stage,
     expiresAt: approval.expiresAt,
   });
+  metrics.addMetric('ApprovalsRequested', 'Count', 1);
+  metrics.publishStoredMetrics();
   return { approvalId: approval.approvalId, expiresAt: approval.expiresAt };
 };
