@@ -1,11 +1,12 @@
 // The plan as a diagram: a spine on the left gives the order (waves run top to bottom, a gate after
 // each); stages are bands; each step is a box with its service, action and versions. Long waves and
 // long plans are cut ("+N more") so a 2,000-step plan draws as quickly as a five-step one.
-import type { RollbackAction } from '../core/catalog';
+import { describeAction } from '../core/format';
 import type { Plan, PlanStage, PlanStep } from '../core/plan';
 import { esc, plural, tone, truncate } from './markup';
 import { diamond, group, line, rect, svg, text } from './svg';
 import type { DemoReport } from './types';
+import { numberedWaves, stepCount } from './waves';
 
 const WIDTH = 760;
 const SPINE = 20;
@@ -22,23 +23,6 @@ const GATE_ROW = 30;
 export const MAX_BOXES = 12;
 /** Waves drawn; later ones are summed up in one line. */
 export const MAX_WAVES = 40;
-
-export function describeAction(action: RollbackAction): string {
-  switch (action.type) {
-    case 'ecs':
-      return `ECS ${action.cluster}/${action.service}`;
-    case 'lambda-alias':
-      return `Lambda ${action.functionName}:${action.alias}`;
-    case 'codedeploy':
-      return `CodeDeploy ${action.application}/${action.deploymentGroup}`;
-    case 'appconfig':
-      return `AppConfig ${action.application}/${action.environment}/${action.configurationProfile}`;
-    case 'feature-flag':
-      return `flag ${action.flag}${action.provider ? ` (${action.provider})` : ''}`;
-    case 'manual':
-      return action.runbook ? `manual: ${action.runbook}` : 'manual';
-  }
-}
 
 function versions(step: PlanStep): string {
   const { fromVersion, toVersion } = step.change;
@@ -142,17 +126,10 @@ export function planDiagram(report: DemoReport): string {
   const gates = gateOutcomes(report);
   const alarmed = plan.incident.alarmed.join(', ');
   layout.body.push(text(BAND_X, 16, truncate(`Alarm: ${alarmed || '—'}`, 90), { cls: 'strong' }));
-  let number = 0;
-  let hiddenWaves = 0;
-  let hiddenSteps = 0;
+  const waves = numberedWaves(plan);
   plan.stages.forEach((stage, s) => {
     const top = layout.y;
-    const waves = stage.waves.map((wave) => ({ number: ++number, steps: wave.steps }));
-    const shown = waves.filter((w) => w.number <= MAX_WAVES);
-    for (const w of waves.slice(shown.length)) {
-      hiddenWaves += 1;
-      hiddenSteps += w.steps.length;
-    }
+    const shown = waves.filter((w) => w.stageIndex === s && w.number <= MAX_WAVES);
     if (shown.length === 0) return;
     layout.body.push(stageHead(stage, s, top));
     layout.y += STAGE_HEAD;
@@ -160,8 +137,10 @@ export function planDiagram(report: DemoReport): string {
     layout.bands.push(rect(BAND_X, top, WIDTH - BAND_X - 6, layout.y - top + 4, 'stage', 6));
     layout.y += 14;
   });
-  if (hiddenWaves > 0) {
-    const note = `+${plural(hiddenWaves, 'more wave')} (${plural(hiddenSteps, 'step')}) not drawn`;
+  const hidden = waves.slice(MAX_WAVES);
+  if (hidden.length > 0) {
+    const steps = hidden.reduce((n, w) => n + w.steps.length, 0);
+    const note = `+${plural(hidden.length, 'more wave')} (${plural(steps, 'step')}) not drawn`;
     layout.body.push(text(BAND_X + 10, layout.y + 10, note, { cls: 'strong' }));
     layout.y += 24;
   }
@@ -174,7 +153,7 @@ export function planDiagram(report: DemoReport): string {
   );
   const height = layout.y + 24;
   const spine = line(SPINE, 10, SPINE, layout.y, 'flow');
-  const label = `Rollback plan: ${plural(number, 'wave')} in ${plural(plan.stages.length, 'stage')}`;
+  const label = `Rollback plan: ${plural(waves.length, 'wave')} in ${plural(plan.stages.length, 'stage')}`;
   return svg(WIDTH, height, label, layout.bands.join('') + spine + layout.body.join(''));
 }
 
@@ -199,7 +178,7 @@ const LEGEND =
 /** The plan section: the diagram, then its stages and warnings as text. */
 export function planSection(report: DemoReport): string {
   const { plan } = report;
-  const steps = plan.stages.reduce((n, s) => n + s.waves.reduce((m, w) => m + w.steps.length, 0), 0);
+  const steps = stepCount(plan);
   const intro =
     `<p>Plan <code>${esc(plan.planId.slice(0, 12))}</code>, model <code>${esc(plan.model)}</code>: ` +
     `${esc(plural(steps, 'step'))} in ${esc(plural(plan.stages.length, 'stage'))}.</p>`;

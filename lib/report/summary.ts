@@ -2,8 +2,8 @@
 // much of the plan ran, and the time to recovery next to the same incident handled other ways.
 import { badge, esc, finite, minutes, plural, tone, truncate } from './markup';
 import { rect, svg, text } from './svg';
-import { waveOf } from './tables';
 import type { DemoReport, ReportBaseline } from './types';
+import { numberedWaves, waveOf } from './waves';
 
 export function header(report: DemoReport): string {
   const { outcome, plan } = report;
@@ -42,19 +42,11 @@ export function culpritVerdict(report: DemoReport): string {
 /** Stages and waves that reached a health gate, in plan order, and the steps in those waves. */
 export function usage(report: DemoReport): { stages: string[]; waves: number; totalWaves: number; steps: number } {
   const ran = new Set(report.gates.map((g) => g.wave));
-  const stages: string[] = [];
-  let number = 0;
-  let steps = 0;
-  for (const stage of report.plan.stages) {
-    for (const wave of stage.waves) {
-      number += 1;
-      if (!ran.has(number)) continue;
-      steps += wave.steps.length;
-      if (!stages.includes(stage.name)) stages.push(stage.name);
-    }
-  }
-  const waves = [...ran].filter((w) => w >= 1 && w <= number).length;
-  return { stages, waves, totalWaves: number, steps };
+  const all = numberedWaves(report.plan);
+  const run = all.filter((w) => ran.has(w.number));
+  const stages = [...new Set(run.map((w) => w.stage))];
+  const steps = run.reduce((n, w) => n + w.steps.length, 0);
+  return { stages, waves: run.length, totalWaves: all.length, steps };
 }
 
 interface Row extends ReportBaseline {

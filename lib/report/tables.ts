@@ -1,24 +1,11 @@
 // The suspects the model ranked (with the reasons it gives) and the health-gate readings, as tables.
-import type { Plan } from '../core/plan';
 import { badge, esc, minutes, moreNote, tone } from './markup';
 import type { DemoReport, ReportGateReading } from './types';
+import { waveOf } from './waves';
 
 /** Rows shown; a plan of thousands of changes keeps its full ranking in the plan JSON. */
 export const MAX_SUSPECTS = 100;
 export const MAX_GATE_ROWS = 500;
-
-/** The wave (numbered across stages) that rolls back each service first. */
-export function waveOf(plan: Plan): Map<string, number> {
-  const waves = new Map<string, number>();
-  let number = 0;
-  for (const stage of plan.stages) {
-    for (const wave of stage.waves) {
-      number += 1;
-      for (const step of wave.steps) if (!waves.has(step.service)) waves.set(step.service, number);
-    }
-  }
-  return waves;
-}
 
 function list(items: readonly string[]): string {
   return items.length === 0 ? '—' : `<ul>${items.map((i) => `<li>${esc(i)}</li>`).join('')}</ul>`;
