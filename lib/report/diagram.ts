@@ -3,7 +3,7 @@
 // long plans are cut ("+N more") so a 2,000-step plan draws as quickly as a five-step one.
 import { describeAction } from '../core/format';
 import type { Plan, PlanStage, PlanStep } from '../core/plan';
-import { esc, plural, tone, truncate } from './markup';
+import { esc, minutes, plural, tone, truncate } from './markup';
 import { diamond, group, line, rect, svg, text } from './svg';
 import type { DemoReport } from './types';
 import { numberedWaves, stepCount } from './waves';
@@ -144,12 +144,10 @@ export function planDiagram(report: DemoReport): string {
     layout.body.push(text(BAND_X + 10, layout.y + 10, note, { cls: 'strong' }));
     layout.y += 24;
   }
-  const end = report.outcome.status === 'RECOVERED' ? 'recovered: stop' : 'not recovered: people take over';
+  const run = `This run: ${report.outcome.status.toLowerCase()} after ${minutes(report.outcome.minutes)}.`;
   layout.body.push(diamond(SPINE, layout.y + 6, 5, 'head'));
   layout.body.push(
-    text(BAND_X, layout.y + 10, `Any gate: recovered → stop; worse → halt. Run: ${end}`, {
-      cls: 'muted small',
-    }),
+    text(BAND_X, layout.y + 10, `After any gate: recovered → stop; worse → halt. ${run}`, { cls: 'muted small' }),
   );
   const height = layout.y + 24;
   const spine = line(SPINE, 10, SPINE, layout.y, 'flow');

@@ -9,7 +9,7 @@ import { header, summarySection } from './summary';
 import { gatesSection, suspectsSection } from './tables';
 import type { DemoReport } from './types';
 
-const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
+const CSP = "default-src 'none'; style-src 'unsafe-inline'";
 
 const SECTIONS: readonly [id: string, title: string, render: (report: DemoReport) => string][] = [
   ['summary', 'Summary', summarySection],

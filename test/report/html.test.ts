@@ -150,6 +150,7 @@ describe('renderReport', () => {
     expect(sectionOf(out, 'gates')).toContain('<span class="badge t-bad">WORSE</span>');
     expect(sectionOf(out, 'summary')).toContain('Not recovered: halted after 10.5 min');
     expect(sectionOf(out, 'plan')).toContain('Gate 1: bake, then read the alarms — WORSE');
+    expect(sectionOf(out, 'plan')).toContain('This run: halted after 10.5 min.');
     expect(markupProblems(out)).toStrictEqual([]);
   });
 
