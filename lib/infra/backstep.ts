@@ -7,6 +7,8 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -21,6 +23,7 @@ import { catalogItem } from '../aws/config';
 import { TABLE_KEYS } from '../aws/table';
 import type { Catalog } from '../core/catalog';
 import { AlarmPath } from './alarm-path';
+import { Approvals } from './approvals';
 import { backstepDashboard } from './dashboard';
 import { backstepFunction, type FunctionSpec } from './functions';
 import { acknowledge, actionStatements, BASIC_EXECUTION_ROLE } from './permissions';
@@ -48,6 +51,13 @@ export interface BackstepProps {
   readonly bakeTime?: Duration;
   /** How long a person has to decide on an approval. @default 1 hour */
   readonly approvalTimeout?: Duration;
+  /**
+   * Who may decide, per application (`{"shop": ["oncall@example.com"]}`), checked against the signed-in
+   * identity. Needs `approvalUserPool`. @default - whoever holds a valid link
+   */
+  readonly approvers?: Readonly<Record<string, readonly string[]>>;
+  /** Requires a sign-in (a Cognito user pool authorizer) on the approval pages. @default - the signed link only */
+  readonly approvalUserPool?: cognito.IUserPool;
   /** Encrypts the table, topic and queues. @default - a new key with rotation */
   readonly key?: kms.IKey;
   /** An image with a scan finding at or above this severity is not rolled back to. @default 'CRITICAL' */
@@ -75,6 +85,10 @@ export class Backstep extends Construct {
   public readonly gateFunction: lambda.IFunction;
   public readonly notifyFunction: lambda.IFunction;
   public readonly learnFunction: lambda.IFunction;
+  /** The plans' approval task: stores the task token, emails a signed link. */
+  public readonly approvalFunction: lambda.IFunction;
+  /** The approval pages (GET renders, POST decides once). */
+  public readonly approvalApi: apigateway.RestApi;
   /** The Standard state machine that handles an incident: lease, pre-built plan, record, escalate. */
   public readonly orchestrator: sfn.StateMachine;
   /** The Express state machine that EventBridge starts for every alarm going to ALARM. */
@@ -138,6 +152,18 @@ export class Backstep extends Construct {
     });
     this.topic.grantPublish(notify);
     this.notifyFunction = notify;
+
+    const approvals = new Approvals(this, 'Approvals', {
+      table: this.table,
+      topic: this.topic,
+      key: this.key,
+      retention,
+      application: props.catalog.application,
+      ...(props.approvers ? { approvers: props.approvers } : {}),
+      ...(props.approvalUserPool ? { userPool: props.approvalUserPool } : {}),
+    });
+    this.approvalFunction = approvals.requestFunction;
+    this.approvalApi = approvals.api;
 
     const alarmPath = new AlarmPath(this, 'AlarmPath', {
       table: this.table,
@@ -226,6 +252,16 @@ function validate(props: BackstepProps): BackstepSettings {
   }
   if (Object.keys(props.catalog.services).length === 0) {
     throw new Error('catalog: no services; expected at least one service with its rollback action');
+  }
+  for (const [application, emails] of Object.entries(props.approvers ?? {})) {
+    if (emails.length === 0) throw new Error(`approvers.${application}: empty; expected at least one email address`);
+    for (const email of emails) {
+      if (!EMAIL.test(email))
+        throw new Error(`approvers.${application}: "${email}" is not an email address; expected name@example.com`);
+    }
+  }
+  if (props.approvers && !props.approvalUserPool) {
+    throw new Error('approvers: set approvalUserPool too; without a sign-in no identity can be checked');
   }
   if (props.mode !== undefined && props.mode !== 'auto' && props.mode !== 'suggest') {
     throw new Error(`mode: "${String(props.mode)}"; expected "auto" or "suggest"`);

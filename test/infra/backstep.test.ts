@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { parseCatalog } from '../../lib/core/catalog';
 import { Backstep, type BackstepProps } from '../../lib/infra/backstep';
@@ -60,12 +61,11 @@ describe('the Backstep construct', () => {
   it('runs every function on Node.js 22 with tracing and kept logs', () => {
     // Ours; CDK's custom-resource provider (it writes the catalog into the table) is not.
     const functions = template.findResources('AWS::Lambda::Function', { Properties: { Architectures: ['arm64'] } });
-    expect(Object.keys(functions).map((id) => id.replace(/^Backstep([A-Za-z]+?)[0-9A-F]{8}$/, '$1'))).toStrictEqual([
-      'Act',
-      'Gate',
-      'Notify',
-      'Learn',
-    ]);
+    expect(
+      Object.keys(functions)
+        .map((id) => id.replace(/^Backstep([A-Za-z]+?)[0-9A-F]{8}$/, '$1'))
+        .sort(),
+    ).toStrictEqual(['Act', 'ApprovalsCallback', 'ApprovalsRequest', 'Gate', 'Learn', 'Notify']);
     for (const f of Object.values(functions) as { Properties: Record<string, unknown> }[]) {
       expect(f.Properties).toMatchObject({ Runtime: 'nodejs22.x', TracingConfig: { Mode: 'Active' } });
     }
@@ -152,6 +152,28 @@ describe('the Backstep construct', () => {
     expect(policies).not.toMatch(/"Action":"\*"|"Action":\["\*"\]/);
   });
 
+  it('lets only the approval callback send task results, behind GET, HEAD and POST on /approvals/{id}', () => {
+    const policies = template.findResources('AWS::IAM::Policy') as Record<string, { Properties: unknown }>;
+    const sending = Object.entries(policies)
+      .filter(([, p]) => JSON.stringify(p.Properties).includes('states:SendTask'))
+      .map(([id]) => id);
+    expect(sending).toStrictEqual([expect.stringMatching(/^BackstepApprovalsCallbackServiceRoleDefaultPolicy/)]);
+    const methods = Object.values(template.findResources('AWS::ApiGateway::Method')) as {
+      Properties: { HttpMethod: string; AuthorizationType: string };
+    }[];
+    expect(methods.map((m) => m.Properties.HttpMethod).sort()).toStrictEqual(['GET', 'HEAD', 'POST']);
+    template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: '{id}' });
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: { PasswordLength: 64 },
+      KmsKeyId: Match.anyValue(),
+    });
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      TracingEnabled: true,
+      AccessLogSetting: Match.anyValue(),
+      MethodSettings: [Match.objectLike({ DataTraceEnabled: false, LoggingLevel: 'ERROR' })],
+    });
+  });
+
   it('has no AwsSolutions finding that is not fixed or acknowledged with a reason', () => {
     const report = new AwsSolutionsChecks().validateScope(stack);
     const open = report.violations.filter((v) => v.severity !== undefined && v.severity !== 'info');
@@ -173,6 +195,33 @@ describe('the Backstep construct', () => {
     [{ lookBack: Duration.days(400) }, 'lookBack: 34560000 seconds; expected 60 to 31622400 seconds'],
   ])('fails when the props are wrong (%j)', (props, message) => {
     expect(() => build(props)).toThrow(message);
+  });
+});
+
+describe('approval sign-in', () => {
+  it('puts a Cognito authorizer on every approval method and gives the callback the approver lists', () => {
+    const app = new App({ builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(app, 'Auth', { env: { account: '123456789012', region: 'eu-west-1' } });
+    const approvalUserPool = new cognito.UserPool(stack, 'Pool');
+    new Backstep(stack, 'Backstep', { catalog, approvalUserPool, approvers: { default: ['oncall@example.com'] } });
+    const template = Template.fromStack(stack);
+    const methods = Object.values(template.findResources('AWS::ApiGateway::Method')) as {
+      Properties: { AuthorizationType: string };
+    }[];
+    expect(methods.map((m) => m.Properties.AuthorizationType)).toStrictEqual([
+      'COGNITO_USER_POOLS',
+      'COGNITO_USER_POOLS',
+      'COGNITO_USER_POOLS',
+    ]);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ APPROVERS: '{"default":["oncall@example.com"]}' }) },
+    });
+  });
+
+  it('refuses approver lists without a sign-in to check them against', () => {
+    expect(() => build({ approvers: { default: ['oncall@example.com'] } })).toThrow(
+      'approvers: set approvalUserPool too; without a sign-in no identity can be checked',
+    );
   });
 });
 
