@@ -12,7 +12,7 @@ import {
 import type { Catalog } from '../core/catalog';
 import { planShape, type Plan } from '../core/plan';
 import { createHash } from 'node:crypto';
-import type { AlarmPlan, IncidentStore } from '../core/store';
+import type { IncidentStore } from '../core/store';
 import { compilePlan, SUBSTITUTION_KEYS, type CompileOptions, type TaskResources } from '../../statemachines/compile';
 import { substitute } from '../../statemachines/substitute';
 
@@ -30,8 +30,10 @@ export interface SynthesisTarget {
 export interface SynthesisResult {
   readonly service: string;
   readonly planId: string;
-  readonly outcome: 'created' | 'updated' | 'unchanged' | 'nothing-to-roll-back';
+  readonly outcome: 'created' | 'updated' | 'unchanged' | 'nothing-to-roll-back' | 'failed';
   readonly alias?: string;
+  /** Why it failed: one service that cannot be planned or published does not stop the others. */
+  readonly reason?: string;
 }
 
 export const LIVE_ALIAS = 'live';
@@ -52,47 +54,64 @@ export async function publishPlans(
   const results: SynthesisResult[] = [];
   for (const [service, entry] of Object.entries(catalog.services)) {
     if (entry.alarms.length === 0) continue;
-    const plan = planFor(service);
-    if (plan.stages.length === 0) {
-      results.push({ service, planId: plan.planId, outcome: 'nothing-to-roll-back' });
-      continue;
+    try {
+      results.push(await publishOne(sfn, store, target, catalog, service, planFor(service), compileOptions));
+    } catch (err) {
+      results.push({
+        service,
+        planId: '',
+        outcome: 'failed',
+        reason: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+      });
     }
-    const name = planStateMachineName(target.prefix, service);
-    const arn = `arn:${target.partition ?? 'aws'}:states:${target.region}:${target.account}:stateMachine:${name}`;
-    const alias = `${arn}:${LIVE_ALIAS}`;
-    const current = await store.getAlarmPlan(entry.alarms[0] as string);
-    const shape = createHash('sha256').update(planShape(plan)).digest('hex');
-    if ((current?.planId === plan.planId || current?.shape === shape) && current.stateMachine === alias) {
-      results.push({ service, planId: current.planId, outcome: 'unchanged', alias });
-      continue;
-    }
-    await store.putPlan(plan);
-    const definition = JSON.stringify(
-      substitute(
-        compilePlan(plan, compileOptions),
-        Object.fromEntries(
-          (Object.keys(SUBSTITUTION_KEYS) as (keyof TaskResources)[]).map((k) => [
-            SUBSTITUTION_KEYS[k],
-            target.resources[k],
-          ]),
-        ),
-      ),
-    );
-    const version = await createOrUpdate(sfn, name, arn, definition, plan.planId, target);
-    await pointAlias(sfn, alias, arn, version.arn);
-    for (const alarm of entry.alarms) {
-      const pointer: AlarmPlan = {
-        alarm,
-        application: catalog.application,
-        planId: plan.planId,
-        stateMachine: alias,
-        shape,
-      };
-      await store.putAlarmPlan(pointer);
-    }
-    results.push({ service, planId: plan.planId, outcome: version.created ? 'created' : 'updated', alias });
   }
   return results;
+}
+
+async function publishOne(
+  sfn: Pick<SFNClient, 'send'>,
+  store: Pick<IncidentStore, 'putPlan' | 'putAlarmPlan' | 'getAlarmPlan'>,
+  target: SynthesisTarget,
+  catalog: Catalog,
+  service: string,
+  plan: Plan,
+  compileOptions: CompileOptions,
+): Promise<SynthesisResult> {
+  const entry = catalog.services[service];
+  if (!entry) throw new Error(`${service}: not in the catalog`);
+  if (plan.stages.length === 0) return { service, planId: plan.planId, outcome: 'nothing-to-roll-back' };
+  const name = planStateMachineName(target.prefix, service);
+  const arn = `arn:${target.partition ?? 'aws'}:states:${target.region}:${target.account}:stateMachine:${name}`;
+  const alias = `${arn}:${LIVE_ALIAS}`;
+  const current = await store.getAlarmPlan(entry.alarms[0] as string);
+  const shape = createHash('sha256').update(planShape(plan)).digest('hex');
+  if ((current?.planId === plan.planId || current?.shape === shape) && current.stateMachine === alias) {
+    return { service, planId: current.planId, outcome: 'unchanged', alias };
+  }
+  await store.putPlan(plan);
+  const definition = JSON.stringify(
+    substitute(
+      compilePlan(plan, compileOptions),
+      Object.fromEntries(
+        (Object.keys(SUBSTITUTION_KEYS) as (keyof TaskResources)[]).map((k) => [
+          SUBSTITUTION_KEYS[k],
+          target.resources[k],
+        ]),
+      ),
+    ),
+  );
+  const version = await createOrUpdate(sfn, name, arn, definition, plan.planId, target);
+  await pointAlias(sfn, alias, arn, version.arn);
+  for (const alarm of entry.alarms) {
+    await store.putAlarmPlan({
+      alarm,
+      application: catalog.application,
+      planId: plan.planId,
+      stateMachine: alias,
+      shape,
+    });
+  }
+  return { service, planId: plan.planId, outcome: version.created ? 'created' : 'updated', alias };
 }
 
 async function createOrUpdate(

@@ -110,6 +110,23 @@ describe('publishPlans', () => {
     });
   });
 
+  it('publishes the other services when one cannot be planned, and says why', async () => {
+    sfn.on(UpdateStateMachineCommand).resolves({ stateMachineVersionArn: `${ARN}:3` });
+    sfn.on(DescribeStateMachineAliasCommand).resolves({});
+    const two = {
+      ...catalog,
+      services: { cartservice: catalog.services['cartservice']!, frontend: catalog.services['frontend']! },
+    };
+    const results = await publishPlans(sfn as never, local.store, target, two, (service) => {
+      if (service === 'cartservice') throw new Error('alarm cart-5xx: no service cartservice in the graph');
+      return examplePlan({ alarmed: ['frontend'], windowMs: 2 * 3_600_000 });
+    });
+    expect(results.map((r) => [r.service, r.outcome, r.reason])).toStrictEqual([
+      ['cartservice', 'failed', 'Error: alarm cart-5xx: no service cartservice in the graph'],
+      ['frontend', 'updated', undefined],
+    ]);
+  });
+
   it('names state machines validly', () => {
     expect(planStateMachineName('backstep-plan-', 'https://sqs.example/Queue 1')).toBe(
       'backstep-plan-https---sqs-example-Queue-1',
