@@ -34,7 +34,12 @@ export const CHANGE_EVENT_PATTERNS = {
 
 /** What an adapter must look up to complete a change. */
 export type ChangeLookup =
-  | { readonly source: 'codedeploy'; readonly application: string; readonly deploymentGroup: string }
+  | {
+      readonly source: 'codedeploy';
+      readonly application: string;
+      readonly deploymentGroup: string;
+      readonly deploymentId: string;
+    }
   | { readonly source: 'ecs'; readonly cluster: string; readonly service: string; readonly deploymentId: string };
 
 export type MappedEvent = { readonly change: Change; readonly lookup?: ChangeLookup } | { readonly ignored: string };
@@ -96,7 +101,7 @@ function codedeploy(event: Record<string, unknown>, catalog: Catalog): MappedEve
       reversible: true,
       source: 'codedeploy',
     },
-    lookup: { source: 'codedeploy', application, deploymentGroup },
+    lookup: { source: 'codedeploy', application, deploymentGroup, deploymentId },
   };
 }
 
