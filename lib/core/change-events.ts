@@ -63,13 +63,16 @@ export function changeFromEvent(event: unknown, catalog: Catalog): MappedEvent {
     if (!isRecord(event)) throw new BadEvent('event: expected an object');
     const source = event['source'];
     const type = event['detail-type'];
+    if (typeof source !== 'string' || typeof type !== 'string') {
+      throw new BadEvent('source, detail-type: expected an EventBridge event');
+    }
     if (source === 'aws.codedeploy' && type === CHANGE_EVENT_PATTERNS.codedeploy['detail-type'][0])
       return codedeploy(event, catalog);
     if (source === 'aws.ecs' && type === CHANGE_EVENT_PATTERNS.ecs['detail-type'][0]) return ecs(event, catalog);
     if (source === 'aws.appconfig') return appconfig(event, catalog);
     if (source === 'aws.lambda' && type === CHANGE_EVENT_PATTERNS.lambda['detail-type'][0])
       return lambda(event, catalog);
-    return { ignored: `not a deployment event (${String(source)} / ${String(type)})` };
+    return { ignored: `not a deployment event (${source} / ${type})` };
   } catch (err) {
     if (err instanceof BadEvent) return { ignored: `bad event: ${err.message}` };
     throw err;
