@@ -169,8 +169,15 @@ export async function discoverAndStore(
   catalog: Catalog,
   options: DiscoveryOptions,
 ): Promise<DiscoverySummary> {
-  const previous = await store.latestSnapshot(catalog.application);
-  const snapshot = await discover(clients, catalog, { ...options, ...(previous ? { previous } : {}) });
+  let previous: DiscoverySnapshot | undefined;
+  let unread: string | undefined;
+  try {
+    previous = await store.latestSnapshot(catalog.application);
+  } catch (err) {
+    unread = `previous snapshot: ${describeError(err)}; versions before Lambda and ECS changes may be unknown`;
+  }
+  const found = await discover(clients, catalog, { ...options, ...(previous ? { previous } : {}) });
+  const snapshot = unread ? { ...found, warnings: [unread, ...found.warnings] } : found;
   const counts = { stored: 0, duplicate: 0, completed: 0 };
   // Changes first: a snapshot in the store means its changes are there too.
   for (const change of snapshot.changes) counts[await store.putChange(change)]++;

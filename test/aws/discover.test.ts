@@ -555,3 +555,22 @@ describe('discoverAndStore on dynalite', () => {
     expect((await local.store.latestSnapshot('shop'))?.takenAt).toBe(T0 + HOUR);
   });
 });
+
+describe('discoverAndStore when the previous snapshot cannot be read', () => {
+  it('still runs, and says what it could not know', async () => {
+    const puts: string[] = [];
+    const store = {
+      latestSnapshot: () => Promise.reject(Object.assign(new Error('slow down'), { name: 'ThrottlingException' })),
+      putSnapshot: () => Promise.resolve('stored' as const),
+      putChange: (c: Change) => {
+        puts.push(c.id);
+        return Promise.resolve('stored' as const);
+      },
+    };
+    const summary = await discoverAndStore(clients, store, catalog, { now: T0 });
+    expect(summary.warnings[0]).toBe(
+      "previous snapshot: throttled (ThrottlingException), still after the SDK's retries; versions before Lambda and ECS changes may be unknown",
+    );
+    expect(puts).toStrictEqual(EXPECTED_CHANGES.map((c) => c.id));
+  });
+});
