@@ -284,6 +284,184 @@ export class DynamoStore implements IncidentStore {
     return item ? (JSON.parse(item.body) as CulpritModel) : undefined;
   }
 
+  // Discovery snapshots and changes. Keys: SNAPSHOT#app (CURRENT: the pointer, or the whole snapshot
+  // when it fits one item), SNAPSHOT#app#takenAt (CHUNK#n), CHANGE#id (the record, first write wins),
+  // CHANGES#yyyy-mm-dd (deployedAt#id: the same record, queryable by time).
+
+  async putSnapshot(snapshot: import('../core/snapshot').DiscoverySnapshot): Promise<'stored' | 'stale'> {
+    const body = gzipSync(JSON.stringify(snapshot));
+    const { application, takenAt } = snapshot;
+    const pointer: Record<string, unknown> = { pk: `SNAPSHOT#${application}`, sk: 'CURRENT', takenAt };
+    if (body.length <= DynamoStore.ITEM_BYTES) pointer['body'] = body;
+    else {
+      // Chunks first, the pointer last: a reader follows only a pointer whose chunks are all there.
+      const chunks = Math.ceil(body.length / DynamoStore.ITEM_BYTES);
+      for (let i = 0; i < chunks; i++) {
+        const part = body.subarray(i * DynamoStore.ITEM_BYTES, (i + 1) * DynamoStore.ITEM_BYTES);
+        await this.put({ pk: `SNAPSHOT#${application}#${takenAt}`, sk: DynamoStore.chunkKey(i), body: part });
+      }
+      pointer['chunks'] = chunks;
+    }
+    let previous: { takenAt: number; chunks?: number } | undefined;
+    try {
+      const out = await this.call(() =>
+        this.client.send(
+          new PutItemCommand({
+            TableName: this.table,
+            Item: marshall(pointer),
+            ConditionExpression: 'attribute_not_exists(pk) OR takenAt < :takenAt',
+            ExpressionAttributeValues: marshall({ ':takenAt': takenAt }),
+            ReturnValues: 'ALL_OLD',
+          }),
+        ),
+      );
+      previous = out.Attributes ? (unmarshall(out.Attributes) as typeof previous) : undefined;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return 'stale';
+      throw err;
+    }
+    // The chunks of the snapshot replaced expire a day later (DynamoDB TTL on `ttl`): a reader that
+    // followed the old pointer a moment ago can still finish.
+    const ttl = Math.floor(takenAt / 1000) + 86_400;
+    for (let i = 0; i < (previous?.chunks ?? 0); i++) {
+      await this.call(() =>
+        this.client.send(
+          new UpdateItemCommand({
+            TableName: this.table,
+            Key: marshall({ pk: `SNAPSHOT#${application}#${previous?.takenAt}`, sk: DynamoStore.chunkKey(i) }),
+            UpdateExpression: 'SET #ttl = :ttl',
+            ExpressionAttributeNames: { '#ttl': 'ttl' },
+            ExpressionAttributeValues: marshall({ ':ttl': ttl }),
+          }),
+        ),
+      );
+    }
+    return 'stored';
+  }
+
+  async latestSnapshot(application: string): Promise<import('../core/snapshot').DiscoverySnapshot | undefined> {
+    const pointer = await this.get<{ takenAt: number; body?: Uint8Array; chunks?: number }>(
+      `SNAPSHOT#${application}`,
+      'CURRENT',
+    );
+    if (!pointer) return undefined;
+    let body = pointer.body;
+    if (!body) {
+      const parts = await this.queryAll(`SNAPSHOT#${application}#${pointer.takenAt}`, 'CHUNK#', 'CHUNK#\uffff');
+      if (parts.length !== pointer.chunks) {
+        throw new Error(`snapshot ${application}@${pointer.takenAt}: ${parts.length} of ${pointer.chunks} chunks`);
+      }
+      body = Buffer.concat(parts.map((p) => (unmarshall(p) as { body: Uint8Array }).body));
+    }
+    return JSON.parse(gunzipSync(body).toString('utf8')) as import('../core/snapshot').DiscoverySnapshot;
+  }
+
+  async putChange(change: import('../core/types').Change): Promise<'stored' | 'duplicate' | 'completed'> {
+    const key = { pk: `CHANGE#${change.id}`, sk: 'CHANGE' };
+    let outcome: 'stored' | 'duplicate' | 'completed' = 'duplicate';
+    let record = change;
+    if (await this.putIfAbsent({ ...key, ...change })) outcome = 'stored';
+    else {
+      const stored = strip(await this.get<import('../core/types').Change>(key.pk, key.sk)) ?? change;
+      const missing = (['fromVersion', 'toVersion'] as const).filter(
+        (f) => change[f] !== undefined && stored[f] === undefined,
+      );
+      record = stored;
+      if (missing.length > 0) {
+        try {
+          await this.call(() =>
+            this.client.send(
+              new UpdateItemCommand({
+                TableName: this.table,
+                Key: marshall(key),
+                UpdateExpression: `SET ${missing.map((f) => `${f} = :${f}`).join(', ')}`,
+                ConditionExpression: missing.map((f) => `attribute_not_exists(${f})`).join(' AND '),
+                ExpressionAttributeValues: marshall(Object.fromEntries(missing.map((f) => [`:${f}`, change[f]]))),
+              }),
+            ),
+          );
+          record = { ...stored, ...Object.fromEntries(missing.map((f) => [f, change[f]])) };
+          outcome = 'completed';
+        } catch (err) {
+          if (!(err instanceof ConditionalCheckFailedException)) throw err;
+        }
+      }
+    }
+    // Also on a duplicate: heals an index entry lost to a crash after the record was written. Never
+    // replaces an entry that has a version with one that lacks it.
+    const lacking = (['fromVersion', 'toVersion'] as const).filter((f) => record[f] === undefined);
+    const at = new Date(record.deployedAt).toISOString();
+    try {
+      await this.put(
+        { pk: `CHANGES#${at.slice(0, 10)}`, sk: `${at}#${record.id}`, ...record },
+        lacking.length ? lacking.map((f) => `attribute_not_exists(${f})`).join(' AND ') : undefined,
+      );
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+    }
+    return outcome;
+  }
+
+  async changesSince(since: number, until: number): Promise<import('../core/types').Change[]> {
+    const DAY = 86_400_000;
+    if (!(since <= until) || until - since > 400 * DAY || Number.isNaN(new Date(until).getTime())) {
+      throw new RangeError(`changesSince: expected since <= until, at most 400 days apart, not ${since}..${until}`);
+    }
+    const from = new Date(since).toISOString();
+    const to = `${new Date(until).toISOString()}#\uffff`;
+    const changes: import('../core/types').Change[] = [];
+    for (let day = Math.floor(since / DAY) * DAY; day <= until; day += DAY) {
+      const items = await this.queryAll(`CHANGES#${new Date(day).toISOString().slice(0, 10)}`, from, to);
+      for (const item of items) {
+        const { pk: _pk, sk: _sk, ...change } = unmarshall(item);
+        changes.push(change as import('../core/types').Change);
+      }
+    }
+    return changes.sort((a, b) => a.deployedAt - b.deployedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  /** Gzipped bytes per item, well under DynamoDB's 400 KB item limit. */
+  private static readonly ITEM_BYTES = 350_000;
+
+  private static chunkKey(index: number): string {
+    return `CHUNK#${String(index).padStart(6, '0')}`;
+  }
+
+  private async put(item: Record<string, unknown>, condition?: string, values?: Record<string, unknown>) {
+    await this.call(() =>
+      this.client.send(
+        new PutItemCommand({
+          TableName: this.table,
+          Item: marshall(item, { removeUndefinedValues: true }),
+          ...(condition ? { ConditionExpression: condition } : {}),
+          ...(values ? { ExpressionAttributeValues: marshall(values) } : {}),
+        }),
+      ),
+    );
+  }
+
+  /** Every item of a partition with a sort key in [from, to]. */
+  private async queryAll(pk: string, from: string, to: string): Promise<Item[]> {
+    const items: Item[] = [];
+    let start: Item | undefined;
+    do {
+      const page = await this.call(() =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.table,
+            KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+            ExpressionAttributeValues: marshall({ ':pk': pk, ':from': from, ':to': to }),
+            ConsistentRead: true,
+            ...(start ? { ExclusiveStartKey: start } : {}),
+          }),
+        ),
+      );
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
   /** Puts an item unless its key exists; false when it did. */
   private async putIfAbsent(item: Record<string, unknown>): Promise<boolean> {
     try {

@@ -87,6 +87,14 @@ export interface IncidentStore {
   /** Gives up an unfinished claim (after a transient failure), so that the retry may claim it. */
   releaseIdempotency(key: string): Promise<void>;
 
+  /** Discovery snapshots, one current per application: the newest wins; a reader never sees half of one. */
+  putSnapshot(snapshot: import('./snapshot').DiscoverySnapshot): Promise<'stored' | 'stale'>;
+  latestSnapshot(application: string): Promise<import('./snapshot').DiscoverySnapshot | undefined>;
+  /** Records a deployment once per id; a later record of it may only add versions the first one lacked. */
+  putChange(change: import('./types').Change): Promise<'stored' | 'duplicate' | 'completed'>;
+  /** Changes deployed in [since, until] (epoch ms), oldest first. */
+  changesSince(since: number, until: number): Promise<import('./types').Change[]>;
+
   putPlan(plan: Plan): Promise<void>;
   /** Points an alarm at the state machine of its pre-built plan (item `ALARMPLAN#<alarm>`). */
   putAlarmPlan(pointer: AlarmPlan): Promise<void>;

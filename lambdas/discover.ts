@@ -1,0 +1,42 @@
+// Scheduled: reads the service graph, alarms and deployments, and stores the snapshot and the changes.
+import { AppConfigClient } from '@aws-sdk/client-appconfig';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { XRayClient } from '@aws-sdk/client-xray';
+import { discoverAndStore } from '../lib/aws/discover';
+import { DynamoStore } from '../lib/aws/store';
+import { parseCatalog } from '../lib/core/catalog';
+import { parseDuration } from '../lib/core/changes';
+import { env, logger, traced } from './runtime';
+
+const store = new DynamoStore(traced(new DynamoDBClient({})), env('TABLE_NAME'));
+const catalog = parseCatalog(JSON.parse(env('CATALOG')) as unknown, 'CATALOG');
+const clients = {
+  xray: traced(new XRayClient({})),
+  cloudwatch: traced(new CloudWatchClient({})),
+  codedeploy: traced(new CodeDeployClient({})),
+  lambda: traced(new LambdaClient({})),
+  ecs: traced(new ECSClient({})),
+  appconfig: traced(new AppConfigClient({})),
+};
+const windows = {
+  windowMs: duration('CHANGE_WINDOW', '24h'),
+  graphMs: duration('GRAPH_WINDOW', '1h'),
+  baselineMs: duration('BASELINE_WINDOW', '1h'),
+};
+
+function duration(name: string, fallback: string): number {
+  const ms = parseDuration(process.env[name] ?? fallback);
+  if (ms === undefined) throw new Error(`environment variable ${name}: expected a duration such as 30m, 24h or 7d`);
+  return ms;
+}
+
+export const handler = async () => {
+  const summary = await discoverAndStore(clients, store, catalog, { now: Date.now(), ...windows });
+  const log = summary.failed.length > 0 ? logger.warn.bind(logger) : logger.info.bind(logger);
+  log('discovered', { ...summary });
+  return summary;
+};
