@@ -8,12 +8,14 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { XRayClient } from '@aws-sdk/client-xray';
 import { discoverAndStore } from '../lib/aws/discover';
 import { DynamoStore } from '../lib/aws/store';
-import { parseCatalog } from '../lib/core/catalog';
+import { readCatalog } from '../lib/aws/config';
 import { parseDuration } from '../lib/core/changes';
-import { env, logger, traced } from './runtime';
+import { cached, env, logger, traced } from './runtime';
 
-const store = new DynamoStore(traced(new DynamoDBClient({})), env('TABLE_NAME'));
-const catalog = parseCatalog(JSON.parse(env('CATALOG')) as unknown, 'CATALOG');
+const dynamo = traced(new DynamoDBClient({}));
+const table = env('TABLE_NAME');
+const store = new DynamoStore(dynamo, table);
+const catalog = cached(60_000, () => readCatalog(dynamo, table));
 const clients = {
   xray: traced(new XRayClient({})),
   cloudwatch: traced(new CloudWatchClient({})),
@@ -35,7 +37,7 @@ function duration(name: string, fallback: string): number {
 }
 
 export const handler = async () => {
-  const summary = await discoverAndStore(clients, store, catalog, { now: Date.now(), ...windows });
+  const summary = await discoverAndStore(clients, store, await catalog(), { now: Date.now(), ...windows });
   const log = summary.failed.length > 0 ? logger.warn.bind(logger) : logger.info.bind(logger);
   log('discovered', { ...summary });
   return summary;

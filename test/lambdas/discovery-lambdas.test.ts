@@ -12,7 +12,11 @@ import {
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { GetServiceGraphCommand, XRayClient } from '@aws-sdk/client-xray';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
+import { catalogItem } from '../../lib/aws/config';
+import { parseCatalog } from '../../lib/core/catalog';
 import { DynamoStore } from '../../lib/aws/store';
 import { startLocalDynamo, type LocalDynamo } from '../../lib/local/dynamo';
 import { fixture } from '../helpers';
@@ -51,9 +55,11 @@ beforeAll(async () => {
     AWS_SECRET_ACCESS_KEY: 'local',
     AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
     TABLE_NAME: dynamo.table,
-    CATALOG: JSON.stringify(CATALOG),
     POWERTOOLS_LOG_LEVEL: 'SILENT',
+    POWERTOOLS_METRICS_DISABLED: 'true',
   });
+  const catalog = parseCatalog(CATALOG, 'catalog');
+  await dynamo.client.send(new PutItemCommand({ TableName: dynamo.table, Item: marshall(catalogItem(catalog)) }));
 });
 
 afterAll(async () => {

@@ -1,0 +1,63 @@
+// Refresh, after discovery or a recorded change: builds every catalogued service's plan with the current
+// model and publishes it as a state machine version behind its `live` alias. Off the alarm path: an alarm
+// finds its plan already built.
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { readCatalog } from '../lib/aws/config';
+import { DynamoStore } from '../lib/aws/store';
+import { synthesizeAll } from '../lib/aws/synthesis';
+import type { SynthesisTarget } from '../lib/aws/synthesize';
+import { cached, env, logger, metrics, traced } from './runtime';
+
+const dynamo = traced(new DynamoDBClient({}));
+const table = env('TABLE_NAME');
+const store = new DynamoStore(dynamo, table);
+const sfn = traced(new SFNClient({}));
+const catalog = cached(60_000, () => readCatalog(dynamo, table));
+const target: SynthesisTarget = {
+  prefix: env('PLAN_PREFIX'),
+  roleArn: env('PLAN_ROLE_ARN'),
+  logGroupArn: env('PLAN_LOG_GROUP_ARN'),
+  resources: {
+    act: env('ACT_FUNCTION_ARN'),
+    gate: env('GATE_FUNCTION_ARN'),
+    approval: env('APPROVAL_FUNCTION_ARN'),
+    notify: env('NOTIFY_FUNCTION_ARN'),
+  },
+  region: env('AWS_REGION'),
+  account: env('ACCOUNT_ID'),
+  partition: process.env['PARTITION'] ?? 'aws',
+};
+const seconds = (name: string) => {
+  const value = Number(env(name));
+  if (!Number.isFinite(value) || value < 0) throw new Error(`environment variable ${name}: expected seconds`);
+  return value;
+};
+const lookBackMs = seconds('LOOK_BACK_SECONDS') * 1000;
+const compile = { bakeSeconds: seconds('BAKE_SECONDS'), approvalSeconds: seconds('APPROVAL_SECONDS') };
+
+export const handler = async () => {
+  const summary = await synthesizeAll({
+    sfn,
+    store,
+    target,
+    catalog: await catalog(),
+    now: Date.now(),
+    lookBackMs,
+    compile,
+  });
+  const failed = summary.results.filter((r) => r.outcome === 'failed');
+  (failed.length > 0 ? logger.warn.bind(logger) : logger.info.bind(logger))('synthesized', {
+    model: summary.model,
+    skipped: summary.skipped,
+    results: summary.results.map((r) => ({ service: r.service, outcome: r.outcome, reason: r.reason })),
+  });
+  metrics.addMetric('PlansPublished', 'Count', summary.results.filter((r) => r.outcome !== 'unchanged').length);
+  metrics.addMetric('PlansFailed', 'Count', failed.length);
+  metrics.publishStoredMetrics();
+  return {
+    model: summary.model,
+    ...(summary.skipped !== undefined ? { skipped: summary.skipped } : {}),
+    results: summary.results.map((r) => ({ service: r.service, outcome: r.outcome })),
+  };
+};
