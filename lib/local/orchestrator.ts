@@ -14,7 +14,7 @@ import {
   SNS_PUBLISH,
 } from '../../statemachines/orchestrator';
 import { substitute } from '../../statemachines/substitute';
-import { runDefinition, type LocalRunResult } from './runner';
+import { runDefinition, type LocalRunResult, type RunEvent } from './runner';
 
 export interface LocalAws {
   readonly dynamo: Pick<DynamoDBClient, 'send'>;
@@ -24,6 +24,8 @@ export interface LocalAws {
   readonly publish: (subject: string, message: string) => void;
   /** Execution names already started (Step Functions keeps them; so does this engine). */
   readonly executions: Set<string>;
+  /** Sees every event of the orchestrator execution, as it happens. */
+  readonly onEvent?: (event: RunEvent) => void;
 }
 
 export type Delivery =
@@ -48,6 +50,7 @@ export async function deliverAlarmEvent(aws: LocalAws, event: unknown): Promise<
       aws.executions.add(Name);
       const run = await runDefinition(orchestrator, JSON.parse(Input) as unknown, integrations(orchestrator, aws), {
         context: { Execution: { Name, StartTime: new Date().toISOString() } },
+        ...(aws.onEvent ? { onEvent: aws.onEvent } : {}),
       });
       delivery = { duplicate: false, name: Name, run };
       return { executionArn: `${ORCHESTRATOR_ARN}:${Name}` };
