@@ -205,16 +205,16 @@ export class Recorder {
   }
 
   /** Appends what happened to the incident's timeline in the store (keys make a replay a no-op). */
-  async keep(incidentId: string, record: IncidentRecord): Promise<void> {
+  async keep(incidentId: string, record: IncidentRecord, run: string): Promise<void> {
     const events = [
       ...this.timeline.map((item, i) => ({
-        key: `timeline-${i}`,
+        key: `${run}#timeline-${i}`,
         at: this.clock.iso(item.startMin),
         type: item.kind,
         data: item,
       })),
-      ...this.gates.map((g, i) => ({ key: `gate-${i}`, at: this.clock.iso(g.atMin), type: 'gate', data: g })),
-      { key: 'record', at: this.clock.iso(), type: 'record', data: record },
+      ...this.gates.map((g, i) => ({ key: `${run}#gate-${i}`, at: this.clock.iso(g.atMin), type: 'gate', data: g })),
+      { key: `${run}#record`, at: this.clock.iso(), type: 'record', data: record },
     ];
     for (const event of events) await this.store.appendEvent(incidentId, event);
   }
@@ -299,7 +299,8 @@ export class Recorder {
         });
       }
       this.bar(lane, 'approval', `approve ${what}`, start, end, decision === 'approve' ? 'approved' : 'rejected');
-      const why = input.why[0] ? ` (${input.why[0]})` : '';
+      const reason = input.why[input.why.length - 1];
+      const why = reason ? ` (${reason})` : '';
       this.progress.line(
         'approval',
         `${what} ${decision === 'approve' ? 'approved' : 'rejected'}${by ? ` by ${by}` : ''}${why}`,

@@ -85,6 +85,9 @@ export interface RehearsalOptions {
 export interface Rehearsal {
   readonly report: DemoReport;
   readonly incidentId: string;
+  /** The store's endpoint (dynalite on loopback); closed when the rehearsal started it. */
+  readonly endpoint: string;
+  readonly application: string;
   /** The same alarm event delivered a second time started nothing. */
   readonly duplicateIgnored: boolean;
   readonly published: number;
@@ -196,7 +199,9 @@ async function run(
   const outcome = recorder.outcome(child, reasonOf(child));
   const incidentId = delivery.name;
   const record = recorder.record(incidentId, plan, incident.alarm, outcome, incident.culprit?.service);
-  await recorder.keep(incidentId, record);
+  // Keys carry the event time: aws-local-stepfunctions 3 computes States.Hash's SHA-256 wrongly past
+  // 64 bytes, so two events of one alarm share an execution name (an incident id) locally.
+  await recorder.keep(incidentId, record, event.detail.state.timestamp);
   const refined = refine(model, [record]);
   const stored = await store.putModel(refined, current?.version);
   recorder.refined(model.version, refined.version, stored);
@@ -226,6 +231,8 @@ async function run(
   return {
     report,
     incidentId,
+    endpoint: dynamo.endpoint,
+    application: catalog.application,
     duplicateIgnored: again.duplicate,
     published: published.filter((p) => p.alias !== undefined).length,
     model: { before: model.version, after: refined.version, stored },
@@ -252,7 +259,7 @@ function reasonOf(run: LocalRunResult | undefined): EscalationReason | undefined
 }
 
 /** A CloudWatch Alarm State Change event, as EventBridge delivers it. */
-export function alarmEvent(alarm: string, at: string): unknown {
+export function alarmEvent(alarm: string, at: string) {
   return {
     version: '0',
     id: randomUUID(),
