@@ -11,6 +11,12 @@ process.emitWarning = (warning: string | Error, ...rest: never[]) => {
   emitWarning(warning, ...rest);
 };
 
+// A reader that went away (`backstep demo | head`) is not an error worth a stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  process.exit(0);
+});
+
 void runAsync(
   process.argv.slice(2),
   processIo,

@@ -37,7 +37,7 @@ export class Progress {
   line(label: string, text: string, options: { readonly at?: number; readonly tone?: Tone } = {}): void {
     const when = options.at === undefined ? '' : formatMinute(options.at);
     const head = this.paint(label.padEnd(LABEL_WIDTH), options.tone ?? 'plain');
-    this.raw(`${when.padStart(10)}  ${head} ${text}`);
+    this.raw(`${when.padStart(11)}  ${head} ${text}`);
   }
 
   /** A line as it is, the CLI's contract lines (`approval required: <url>`, `report: <path>`) included. */

@@ -331,6 +331,7 @@ export class Recorder {
         this.bar(`Wave ${wave}`, 'bake', `bake ${BAKE_SECONDS / 60} min`, start, this.clock.now);
       }
     }
+    this.progress.activity(undefined);
     const result = await real(input);
     const at = this.clock.now;
     const stage = input.stage ?? 'baseline';

@@ -103,7 +103,7 @@ describe('Progress', () => {
   };
 
   it('writes plain lines without a TTY: no spinner, no control characters', () => {
-    expect(run(false, false)).toBe('  12.5 min  gate 1    RECOVERED\napproval required: http://127.0.0.1:1/a\n');
+    expect(run(false, false)).toBe('   12.5 min  gate 1    RECOVERED\napproval required: http://127.0.0.1:1/a\n');
   });
 
   it('spins on a TTY, in colour unless told not to', () => {
