@@ -1,9 +1,11 @@
 // The `backstep` command line: exit 0 on success, 2 with one line for bad input, 1 for a bug.
 import { InputError } from '../core/errors';
+import { demoCommand, demoUsage, simulateCommand, simulateUsage, type RehearsalEnv } from './demo-command';
 import type { CliIo } from './io';
 import { buildPlan, planUsage, renderPlan } from './plan-command';
 
-const COMMANDS = ['plan', 'help'] as const;
+const COMMANDS = ['plan', 'demo', 'simulate', 'help'] as const;
+const USAGES: Readonly<Record<string, () => string>> = { plan: planUsage, demo: demoUsage, simulate: simulateUsage };
 
 const MAIN_USAGE = `Usage: backstep <command> [flags]
 
@@ -11,8 +13,10 @@ Backstep plans rollbacks for microservices on AWS: from the X-Ray service graph,
 deployments and an alarm to a ranked list of suspects and a staged, ordered rollback plan.
 
 Commands:
-  plan   rank suspect changes and print the rollback plan (json, text or mermaid)
-  help   show this help, or the help of a command: backstep help plan
+  plan       rank suspect changes and print the rollback plan (json, text or mermaid)
+  demo       rehearse an incident on a simulated fleet, end to end on local engines, with a report
+  simulate   rehearse the plan of real inputs (graph, changes, alarm) against a simulated fleet
+  help       show this help, or the help of a command: backstep help plan
 
 Run backstep <command> --help for the flags of a command.
 `;
@@ -28,10 +32,11 @@ export function run(argv: readonly string[], io: CliIo): number {
     }
     if (command === 'help') {
       const topic = rest[0];
-      if (topic !== undefined && topic !== 'plan') {
+      const usage = topic === undefined ? undefined : USAGES[topic];
+      if (topic !== undefined && !usage) {
         throw new InputError('unknown command', `help ${topic}`, `one of ${COMMANDS.join(', ')}`);
       }
-      io.stdout(topic === 'plan' ? planUsage() : MAIN_USAGE);
+      io.stdout(usage ? usage() : MAIN_USAGE);
       return 0;
     }
     if (command === 'plan') {
@@ -46,16 +51,32 @@ export function run(argv: readonly string[], io: CliIo): number {
     }
     throw new InputError('unknown command', command, `one of ${COMMANDS.join(', ')}`);
   } catch (err) {
-    if (err instanceof InputError) {
-      io.stderr(`backstep: ${oneLine(err.message)}\n`);
-      if (debug && err.stack) io.stderr(`${err.stack}\n`);
-      return 2;
-    }
-    const message = err instanceof Error ? err.message : String(err);
-    io.stderr(`backstep: internal error: ${oneLine(message)}${debug ? '' : ' (run with --debug for details)'}\n`);
-    if (debug && err instanceof Error && err.stack) io.stderr(`${err.stack}\n`);
-    return 1;
+    return failed(err, io, debug);
   }
+}
+
+/** Runs any command; `demo` and `simulate` run for a while (local engines, a simulated clock). */
+export async function runAsync(argv: readonly string[], io: CliIo, env: RehearsalEnv): Promise<number> {
+  const [command, ...rest] = argv.filter((a) => a !== '--debug');
+  if (command !== 'demo' && command !== 'simulate') return run(argv, io);
+  try {
+    return await (command === 'demo' ? demoCommand(rest, io, env) : simulateCommand(rest, io, env));
+  } catch (err) {
+    return failed(err, io, argv.includes('--debug'));
+  }
+}
+
+/** Exit 2 with one line for bad input, 1 for anything else (a bug). */
+function failed(err: unknown, io: CliIo, debug: boolean): number {
+  if (err instanceof InputError) {
+    io.stderr(`backstep: ${oneLine(err.message)}\n`);
+    if (debug && err.stack) io.stderr(`${err.stack}\n`);
+    return 2;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  io.stderr(`backstep: internal error: ${oneLine(message)}${debug ? '' : ' (run with --debug for details)'}\n`);
+  if (debug && err instanceof Error && err.stack) io.stderr(`${err.stack}\n`);
+  return 1;
 }
 
 /** Input text (file names, change ids) must not be able to start a line of its own on stderr. */

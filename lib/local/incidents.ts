@@ -19,6 +19,14 @@ export interface Scenario {
   readonly graph: unknown;
   /** A graph from an hour earlier; absent in a fifth of the incidents, as when nobody kept one. */
   readonly baseline?: unknown;
+  /** The fault model behind `graph`: what a simulated fleet replays (a service's own rates come from its change, if it has one). */
+  readonly faults: FaultModel;
+}
+
+export interface FaultModel {
+  readonly faults: Readonly<Record<string, number>>;
+  readonly latency: Readonly<Record<string, number>>;
+  readonly amplify: Readonly<Record<string, number>>;
 }
 
 /** A small, fast, seedable PRNG (mulberry32). */
@@ -33,7 +41,8 @@ export function rng(seed: number): () => number {
   };
 }
 
-function hash(text: string): number {
+/** FNV-1a: a stable 32-bit seed from a text. */
+export function hash(text: string): number {
   let h = 2166136261;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
   return h >>> 0;
@@ -133,6 +142,7 @@ export function makeScenario(fixture: TopologyFixture, seed: number): Scenario {
     at: T0,
     changes,
     graph: xrayFromTopology(fixture, { start, end: T0 / 1000, faults, latency, amplify, entryRequests, random }),
+    faults: { faults, latency, amplify },
     ...(withBaseline
       ? { baseline: xrayFromTopology(fixture, { start: start - 3600, end: T0 / 1000 - 3600, entryRequests, random }) }
       : {}),

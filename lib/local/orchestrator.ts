@@ -16,7 +16,7 @@ import {
   SNS_PUBLISH,
 } from '../../statemachines/orchestrator';
 import { substitute } from '../../statemachines/substitute';
-import { runDefinition, type LocalRunResult } from './runner';
+import { runDefinition, type LocalRunResult, type RunEvent } from './runner';
 
 export interface LocalAws {
   readonly dynamo: Pick<DynamoDBClient, 'send'>;
@@ -28,6 +28,8 @@ export interface LocalAws {
   readonly executions: Set<string>;
   /** The mode while the kill switch is off (the construct's `mode`). @default 'auto' */
   readonly defaultMode?: 'auto' | 'suggest';
+  /** Sees every event of the orchestrator execution, as it happens. */
+  readonly onEvent?: (event: RunEvent) => void;
 }
 
 export type Delivery =
@@ -59,6 +61,7 @@ export async function deliverAlarmEvent(aws: LocalAws, event: unknown): Promise<
       running.set(aws, live.add(Name));
       const run = await runDefinition(orchestrator, JSON.parse(Input) as unknown, integrations(orchestrator, aws), {
         context: { Execution: { Name, Id: `${EXECUTION_PREFIX}${Name}`, StartTime: new Date().toISOString() } },
+        ...(aws.onEvent ? { onEvent: aws.onEvent } : {}),
       }).finally(() => live.delete(Name));
       delivery = { duplicate: false, name: Name, run };
       return { executionArn: `${ORCHESTRATOR_ARN}:${Name}` };

@@ -59,6 +59,8 @@ export interface LocalRunOptions {
   readonly waitMs?: (state: string, seconds: number) => number;
   /** The task token the callback tasks see as `$$.Task.Token`. */
   readonly taskToken?: string;
+  /** Validate the definition before running it (once per distinct definition). @default true */
+  readonly validate?: boolean;
 }
 
 export interface LocalRunResult {
@@ -118,6 +120,9 @@ export interface DefinitionRunOptions extends LocalRunOptions {
   readonly context?: Record<string, unknown>;
 }
 
+/** Definitions (as JSON text) that passed validation in this process. */
+const VALIDATED = new Set<string>();
+
 /** Runs any definition with the given Task handlers (keyed by state name), collecting its events. */
 export async function runDefinition(
   asl: Asl,
@@ -131,9 +136,13 @@ export async function runDefinition(
   const waits =
     options.waits ??
     Object.fromEntries([...walkStates(asl)].filter(([, st]) => st.Type === 'Wait').map(([n]) => [n, 0]));
+  // Validating compiles the whole ASL schema (half a second): each distinct definition is checked once.
+  const text = JSON.stringify(asl);
   const machine = new StateMachine(asl as unknown as StateMachineDefinition, {
-    validationOptions: { checkPaths: true, checkArn: true },
+    validationOptions:
+      VALIDATED.has(text) || options.validate === false ? { noValidate: true } : { checkPaths: true, checkArn: true },
   });
+  if (options.validate !== false) VALIDATED.add(text);
   const started = Date.now();
   const execution = machine.run(input as never, {
     overrides: {

@@ -40,8 +40,9 @@ const TYPE_OF_KIND: Readonly<Record<string, string>> = {
   postgres: 'Database::SQL',
 };
 
+/** A kind that is already an X-Ray type (`AWS::Lambda`, `Database::SQL`) is kept: graphs read back from X-Ray. */
 export function xrayTypeOf(kind: string): string {
-  return TYPE_OF_KIND[kind] ?? 'remote';
+  return TYPE_OF_KIND[kind] ?? (kind.includes('::') ? kind : 'remote');
 }
 
 interface EdgeOut {

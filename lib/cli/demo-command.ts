@@ -1,0 +1,231 @@
+// `backstep demo` and `backstep simulate`: an incident rehearsed end to end on local engines, with live
+// progress, a closing summary next to today's two practices, and `report: <path>/report.html` last.
+import { mkdirSync, mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseCatalog } from '../core/catalog';
+import { parseChanges, parseDuration } from '../core/changes';
+import { InputError } from '../core/errors';
+import { parseJson } from '../core/json';
+import { APPROVAL_MODES, type ApprovalMode, type ApprovalPortFactory } from '../local/approvals';
+import { DEFAULT_SCENARIO, DEFAULT_SEED, demoIncident, graphIncident, scenarioNames } from '../local/demo';
+import { Progress, type Terminal } from '../local/progress';
+import { rehearse, type RehearsalIncident } from '../local/rehearse';
+import type { DemoReport } from '../report/types';
+import { writeReport } from '../report/write';
+import { parseArgs, usage, type FlagSpec, type ParsedArgs } from './args';
+import type { CliIo } from './io';
+
+/** What the commands need beyond CliIo: the terminal, the pace of the simulated clock, the approval server. */
+export interface RehearsalEnv {
+  readonly tty: boolean;
+  /** False on a non-TTY and under NO_COLOR. */
+  readonly color: boolean;
+  /** Real ms one simulated minute lasts. @default 120 on a TTY, 0 otherwise */
+  readonly pace?: number;
+  /** The local approval server, for `--approve manual`. */
+  readonly approvals?: ApprovalPortFactory;
+}
+
+/** The terminal as the process sees it: NO_COLOR (set and not empty) turns colour off. */
+export function terminalEnv(stdoutIsTty: boolean, noColor: string | undefined): Pick<RehearsalEnv, 'tty' | 'color'> {
+  return { tty: stdoutIsTty, color: stdoutIsTty && (noColor === undefined || noColor === '') };
+}
+
+const TTY_PACE = 120;
+
+const SHARED_FLAGS: readonly FlagSpec[] = [
+  { name: 'seed', value: 'N', help: 'seed of the simulation: rollback times and failures, and the demo incident' },
+  {
+    name: 'approve',
+    value: APPROVAL_MODES.join('|'),
+    help: 'auto: approvals granted after 2 simulated minutes (default); manual: suggest mode, every stage waits for a person at an approval link; reject: suggest mode, the first approval is rejected (the halt path)',
+  },
+  { name: 'out', value: 'DIR', help: 'folder for report.html (default: a new temporary folder)' },
+  { name: 'data', value: 'DIR', help: 'keep the store in this folder (default: in memory, gone after the run)' },
+];
+
+export const DEMO_FLAGS: readonly FlagSpec[] = [
+  {
+    name: 'scenario',
+    value: 'NAME',
+    help: `a real topology: ${scenarioNames().join(', ')} (default ${DEFAULT_SCENARIO})`,
+  },
+  ...SHARED_FLAGS,
+];
+
+export const SIMULATE_FLAGS: readonly FlagSpec[] = [
+  { name: 'graph', value: 'FILE', help: 'X-Ray GetServiceGraph response of the incident window', required: true },
+  { name: 'baseline', value: 'FILE', help: 'service graph from a healthy period, for comparison' },
+  { name: 'changes', value: 'FILE', help: 'JSON array of deployments', required: true },
+  { name: 'alarm', value: 'SVC', help: 'the alarmed service (X-Ray name) or a catalogued alarm', required: true },
+  { name: 'catalog', value: 'FILE', help: 'rollback actions, alarms and modes per service (default: all manual)' },
+  { name: 'window', value: 'DURATION', help: 'look-back window for changes: 90m, 24h, 7d (default 24h)' },
+  ...SHARED_FLAGS,
+];
+
+export function demoUsage(): string {
+  return usage(
+    'demo',
+    'Rehearses an incident on a simulated fleet built from a real topology: several deployments, one bad,\n' +
+      'the alarm, the pre-built plan run by the local engines, and a report next to today’s practice.',
+    DEMO_FLAGS,
+  );
+}
+
+export function simulateUsage(): string {
+  return usage(
+    'simulate',
+    'Rehearses the plan built from real inputs against a fleet simulated from the graph: a dry run.',
+    SIMULATE_FLAGS,
+  );
+}
+
+export async function demoCommand(argv: readonly string[], io: CliIo, env: RehearsalEnv): Promise<number> {
+  const args = parseArgs(argv, DEMO_FLAGS, 'demo');
+  if (args.switches.has('help')) {
+    io.stdout(demoUsage());
+    return 0;
+  }
+  const seed = seedOf(args, DEFAULT_SEED);
+  const incident = demoIncident(one(args, 'scenario') ?? DEFAULT_SCENARIO, seed);
+  return rehearseAndReport('demo', incident, args, io, env);
+}
+
+export async function simulateCommand(argv: readonly string[], io: CliIo, env: RehearsalEnv): Promise<number> {
+  const args = parseArgs(argv, SIMULATE_FLAGS, 'simulate');
+  if (args.switches.has('help')) {
+    io.stdout(simulateUsage());
+    return 0;
+  }
+  const load = (path: string): unknown => parseJson(io.read(path), path);
+  const windowText = one(args, 'window') ?? '24h';
+  const windowMs = parseDuration(windowText);
+  if (windowMs === undefined)
+    throw new InputError('bad duration', `--window ${windowText}`, 'a number with s, m, h or d, such as 24h');
+  const graphPath = one(args, 'graph') as string;
+  const changesPath = one(args, 'changes') as string;
+  const catalogPath = one(args, 'catalog');
+  const baselinePath = one(args, 'baseline');
+  const incident = graphIncident({
+    source: graphPath,
+    graph: load(graphPath),
+    ...(baselinePath ? { baseline: load(baselinePath) } : {}),
+    changes: parseChanges(load(changesPath), changesPath),
+    alarm: one(args, 'alarm') as string,
+    ...(catalogPath ? { catalog: parseCatalog(load(catalogPath), catalogPath) } : {}),
+    seed: seedOf(args, 1),
+    now: io.now(),
+    windowMs,
+  });
+  return rehearseAndReport('simulate', incident, args, io, env);
+}
+
+async function rehearseAndReport(
+  command: string,
+  incident: RehearsalIncident,
+  args: ParsedArgs,
+  io: CliIo,
+  env: RehearsalEnv,
+): Promise<number> {
+  const approve = (one(args, 'approve') ?? 'auto') as ApprovalMode;
+  if (!APPROVAL_MODES.includes(approve))
+    throw new InputError('unknown approval mode', `--approve ${approve}`, `one of ${APPROVAL_MODES.join(', ')}`);
+  const dataDir = folder(args, 'data');
+  const outFlag = folder(args, 'out');
+  const terminal: Terminal = { write: io.stdout, tty: env.tty, color: env.color };
+  const progress = new Progress(terminal);
+  progress.raw(
+    `backstep ${command}: ${incident.scenario}, seed ${incident.seed}, approvals ${approve}` +
+      `${dataDir ? `, store in ${dataDir}` : ''}`,
+  );
+  const { report } = await rehearse(incident, {
+    approve,
+    ...(env.approvals ? { approvals: env.approvals } : {}),
+    progress,
+    pace: env.pace ?? (env.tty ? TTY_PACE : 0),
+    ...(dataDir ? { dataDir } : {}),
+    now: io.now,
+  });
+  summarise(report, progress);
+  const out = outFlag ?? mkdtempSync(join(tmpdir(), `backstep-${command}-`));
+  progress.raw(`report: ${await writeReport(out, report)}`);
+  return 0;
+}
+
+/** The closing summary: the culprit and whether Backstep had it first, stages used, time to recovery, baselines. */
+export function summarise(report: DemoReport, progress: Progress): void {
+  const top = report.plan.suspects[0];
+  progress.raw('');
+  if (report.culprit) {
+    const right = top?.service === report.culprit.service;
+    const verdict = right
+      ? "Backstep's top suspect: right"
+      : `Backstep's top suspect was ${top?.service ?? 'none'}: wrong`;
+    progress.line('culprit', `${report.culprit.service} (${report.culprit.changeId}): ${verdict}`, {
+      tone: right ? 'good' : 'bad',
+    });
+  } else {
+    progress.line('culprit', `not known in a rehearsal; top suspect ${top ? `${top.service} (${top.score})` : 'none'}`);
+  }
+  const used = stagesUsed(report);
+  progress.line('stages', `${used.join(', ') || 'none'} (${used.length} of ${report.plan.stages.length} planned)`);
+  const o = report.outcome;
+  progress.line('outcome', `${o.status} after ${o.minutes.toFixed(1)} simulated minutes: ${o.detail}`, {
+    tone: o.status === 'RECOVERED' ? 'good' : 'bad',
+  });
+  const rows = [
+    {
+      name: 'Backstep',
+      recovered: o.status === 'RECOVERED',
+      minutes: o.minutes,
+      rollbacks: report.timeline.filter((t) => t.kind === 'act' && /ROLLED_BACK|MANUAL_DONE/.test(t.outcome ?? ''))
+        .length,
+    },
+    ...report.baselines,
+  ];
+  const width = Math.max(...rows.map((r) => r.name.length));
+  rows.forEach((r, i) => {
+    const when = r.recovered ? `recovered after ${(r.minutes ?? 0).toFixed(1)} min` : 'not recovered';
+    progress.line(i === 0 ? 'compared' : '', `${r.name.padEnd(width)}  ${when}, ${r.rollbacks} rollback(s)`);
+  });
+}
+
+function stagesUsed(report: DemoReport): string[] {
+  const ran = new Set([
+    ...report.gates.map((g) => g.stage),
+    ...report.timeline.filter((t) => t.lane.startsWith('Stage ')).map((t) => t.lane.slice('Stage '.length)),
+  ]);
+  return report.plan.stages.map((s) => s.name).filter((name) => ran.has(name));
+}
+
+function one(args: ParsedArgs, name: string): string | undefined {
+  return args.values.get(name)?.[0];
+}
+
+function seedOf(args: ParsedArgs, fallback: number): number {
+  const text = one(args, 'seed');
+  if (text === undefined) return fallback;
+  const seed = /^\d{1,10}$/.test(text) ? Number(text) : NaN;
+  if (!(seed <= 0xffffffff)) throw new InputError('bad seed', `--seed ${text}`, 'a whole number from 0 to 4294967295');
+  return seed;
+}
+
+/** A folder flag: created if missing; a file there is bad input. */
+function folder(args: ParsedArgs, name: string): string | undefined {
+  const text = one(args, name);
+  if (text === undefined) return undefined;
+  const path = resolve(text);
+  try {
+    mkdirSync(path, { recursive: true });
+    if (!statSync(path).isDirectory()) throw new Error('not a folder');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'not a folder';
+    throw new InputError(
+      'cannot use folder',
+      `--${name} ${text}`,
+      `a folder that can be created and written (${code})`,
+    );
+  }
+  return path;
+}
