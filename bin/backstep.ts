@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The operator CLI. `bin/backstep.js` runs this file through tsx, so no build step is needed.
+import { localApprovalServer } from '../lib/approvals/manual';
 import { terminalEnv } from '../lib/cli/demo-command';
 import { processIo } from '../lib/cli/io';
 import { runAsync } from '../lib/cli/main';
@@ -17,10 +18,9 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   process.exit(0);
 });
 
-void runAsync(
-  process.argv.slice(2),
-  processIo,
-  terminalEnv(process.stdout.isTTY === true, process.env['NO_COLOR']),
-).then((code) => {
+void runAsync(process.argv.slice(2), processIo, {
+  ...terminalEnv(process.stdout.isTTY === true, process.env['NO_COLOR']),
+  approvals: localApprovalServer,
+}).then((code) => {
   process.exitCode = code;
 });

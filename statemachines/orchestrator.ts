@@ -4,6 +4,7 @@
 // ignores events older than the last one seen (rule 8), looks up the pre-built plan, takes the
 // application's lease (a second alarm joins the running incident), runs the plan as a child execution,
 // records the outcome, releases the lease, and escalates on failure (rule 13: one run, no loop).
+import { createHash } from 'node:crypto';
 import type { Asl, Catcher, Retrier, State } from './asl';
 
 /** Placeholders filled by CDK `definitionSubstitutions` (and by the local test harness). */
@@ -43,6 +44,15 @@ const RETRY: Retrier = {
 
 const table = '${TableName}';
 const S = (path: string) => ({ 'S.$': path });
+
+/**
+ * The incident's execution name, as the intake computes it in ASL (`States.Hash` of alarm ARN `#`
+ * state-change time, SHA-256, hex). Local engines use this: aws-local-stepfunctions 3 hashes inputs
+ * longer than one 64-byte block wrongly, which would give every event of an alarm the same name.
+ */
+export function incidentExecutionName(alarmArn: string, timestamp: string): string {
+  return createHash('sha256').update(`${alarmArn}#${timestamp}`).digest('hex');
+}
 
 /** The Express intake: one Task that starts the orchestrator under a name derived from the event. */
 export function intakeDefinition(): Asl {

@@ -1,10 +1,15 @@
 // `backstep demo --approve manual`: the plan runs in suggest mode, so every stage waits for a person,
 // and each pending approval prints one line with its link.
 import type { Catalog } from '../core/catalog';
-import type { LocalApprovals } from './local';
+import type { ApprovalPortFactory } from '../local/approvals';
+import { startLocalApprovals, type LocalApprovals } from './local';
 
-export const APPROVE_MODES = ['auto', 'manual'] as const;
-export type ApproveMode = (typeof APPROVE_MODES)[number];
+/** `--approve manual`: the local approval server on loopback; each pending approval is announced by its link. */
+export const localApprovalServer: ApprovalPortFactory = async ({ store, announce }) => {
+  const approvals = await startLocalApprovals({ store });
+  approvals.onPending((pending) => announce(pending.url));
+  return { port: approvals.port, close: () => approvals.close() };
+};
 
 /** Prints `approval required: <absolute URL>` for each approval as it starts waiting; returns the unsubscribe. */
 export function printApprovalLinks(

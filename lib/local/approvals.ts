@@ -16,7 +16,7 @@ export type ApprovalMode = (typeof APPROVAL_MODES)[number];
 export interface ApprovalContext {
   readonly store: IncidentStore;
   /** Tells the person where to decide; the CLI prints `approval required: <url>`. */
-  readonly announce: (url: string, input: ApprovalInput) => void;
+  readonly announce: (url: string) => void;
 }
 
 export interface ApprovalService {

@@ -11,6 +11,7 @@ import {
   intakeDefinition,
   orchestratorDefinition,
   EXECUTION_MISSING,
+  incidentExecutionName,
   SFN_DESCRIBE,
   SFN_RUN_SYNC,
   SNS_PUBLISH,
@@ -54,12 +55,15 @@ export async function deliverAlarmEvent(aws: LocalAws, event: unknown): Promise<
   let delivery: Delivery = { duplicate: true };
   const intakeRun = await runDefinition(intake, event, {
     'Start incident': async (input) => {
-      const { Name, Input } = input as { Name: string; Input: string };
+      const { Input } = input as { Name: string; Input: string };
+      const read = JSON.parse(Input) as { alarmArn: string; timestamp: string };
+      // The interpreter's own SHA-256 is wrong past 64 bytes; name the execution as Step Functions would.
+      const Name = incidentExecutionName(read.alarmArn, read.timestamp);
       if (aws.executions.has(Name)) throw named(EXECUTION_EXISTS, `execution ${Name} already exists`);
       aws.executions.add(Name);
       const live = running.get(aws) ?? new Set<string>();
       running.set(aws, live.add(Name));
-      const run = await runDefinition(orchestrator, JSON.parse(Input) as unknown, integrations(orchestrator, aws), {
+      const run = await runDefinition(orchestrator, read, integrations(orchestrator, aws), {
         context: { Execution: { Name, Id: `${EXECUTION_PREFIX}${Name}`, StartTime: new Date().toISOString() } },
         ...(aws.onEvent ? { onEvent: aws.onEvent } : {}),
       }).finally(() => live.delete(Name));

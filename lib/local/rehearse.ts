@@ -20,6 +20,7 @@ import { parseServiceGraphs } from '../core/xray';
 import type { DemoReport } from '../report/types';
 import { compilePlan } from '../../statemachines/compile';
 import type { ApprovalMode, ApprovalPortFactory, ApprovalService } from './approvals';
+import { suggestCatalog } from '../approvals/manual';
 import { baselines } from './baselines';
 import { SimClock } from './clock';
 import { startLocalDynamo, type LocalDynamo } from './dynamo';
@@ -128,7 +129,7 @@ async function run(
   const model: CulpritModel = current ?? BUILTIN_MODEL;
   // Manual approvals and the halt path run in suggest mode: every stage waits for a person.
   const catalog = withAlarm(
-    options.approve === 'auto' ? incident.catalog : { ...incident.catalog, mode: 'suggest' },
+    options.approve === 'auto' ? incident.catalog : suggestCatalog(incident.catalog),
     incident.alarmed,
     incident.alarm,
   );

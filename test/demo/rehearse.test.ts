@@ -132,7 +132,7 @@ describe('rehearse (demo, approvals manual)', () => {
         request: (input) => {
           const what = input.kind === 'stage' ? input.stage : (input.service ?? '');
           announced.push(what);
-          announce(`http://127.0.0.1:1/approvals/${what}`, input);
+          announce(`http://127.0.0.1:1/approvals/${what}`);
           return Promise.resolve({ decision: 'approve', by: 'tester' });
         },
       },

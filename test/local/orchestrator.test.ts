@@ -4,8 +4,8 @@ import { DeleteItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { useLocalDynamo } from '../local-dynamo';
 import { deliverAlarmEvent, type LocalAws } from '../../lib/local/orchestrator';
-import type { LocalRunResult } from '../../lib/local/runner';
-import { intakeDefinition, orchestratorDefinition } from '../../statemachines/orchestrator';
+import { runDefinition, type LocalRunResult } from '../../lib/local/runner';
+import { incidentExecutionName, intakeDefinition, orchestratorDefinition } from '../../statemachines/orchestrator';
 import { fixture } from '../helpers';
 import { validate } from '../statemachines/guards';
 
@@ -69,7 +69,7 @@ describe('the alarm path', () => {
     const again = await deliverAlarmEvent(aws, event);
     expect(again).toStrictEqual({ duplicate: true });
     if (first.duplicate) throw new Error('first delivery was a duplicate');
-    expect(first.name).toMatch(/^[0-9a-f]{64}$/);
+    expect(first.name).toBe(incidentExecutionName(event.resources[0] as string, '2026-11-27T10:00:00.000+0000'));
     expect(first.run.path).toStrictEqual([
       'Check order',
       'Find plan',
@@ -188,6 +188,37 @@ describe('the alarm path', () => {
     expect(run.run.status).toBe('SUCCEEDED');
     expect(calls).toHaveLength(1);
     expect(JSON.parse((calls[0] as string).split(' ').slice(2).join(' '))).toMatchObject({ mode });
+  });
+
+  it('names the incident by alarm and state-change time: a later change of the same alarm is a new incident', async () => {
+    await registerPlan('frontend-latency-p99-with-a-long-name', 'boutique-names');
+    const { aws } = engine(() => Promise.resolve(recovered));
+    const one = await deliverAlarmEvent(
+      aws,
+      alarmEvent('frontend-latency-p99-with-a-long-name', '2026-11-27T11:00:00.000+0000'),
+    );
+    const two = await deliverAlarmEvent(
+      aws,
+      alarmEvent('frontend-latency-p99-with-a-long-name', '2026-11-27T12:00:00.000+0000'),
+    );
+    if (one.duplicate || two.duplicate) throw new Error('unexpected duplicate');
+    expect(one.name).not.toBe(two.name);
+  });
+
+  it('computes the name as the intake does in ASL (checked where the local interpreter hashes correctly)', async () => {
+    const asl = {
+      StartAt: 'Name',
+      States: {
+        Name: {
+          Type: 'Pass',
+          Parameters: { 'name.$': "States.Hash(States.Format('{}#{}', $.arn, $.at), 'SHA-256')" },
+          End: true,
+        },
+      },
+    } as const;
+    const input = { arn: 'arn:aws:cloudwatch:x:1:alarm:a', at: '2026-11-27T10:00:00Z' };
+    const run = await runDefinition(asl as never, input, {});
+    expect(run.output).toStrictEqual({ name: incidentExecutionName(input.arn, input.at) });
   });
 
   it('ignores an alarm no plan watches', async () => {
