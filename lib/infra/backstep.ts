@@ -24,6 +24,7 @@ import { TABLE_KEYS } from '../aws/table';
 import type { Catalog } from '../core/catalog';
 import { AlarmPath } from './alarm-path';
 import { Approvals } from './approvals';
+import { Planning } from './planning';
 import { backstepDashboard } from './dashboard';
 import { backstepFunction, type FunctionSpec } from './functions';
 import { acknowledge, actionStatements, BASIC_EXECUTION_ROLE } from './permissions';
@@ -49,6 +50,8 @@ export interface BackstepProps {
   readonly lookBack?: Duration;
   /** How long a wave settles before its health gate reads the alarms. @default 5 minutes */
   readonly bakeTime?: Duration;
+  /** When discovery runs (the service graph, alarms, deployments), and the plans are rebuilt. @default every 10 minutes */
+  readonly discoverySchedule?: events.Schedule;
   /** How long a person has to decide on an approval. @default 1 hour */
   readonly approvalTimeout?: Duration;
   /**
@@ -95,6 +98,8 @@ export class Backstep extends Construct {
   public readonly intake: sfn.StateMachine;
   public readonly alarmRule: events.Rule;
   public readonly settings: BackstepSettings;
+  /** Discover, record changes, rebuild plans; and the role the plans run under. */
+  public readonly planning: Planning;
 
   constructor(scope: Construct, id: string, props: BackstepProps) {
     super(scope, id);
@@ -110,6 +115,8 @@ export class Backstep extends Construct {
       encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
       encryptionKey: this.key,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      // Chunks of replaced discovery snapshots expire a day later.
+      timeToLiveAttribute: 'ttl',
       // Incident history is the record of what was done: never deleted with the stack.
       removalPolicy: RemovalPolicy.RETAIN,
     });
@@ -203,6 +210,21 @@ export class Backstep extends Construct {
       }),
     );
 
+    this.planning = new Planning(this, 'Planning', {
+      table: this.table,
+      deadLetters: this.deadLetters,
+      catalog: props.catalog,
+      retention,
+      schedule: props.discoverySchedule ?? events.Schedule.rate(Duration.minutes(10)),
+      lookBackSeconds: this.settings.lookBackSeconds,
+      bakeSeconds: this.settings.bakeSeconds,
+      approvalSeconds: this.settings.approvalSeconds,
+      act,
+      gate,
+      approval: approvals.requestFunction,
+      notify,
+    });
+
     backstepDashboard(this, 'Dashboard', { orchestrator: this.orchestrator, deadLetters: this.deadLetters });
 
     if (this.key instanceof kms.Key) {
@@ -210,7 +232,7 @@ export class Backstep extends Construct {
       this.key.grant(new iam.ServicePrincipal('events.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey');
       this.key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey');
     }
-    acknowledge(this, stack, [...actions.wildcards, ...alarmPath.wildcards]);
+    acknowledge(this, stack, [...actions.wildcards, ...alarmPath.wildcards, ...this.planning.wildcards]);
   }
 
   /** The catalog goes into the table at deploy time (no 4 KB environment limit); a new catalog, a new write. */

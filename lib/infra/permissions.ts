@@ -112,3 +112,47 @@ export function acknowledge(scope: Construct, stack: Stack, wildcards: readonly 
     { id: 'AwsSolutions-SQS3', reason: 'This queue is the dead-letter queue.' },
   );
 }
+
+/** What discovery and the change recorder may read: only the catalogued services' deployments. */
+export function discoveryStatements(
+  stack: Stack,
+  catalog: Catalog,
+): { discover: iam.PolicyStatement[]; record: iam.PolicyStatement[]; wildcards: string[] } {
+  const arn = (service: string, resource: string) => Arn.format({ service, resource }, stack);
+  const groups: string[] = [];
+  const functions: string[] = [];
+  const services: string[] = [];
+  const environments: string[] = [];
+  const wildcards: string[] = [];
+  for (const entry of Object.values(catalog.services)) {
+    const a = entry.action;
+    if (a.type === 'codedeploy')
+      groups.push(arn('codedeploy', `deploymentgroup:${a.application}/${a.deploymentGroup}`));
+    if (a.type === 'lambda-alias') {
+      const versions = arn('lambda', `function:${a.functionName}:*`);
+      wildcards.push(versions);
+      functions.push(arn('lambda', `function:${a.functionName}`), versions);
+    }
+    if (a.type === 'ecs') services.push(arn('ecs', `service/${a.cluster}/${a.service}`));
+    if (a.type === 'appconfig')
+      environments.push(arn('appconfig', `application/${a.application}/environment/${a.environment}`));
+  }
+  const statement = (actions: string[], resources: string[]) =>
+    resources.length > 0 ? [new iam.PolicyStatement({ actions, resources })] : [];
+  const discover = [
+    // Neither names a resource: the service graph is the account's, alarms are listed by name.
+    new iam.PolicyStatement({ actions: ['xray:GetServiceGraph', 'cloudwatch:DescribeAlarms'], resources: ['*'] }),
+    ...statement(
+      ['codedeploy:ListDeployments', 'codedeploy:BatchGetDeployments', 'codedeploy:GetDeploymentGroup'],
+      groups,
+    ),
+    ...statement(['lambda:GetAlias', 'lambda:GetFunctionConfiguration'], functions),
+    ...statement(['ecs:DescribeServices'], services),
+    ...statement(['appconfig:ListDeployments'], environments),
+  ];
+  const record = [
+    ...statement(['codedeploy:GetDeployment', 'codedeploy:GetDeploymentGroup'], groups),
+    ...statement(['ecs:DescribeServices'], services),
+  ];
+  return { discover, record, wildcards };
+}

@@ -165,7 +165,13 @@ async function run(
     ),
   );
   const sfn = new LocalStepFunctions(REGION, ACCOUNT);
-  const published = await publishPlans(sfn.client, store, TARGET, { ...catalog, services: publishable }, planFor, {
+  // This run's Step Functions starts empty (a kept store may point at machines of an earlier run): publish all.
+  const fresh: Parameters<typeof publishPlans>[1] = {
+    getAlarmPlan: () => Promise.resolve(undefined),
+    putPlan: (p) => store.putPlan(p),
+    putAlarmPlan: (a) => store.putAlarmPlan(a),
+  };
+  const published = await publishPlans(sfn.client, fresh, TARGET, { ...catalog, services: publishable }, planFor, {
     bakeSeconds: BAKE_SECONDS,
     gatePeriodSeconds: GATE_PERIOD_SECONDS,
   });

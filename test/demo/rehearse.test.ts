@@ -97,7 +97,7 @@ describe('rehearse (demo, approvals auto)', () => {
       const path = await writeReport(dir, result.report);
       expect(path).toBe(join(dir, 'report.html'));
       const html = readFileSync(path, 'utf8');
-      expect(html.startsWith('<!doctype html>')).toBe(true);
+      expect(html.toLowerCase().startsWith('<!doctype html>')).toBe(true);
       expect(html).toContain(result.report.plan.planId);
       expect(html).toContain(incident.culprit?.service);
       expect(html).not.toMatch(/<(script|link|img)[^>]+(src|href)=["']?https?:/i);

@@ -65,7 +65,17 @@ describe('the Backstep construct', () => {
       Object.keys(functions)
         .map((id) => id.replace(/^Backstep([A-Za-z]+?)[0-9A-F]{8}$/, '$1'))
         .sort(),
-    ).toStrictEqual(['Act', 'ApprovalsCallback', 'ApprovalsRequest', 'Gate', 'Learn', 'Notify']);
+    ).toStrictEqual([
+      'Act',
+      'ApprovalsCallback',
+      'ApprovalsRequest',
+      'Gate',
+      'Learn',
+      'Notify',
+      'PlanningDiscover',
+      'PlanningRecordChange',
+      'PlanningSynthesize',
+    ]);
     for (const f of Object.values(functions) as { Properties: Record<string, unknown> }[]) {
       expect(f.Properties).toMatchObject({ Runtime: 'nodejs22.x', TracingConfig: { Mode: 'Active' } });
     }
@@ -121,7 +131,10 @@ describe('the Backstep construct', () => {
   });
 
   it('runs the alarm path on two traced, fully logged state machines with no Lambda in them', () => {
-    const machines = template.findResources('AWS::StepFunctions::StateMachine') as Record<
+    const all = template.findResources('AWS::StepFunctions::StateMachine');
+    const machines = Object.fromEntries(
+      Object.entries(all).filter(([id]) => id.startsWith('BackstepAlarmPath')),
+    ) as Record<
       string,
       {
         Properties: {
@@ -172,6 +185,44 @@ describe('the Backstep construct', () => {
       AccessLogSetting: Match.anyValue(),
       MethodSettings: [Match.objectLike({ DataTraceEnabled: false, LoggingLevel: 'ERROR' })],
     });
+  });
+
+  it('rebuilds plans on a schedule and on every deployment event, each delivery with a dead-letter queue', () => {
+    const rules = Object.values(template.findResources('AWS::Events::Rule')) as {
+      Properties: { ScheduleExpression?: string; EventPattern?: { source: string[] }; Targets: unknown[] };
+    }[];
+    expect(rules.find((r) => r.Properties.ScheduleExpression)?.Properties.ScheduleExpression).toBe('rate(10 minutes)');
+    const sources = rules.map((r) => r.Properties.EventPattern?.source[0]).filter((s) => s !== undefined);
+    expect(sources.sort()).toStrictEqual([
+      'aws.appconfig',
+      'aws.cloudwatch',
+      'aws.codedeploy',
+      'aws.ecs',
+      'aws.lambda',
+      'aws.states',
+    ]);
+    for (const rule of rules) {
+      expect(rule.Properties.Targets).toStrictEqual([
+        expect.objectContaining({ DeadLetterConfig: expect.anything() as unknown }),
+      ]);
+    }
+  });
+
+  it('lets the synthesize function create only backstep-plan-* state machines, passing only the plan role', () => {
+    const policies = template.findResources('AWS::IAM::Policy') as Record<string, { Properties: unknown }>;
+    const synth = JSON.stringify(
+      Object.entries(policies).find(([id]) => id.startsWith('BackstepPlanningSynthesizeServiceRoleDefaultPolicy'))?.[1],
+    );
+    expect(synth).toContain('states:CreateStateMachine');
+    expect(synth).toContain(':stateMachine:backstep-plan-*');
+    expect(synth).toContain('iam:PassRole');
+    expect(synth).toContain('BackstepPlanningPlanRole');
+    const planRole = JSON.stringify(
+      Object.entries(policies).find(([id]) => id.startsWith('BackstepPlanningPlanRoleDefaultPolicy'))?.[1],
+    );
+    for (const fn of ['BackstepAct', 'BackstepGate', 'BackstepNotify', 'BackstepApprovalsRequest'])
+      expect(planRole).toContain(fn);
+    expect(planRole).not.toContain('states:SendTask');
   });
 
   it('has no AwsSolutions finding that is not fixed or acknowledged with a reason', () => {

@@ -1,0 +1,228 @@
+// Plans built ahead of any alarm. A refresh state machine runs on a schedule (discover, then synthesize)
+// and on every deployment event (record the change, then synthesize), so a plan already knows about a
+// deployment when the alarm it causes fires. Plan state machines run under their own role.
+import { Arn, ArnFormat, CfnElement, Duration, Stack, Validations } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import type { Catalog } from '../core/catalog';
+import { CHANGE_EVENT_PATTERNS } from '../core/change-events';
+import { PLAN_STATE_MACHINE_PREFIX } from './alarm-path';
+import { backstepFunction } from './functions';
+import { discoveryStatements } from './permissions';
+
+export interface PlanningProps {
+  readonly table: dynamodb.Table;
+  readonly deadLetters: sqs.IQueue;
+  readonly catalog: Catalog;
+  readonly retention: logs.RetentionDays;
+  readonly schedule: events.Schedule;
+  readonly lookBackSeconds: number;
+  readonly bakeSeconds: number;
+  readonly approvalSeconds: number;
+  /** The functions the plans' tasks call. */
+  readonly act: lambda.IFunction;
+  readonly gate: lambda.IFunction;
+  readonly approval: lambda.IFunction;
+  readonly notify: lambda.IFunction;
+}
+
+/** Log-delivery actions Step Functions needs to send a state machine's logs; they name no resource. */
+const LOG_DELIVERY = [
+  'logs:CreateLogDelivery',
+  'logs:GetLogDelivery',
+  'logs:UpdateLogDelivery',
+  'logs:DeleteLogDelivery',
+  'logs:ListLogDeliveries',
+  'logs:PutResourcePolicy',
+  'logs:DescribeResourcePolicies',
+  'logs:DescribeLogGroups',
+];
+
+export class Planning extends Construct {
+  public readonly refresh: sfn.StateMachine;
+  public readonly planRole: iam.Role;
+  public readonly discoverFunction: lambda.IFunction;
+  public readonly recordFunction: lambda.IFunction;
+  public readonly synthesizeFunction: lambda.IFunction;
+  public readonly wildcards: readonly string[];
+
+  constructor(scope: Construct, id: string, props: PlanningProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const tableEnv = { TABLE_NAME: props.table.tableName };
+    const hours = (s: number) => `${Math.max(1, Math.round(s / 3600))}h`;
+
+    // The role every plan state machine runs under: it may call the four task functions, trace and log.
+    this.planRole = new iam.Role(this, 'PlanRole', {
+      assumedBy: new iam.ServicePrincipal('states.amazonaws.com'),
+      description: 'Backstep plan state machines: call the task functions, trace, log',
+    });
+    for (const f of [props.act, props.gate, props.approval, props.notify]) f.grantInvoke(this.planRole);
+    this.planRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: [
+          'xray:PutTraceSegments',
+          'xray:PutTelemetryRecords',
+          'xray:GetSamplingRules',
+          'xray:GetSamplingTargets',
+        ],
+        resources: ['*'],
+      }),
+    );
+    this.planRole.addToPolicy(new iam.PolicyStatement({ actions: LOG_DELIVERY, resources: ['*'] }));
+    const planLogs = new logs.LogGroup(this, 'PlanLogs', { retention: props.retention });
+
+    const discover = backstepFunction(
+      this,
+      'Discover',
+      {
+        file: 'discover.ts',
+        environment: {
+          ...tableEnv,
+          CHANGE_WINDOW: hours(props.lookBackSeconds),
+          GRAPH_WINDOW: '1h',
+          BASELINE_WINDOW: '1h',
+        },
+        timeout: Duration.minutes(5),
+        memorySize: 1024,
+      },
+      props.retention,
+    );
+    props.table.grantReadWriteData(discover);
+    const reads = discoveryStatements(stack, props.catalog);
+    for (const statement of reads.discover) discover.addToRolePolicy(statement);
+    this.discoverFunction = discover;
+
+    const record = backstepFunction(
+      this,
+      'RecordChange',
+      { file: 'record-change.ts', environment: tableEnv, timeout: Duration.seconds(30) },
+      props.retention,
+    );
+    props.table.grantReadWriteData(record);
+    for (const statement of reads.record) record.addToRolePolicy(statement);
+    this.recordFunction = record;
+
+    const planArn = (resourceName: string) =>
+      Arn.format(
+        { service: 'states', resource: 'stateMachine', resourceName, arnFormat: ArnFormat.COLON_RESOURCE_NAME },
+        stack,
+      );
+    const plans = planArn(`${PLAN_STATE_MACHINE_PREFIX}*`);
+    const synthesize = backstepFunction(
+      this,
+      'Synthesize',
+      {
+        file: 'synthesize.ts',
+        environment: {
+          ...tableEnv,
+          PLAN_PREFIX: PLAN_STATE_MACHINE_PREFIX,
+          PLAN_ROLE_ARN: this.planRole.roleArn,
+          PLAN_LOG_GROUP_ARN: planLogs.logGroupArn,
+          ACT_FUNCTION_ARN: props.act.functionArn,
+          GATE_FUNCTION_ARN: props.gate.functionArn,
+          APPROVAL_FUNCTION_ARN: props.approval.functionArn,
+          NOTIFY_FUNCTION_ARN: props.notify.functionArn,
+          ACCOUNT_ID: stack.account,
+          PARTITION: stack.partition,
+          LOOK_BACK_SECONDS: String(props.lookBackSeconds),
+          BAKE_SECONDS: String(props.bakeSeconds),
+          APPROVAL_SECONDS: String(props.approvalSeconds),
+        },
+        timeout: Duration.minutes(5),
+        memorySize: 1024,
+      },
+      props.retention,
+    );
+    props.table.grantReadWriteData(synthesize);
+    synthesize.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: [
+          'states:CreateStateMachine',
+          'states:UpdateStateMachine',
+          'states:DescribeStateMachine',
+          'states:PublishStateMachineVersion',
+          'states:CreateStateMachineAlias',
+          'states:UpdateStateMachineAlias',
+          'states:DescribeStateMachineAlias',
+        ],
+        // The machines, and their versions and aliases (`<machine>:<version or alias>`).
+        resources: [plans, `${plans}:*`],
+      }),
+    );
+    synthesize.addToRolePolicy(new iam.PolicyStatement({ actions: LOG_DELIVERY, resources: ['*'] }));
+    this.planRole.grantPassRole(synthesize.grantPrincipal);
+    this.synthesizeFunction = synthesize;
+
+    // Refresh: scheduled -> discover; a deployment event -> record it; then synthesize (unless ignored).
+    const invoke = (name: string, fn: lambda.IFunction, resultPath: string) =>
+      new tasks.LambdaInvoke(this, name, {
+        lambdaFunction: fn,
+        payloadResponseOnly: true,
+        resultPath,
+        taskTimeout: sfn.Timeout.duration(Duration.minutes(6)),
+        retryOnServiceExceptions: true,
+      });
+    const synthesizeStep = invoke('Synthesize plans', synthesize, '$.synthesis');
+    const definition = new sfn.Choice(this, 'Scheduled or a deployment?')
+      .when(
+        sfn.Condition.stringEquals('$.detail-type', 'Scheduled Event'),
+        invoke('Discover services', discover, '$.discovery').next(synthesizeStep),
+      )
+      .otherwise(
+        invoke('Record change', record, '$.recorded').next(
+          new sfn.Choice(this, 'Recorded?')
+            .when(sfn.Condition.isPresent('$.recorded.ignored'), new sfn.Succeed(this, 'Not a catalogued deployment'))
+            .otherwise(synthesizeStep),
+        ),
+      );
+    this.refresh = new sfn.StateMachine(this, 'Refresh', {
+      definitionBody: sfn.DefinitionBody.fromChainable(definition),
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      timeout: Duration.minutes(20),
+      tracingEnabled: true,
+      logs: {
+        destination: new logs.LogGroup(this, 'RefreshLogs', { retention: props.retention }),
+        level: sfn.LogLevel.ALL,
+      },
+    });
+    const target = () =>
+      new targets.SfnStateMachine(this.refresh, {
+        deadLetterQueue: props.deadLetters,
+        retryAttempts: 8,
+        maxEventAge: Duration.hours(1),
+      });
+    new events.Rule(this, 'Schedule', {
+      description: 'Backstep discovery: the service graph, alarms and deployments, then the plans',
+      schedule: props.schedule,
+    }).addTarget(target());
+    for (const [source, pattern] of Object.entries(CHANGE_EVENT_PATTERNS)) {
+      const detail = 'detail' in pattern ? { detail: pattern.detail as unknown as Record<string, unknown> } : {};
+      new events.Rule(this, `Changes-${source}`, {
+        description: `Backstep change recorder: ${source} deployments`,
+        eventPattern: { source: [...pattern.source], detailType: [...pattern['detail-type']], ...detail },
+      }).addTarget(target());
+    }
+    this.wildcards = [plans, `${plans}:*`, ...reads.wildcards];
+    // grantInvoke names each function and `<function>:*`, its versions and aliases.
+    Validations.of(this).acknowledge(
+      ...[props.act, props.gate, props.approval, props.notify, discover, record, synthesize].map((fn) => ({
+        id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(fn.node.defaultChild as CfnElement)}.Arn>:*]`,
+        reason: 'Invoking a function includes its versions and aliases (`<function>:*`), which CDK grants together.',
+      })),
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'X-Ray trace writes, CloudWatch Logs delivery, xray:GetServiceGraph and cloudwatch:DescribeAlarms support no resource-level scoping.',
+      },
+    );
+  }
+}
