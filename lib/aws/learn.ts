@@ -1,17 +1,12 @@
 // Record and refine, when an incident's execution ends: the incident record (what was rolled back, what
 // recovered it) is kept once per incident, and the model is refined from every record and stored as a
 // new version. Records: pk RECORDS, sk <at>#<incidentId>, the record as JSON text.
-import {
-  ConditionalCheckFailedException,
-  PutItemCommand,
-  QueryCommand,
-  type AttributeValue,
-  type DynamoDBClient,
-} from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { incidentRecord, type ExecutionStatus, type RecordedIncident } from '../core/learning';
 import { BUILTIN_MODEL, refine, type CulpritModel, type IncidentRecord } from '../core/model';
 import type { IncidentStore } from '../core/store';
+import { DynamoStore } from './store';
 
 type Send = Pick<DynamoDBClient, 'send'>;
 
@@ -39,22 +34,9 @@ export async function putRecord(client: Send, table: string, record: IncidentRec
 }
 
 export async function readRecords(client: Send, table: string): Promise<IncidentRecord[]> {
-  const records: IncidentRecord[] = [];
-  let start: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await client.send(
-      new QueryCommand({
-        TableName: table,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: marshall({ ':pk': 'RECORDS' }),
-        ...(start ? { ExclusiveStartKey: start } : {}),
-      }),
-    );
-    for (const item of page.Items ?? [])
-      records.push(JSON.parse((unmarshall(item) as { record: string }).record) as IncidentRecord);
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return records;
+  // Sort keys are `<ISO time>#<id>`: every one sorts between a space and U+FFFF.
+  const items = await new DynamoStore(client, table).queryAll('RECORDS', ' ', '\uffff');
+  return items.map((item) => JSON.parse((unmarshall(item) as { record: string }).record) as IncidentRecord);
 }
 
 export async function learnFromIncident(

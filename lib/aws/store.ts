@@ -64,23 +64,7 @@ export class DynamoStore implements IncidentStore {
   }
 
   async events(incidentId: string): Promise<TimelineEvent[]> {
-    const items: Item[] = [];
-    let start: Item | undefined;
-    do {
-      const page = await this.call(() =>
-        this.client.send(
-          new QueryCommand({
-            TableName: this.table,
-            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-            ExpressionAttributeValues: marshall({ ':pk': `INCIDENT#${incidentId}`, ':prefix': 'EVENT#' }),
-            ConsistentRead: true,
-            ...(start ? { ExclusiveStartKey: start } : {}),
-          }),
-        ),
-      );
-      items.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const items = await this.queryAll(`INCIDENT#${incidentId}`, 'EVENT#', 'EVENT#\uffff');
     return items
       .map((i) => unmarshall(i) as { key: string; at: string; type: string; data: string })
       .map(({ key, at, type, data }) => ({ key, at, type, data: JSON.parse(data) as unknown }))
@@ -441,7 +425,8 @@ export class DynamoStore implements IncidentStore {
   }
 
   /** Every item of a partition with a sort key in [from, to]. */
-  private async queryAll(pk: string, from: string, to: string): Promise<Item[]> {
+  /** Every item of a partition with a sort key in [from, to], all pages, read consistently. */
+  async queryAll(pk: string, from: string, to: string): Promise<Item[]> {
     const items: Item[] = [];
     let start: Item | undefined;
     do {
