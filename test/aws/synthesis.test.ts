@@ -1,0 +1,107 @@
+// One synthesis run as the refresh does it: the latest snapshot and the recorded changes from the store
+// (dynalite), the current model, plans published on a mocked Step Functions; nothing without a graph.
+import {
+  CreateStateMachineAliasCommand,
+  CreateStateMachineCommand,
+  DescribeStateMachineAliasCommand,
+  SFNClient,
+  UpdateStateMachineCommand,
+} from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
+import { synthesizeAll } from '../../lib/aws/synthesis';
+import type { SynthesisTarget } from '../../lib/aws/synthesize';
+import { parseCatalog } from '../../lib/core/catalog';
+import { parseChanges } from '../../lib/core/changes';
+import { BUILTIN_MODEL } from '../../lib/core/model';
+import type { DiscoverySnapshot } from '../../lib/core/snapshot';
+import { parseServiceGraphs } from '../../lib/core/xray';
+import { useLocalDynamo } from '../local-dynamo';
+import { fixture, T0 } from '../helpers';
+
+const sfn = mockClient(SFNClient);
+const local = useLocalDynamo();
+const dir = 'examples/online-boutique';
+const catalog = { ...parseCatalog(fixture(`${dir}/catalog.json`), 'catalog.json'), application: 'boutique' };
+const changes = parseChanges(fixture(`${dir}/changes.json`), 'changes.json');
+const target: SynthesisTarget = {
+  prefix: 'backstep-plan-',
+  roleArn: 'arn:aws:iam::123456789012:role/plans',
+  logGroupArn: 'arn:aws:logs:eu-west-1:123456789012:log-group:plans:*',
+  resources: { act: 'arn:act', gate: 'arn:gate', approval: 'arn:approval', notify: 'arn:notify' },
+  region: 'eu-west-1',
+  account: '123456789012',
+};
+const DAY = 86_400_000;
+
+function snapshot(withGraph: boolean, recorded = changes): DiscoverySnapshot {
+  const graph = parseServiceGraphs([{ source: 'graph', json: fixture(`${dir}/graph.json`) }]).topology;
+  const baseline = parseServiceGraphs([{ source: 'baseline', json: fixture(`${dir}/baseline.json`) }]).topology;
+  return {
+    application: 'boutique',
+    takenAt: T0,
+    window: { start: T0 - DAY, end: T0 },
+    graphWindow: { start: T0 - 3_600_000, end: T0 },
+    baselineWindow: { start: T0 - DAY - 3_600_000, end: T0 - DAY },
+    ...(withGraph ? { graph, baseline } : {}),
+    alarms: [],
+    changes: recorded,
+    versions: {},
+    failed: withGraph ? [] : ['xray-graph'],
+    warnings: [],
+  };
+}
+
+beforeEach(() => {
+  sfn.reset();
+  sfn.on(UpdateStateMachineCommand).rejects(Object.assign(new Error('no'), { name: 'StateMachineDoesNotExist' }));
+  sfn.on(CreateStateMachineCommand).callsFake((input: { name: string }) => ({
+    stateMachineArn: `arn:aws:states:eu-west-1:123456789012:stateMachine:${input.name}`,
+    stateMachineVersionArn: `arn:aws:states:eu-west-1:123456789012:stateMachine:${input.name}:1`,
+  }));
+  sfn.on(DescribeStateMachineAliasCommand).rejects(Object.assign(new Error('no'), { name: 'ResourceNotFound' }));
+  sfn.on(CreateStateMachineAliasCommand).resolves({});
+});
+
+describe('a synthesis run', () => {
+  const run = () => synthesizeAll({ sfn: sfn as never, store: local.store, target, catalog, now: T0, lookBackMs: DAY });
+
+  it('publishes nothing and says why while discovery has no service graph', async () => {
+    await local.store.putSnapshot(snapshot(false));
+    expect(await run()).toStrictEqual({
+      model: BUILTIN_MODEL.version,
+      skipped: 'no discovery snapshot with a service graph yet',
+      results: [],
+    });
+    expect(sfn.calls()).toHaveLength(0);
+  });
+
+  it('plans every catalogued service with alarms from the snapshot and the recorded changes', async () => {
+    // Discovery saw only some changes; the recorder stored the rest as they happened.
+    const seen = changes.filter((c) => c.service !== 'cartservice');
+    const recorded = changes.filter((c) => c.service === 'cartservice');
+    expect(recorded.length).toBeGreaterThan(0);
+    await local.store.putSnapshot({ ...snapshot(true, seen), takenAt: T0 + 1 });
+    for (const change of recorded) await local.store.putChange(change);
+    const summary = await run();
+    expect(summary.model).toBe(BUILTIN_MODEL.version);
+    const withAlarms = Object.entries(catalog.services)
+      .filter(([, e]) => e.alarms.length > 0)
+      .map(([s]) => s);
+    expect(summary.results.map((r) => r.service).sort()).toStrictEqual(withAlarms.sort());
+    expect(summary.results.filter((r) => r.outcome === 'failed')).toStrictEqual([]);
+    const created = sfn.commandCalls(CreateStateMachineCommand).map((c) => c.args[0].input.name);
+    expect(created).toContain('backstep-plan-frontend');
+    // The frontend plan knows the change only the recorder saw: cartservice is its top suspect.
+    const pointer = await local.store.getAlarmPlan('frontend-5xx');
+    const plan = await local.store.getPlan(pointer?.planId as string);
+    expect(plan?.suspects[0]?.service).toBe('cartservice');
+  });
+
+  it('plans with the current model once learning stored one', async () => {
+    await local.store.putModel(
+      { ...BUILTIN_MODEL, version: 'refined-test' },
+      (await local.store.currentModel())?.version,
+    );
+    expect((await run()).model).toBe('refined-test');
+  });
+});
