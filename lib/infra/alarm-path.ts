@@ -23,6 +23,8 @@ export interface AlarmPathProps {
   readonly deadLetters: sqs.IQueue;
   readonly mode: 'auto' | 'suggest';
   readonly retention: logs.RetentionDays;
+  /** The plans' state machine name prefix: the orchestrator may start only these. */
+  readonly planPrefix: string;
 }
 
 export class AlarmPath extends Construct {
@@ -57,8 +59,8 @@ export class AlarmPath extends Construct {
     });
     props.table.grantReadWriteData(this.orchestrator);
     props.topic.grantPublish(this.orchestrator);
-    const plans = arn('stateMachine', `${PLAN_STATE_MACHINE_PREFIX}*`);
-    const planExecutions = arn('execution', `${PLAN_STATE_MACHINE_PREFIX}*`);
+    const plans = arn('stateMachine', `${props.planPrefix}*`);
+    const planExecutions = arn('execution', `${props.planPrefix}*`);
     const ownExecutions = arn('execution', `${name}:*`);
     this.orchestrator.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [plans] }),

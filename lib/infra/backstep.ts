@@ -29,7 +29,9 @@ import { backstepDashboard } from './dashboard';
 import { backstepFunction, type FunctionSpec } from './functions';
 import { acknowledge, actionStatements, BASIC_EXECUTION_ROLE } from './permissions';
 
-export { PLAN_STATE_MACHINE_PREFIX } from './alarm-path';
+import { PLAN_STATE_MACHINE_PREFIX } from './alarm-path';
+
+export { PLAN_STATE_MACHINE_PREFIX };
 
 export interface BackstepProps {
   /** The services Backstep may roll back: actions, alarms, modes (validated like `--catalog`). */
@@ -65,6 +67,12 @@ export interface BackstepProps {
   readonly key?: kms.IKey;
   /** An image with a scan finding at or above this severity is not rolled back to. @default 'CRITICAL' */
   readonly blockingSeverity?: 'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW';
+  /**
+   * Names of the plans' state machines start with this (the synthesize function creates them at run time;
+   * the orchestrator may start only these). Give each Backstep stack in one account and region its own.
+   * @default 'backstep-plan-'
+   */
+  readonly planPrefix?: string;
   /** How long function and state machine logs are kept. @default one month */
   readonly logRetention?: logs.RetentionDays;
 }
@@ -74,6 +82,7 @@ const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 /** The settings the construct resolved from its props, defaults applied: what the functions are given. */
 export interface BackstepSettings {
   readonly mode: 'auto' | 'suggest';
+  readonly planPrefix: string;
   readonly lookBackSeconds: number;
   readonly bakeSeconds: number;
   readonly approvalSeconds: number;
@@ -178,6 +187,7 @@ export class Backstep extends Construct {
       deadLetters: this.deadLetters,
       mode: this.settings.mode,
       retention,
+      planPrefix: this.settings.planPrefix,
     });
     this.orchestrator = alarmPath.orchestrator;
     this.intake = alarmPath.intake;
@@ -216,6 +226,7 @@ export class Backstep extends Construct {
       catalog: props.catalog,
       retention,
       schedule: props.discoverySchedule ?? events.Schedule.rate(Duration.minutes(10)),
+      planPrefix: this.settings.planPrefix,
       lookBackSeconds: this.settings.lookBackSeconds,
       bakeSeconds: this.settings.bakeSeconds,
       approvalSeconds: this.settings.approvalSeconds,
@@ -293,8 +304,13 @@ function validate(props: BackstepProps): BackstepSettings {
     if (!(s >= min && s <= max)) throw new Error(`${name}: ${s} seconds; expected ${min} to ${max} seconds`);
     return s;
   };
+  const planPrefix = props.planPrefix ?? PLAN_STATE_MACHINE_PREFIX;
+  if (!/^[A-Za-z0-9_-]{1,40}$/.test(planPrefix)) {
+    throw new Error(`planPrefix: "${planPrefix}"; expected 1 to 40 of A-Z, a-z, 0-9, - and _`);
+  }
   return {
     mode: props.killSwitch === true ? 'suggest' : (props.mode ?? 'auto'),
+    planPrefix,
     lookBackSeconds: seconds('lookBack', props.lookBack, 86_400, 60, 366 * 86_400),
     bakeSeconds: seconds('bakeTime', props.bakeTime, 300, 0, 3_600),
     // A Step Functions heartbeat; a day is already longer than anyone should wait.

@@ -14,7 +14,6 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import type { Catalog } from '../core/catalog';
 import { CHANGE_EVENT_PATTERNS } from '../core/change-events';
-import { PLAN_STATE_MACHINE_PREFIX } from './alarm-path';
 import { backstepFunction } from './functions';
 import { discoveryStatements } from './permissions';
 
@@ -24,6 +23,8 @@ export interface PlanningProps {
   readonly catalog: Catalog;
   readonly retention: logs.RetentionDays;
   readonly schedule: events.Schedule;
+  /** The plans' state machine name prefix. */
+  readonly planPrefix: string;
   readonly lookBackSeconds: number;
   readonly bakeSeconds: number;
   readonly approvalSeconds: number;
@@ -116,7 +117,7 @@ export class Planning extends Construct {
         { service: 'states', resource: 'stateMachine', resourceName, arnFormat: ArnFormat.COLON_RESOURCE_NAME },
         stack,
       );
-    const plans = planArn(`${PLAN_STATE_MACHINE_PREFIX}*`);
+    const plans = planArn(`${props.planPrefix}*`);
     const synthesize = backstepFunction(
       this,
       'Synthesize',
@@ -124,7 +125,7 @@ export class Planning extends Construct {
         file: 'synthesize.ts',
         environment: {
           ...tableEnv,
-          PLAN_PREFIX: PLAN_STATE_MACHINE_PREFIX,
+          PLAN_PREFIX: props.planPrefix,
           PLAN_ROLE_ARN: this.planRole.roleArn,
           PLAN_LOG_GROUP_ARN: planLogs.logGroupArn,
           ACT_FUNCTION_ARN: props.act.functionArn,

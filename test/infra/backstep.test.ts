@@ -241,11 +241,21 @@ describe('the Backstep construct', () => {
       'catalog: no services; expected at least one service with its rollback action',
     ],
     [{ mode: 'manual' as 'auto' }, 'mode: "manual"; expected "auto" or "suggest"'],
+    [{ planPrefix: 'plans/' }, 'planPrefix: "plans/"; expected 1 to 40 of A-Z, a-z, 0-9, - and _'],
     [{ bakeTime: Duration.hours(2) }, 'bakeTime: 7200 seconds; expected 0 to 3600 seconds'],
     [{ approvalTimeout: Duration.seconds(10) }, 'approvalTimeout: 10 seconds; expected 60 to 86400 seconds'],
     [{ lookBack: Duration.days(400) }, 'lookBack: 34560000 seconds; expected 60 to 31622400 seconds'],
   ])('fails when the props are wrong (%j)', (props, message) => {
     expect(() => build(props)).toThrow(message);
+  });
+});
+
+describe('the plan name prefix', () => {
+  it('scopes what the orchestrator may start and what synthesize may create to its own prefix', () => {
+    const policies = JSON.stringify(build({ planPrefix: 'shop-a-plan-' }).template.findResources('AWS::IAM::Policy'));
+    expect(policies).toContain(':stateMachine:shop-a-plan-*');
+    expect(policies).toContain(':execution:shop-a-plan-*');
+    expect(policies).not.toContain('backstep-plan-');
   });
 });
 
