@@ -25,15 +25,16 @@ export const CONDITION_FAILED = 'DynamoDB.ConditionalCheckFailedException';
 export const EXECUTION_EXISTS = 'Sfn.ExecutionAlreadyExistsException';
 export const EXECUTION_MISSING = 'Sfn.ExecutionDoesNotExistException';
 
+/** Throttling and service faults only: a failed condition or an existing execution is an answer, not a fault. */
 const RETRY: Retrier = {
   ErrorEquals: [
     'DynamoDB.ProvisionedThroughputExceededException',
     'DynamoDB.ThrottlingException',
     'DynamoDB.InternalServerErrorException',
-    'DynamoDB.AmazonDynamoDBException',
+    'DynamoDB.RequestLimitExceeded',
     'Sfn.ThrottlingException',
     'SNS.ThrottledException',
-    'States.TaskFailed',
+    'SNS.InternalErrorException',
   ],
   IntervalSeconds: 1,
   MaxAttempts: 3,

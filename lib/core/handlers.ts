@@ -108,11 +108,6 @@ export function actHandler(
     if (!step) throw new RollbackFailedError(`no step ${ref.service} in wave ${ref.wave} of plan ${ref.planId}`);
     const key = `act:${ref.incidentId}:${ref.planId}:${ref.wave}:${ref.service}`;
     const startedAt = new Date(ports.now()).toISOString();
-    const claim = await ports.idempotency.claimIdempotency(key, startedAt);
-    if (!claim.claimed) {
-      if (claim.done) return claim.result as StepResult;
-      throw new TransientError(`${ref.service}: the rollback is already running`);
-    }
     const record = (result: StepResult) =>
       ports.timeline?.append(ref.incidentId, {
         key: `step-${ref.wave}-${ref.service}`,
@@ -120,6 +115,13 @@ export function actHandler(
         type: 'step',
         data: { ...result, stage: ref.stage, wave: ref.wave, action: step.action.type, startedAt },
       });
+    const claim = await ports.idempotency.claimIdempotency(key, startedAt);
+    if (!claim.claimed) {
+      if (!claim.done) throw new TransientError(`${ref.service}: the rollback is already running`);
+      // A retry after the step finished: the timeline may have missed it (the append is keyed, so once).
+      await record(claim.result as StepResult);
+      return claim.result as StepResult;
+    }
     try {
       const result = await rollbackStep(ports.rollback, step, ref);
       await ports.idempotency.completeIdempotency(key, result);
@@ -176,7 +178,11 @@ async function rollbackStep(port: RollbackPort, step: PlanStep, ref: StepRef): P
   const done = await port.rollback(step, ref);
   return {
     service: step.service,
-    status: done.already ? 'ALREADY_ROLLED_BACK' : step.action.type === 'manual' ? 'MANUAL_DONE' : 'ROLLED_BACK',
+    status: done.already
+      ? 'ALREADY_ROLLED_BACK'
+      : step.action.type === 'manual' || step.action.type === 'feature-flag'
+        ? 'MANUAL_DONE'
+        : 'ROLLED_BACK',
     ...(done.version !== undefined ? { version: done.version } : {}),
   };
 }

@@ -71,6 +71,8 @@ export function decideStep(
     approvals.push(`automation is off for ${change.service}: a person rolls it back`);
   } else if (action.type === 'manual') {
     approvals.push('manual action: a person rolls it back and confirms');
+  } else if (action.type === 'feature-flag') {
+    approvals.push(`feature flag ${action.flag}: a person turns it off and confirms`);
   }
   if (mode === 'suggest') approvals.push('suggest mode: a person approves each step');
   if (!change.reversible) approvals.push('the change is marked irreversible');

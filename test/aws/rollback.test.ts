@@ -142,8 +142,20 @@ describe('Lambda alias rollback', () => {
     expect(await port.rollback(lambdaStep, ref)).toStrictEqual({ version: '7' });
     expect(await port.rollback(lambdaStep, ref)).toStrictEqual({ version: '7', already: true });
     expect(lambda.commandCalls(UpdateAliasCommand).map((c) => c.args[0].input)).toStrictEqual([
-      { FunctionName: 'pay', Name: 'live', FunctionVersion: '7' },
+      { FunctionName: 'pay', Name: 'live', FunctionVersion: '7', RoutingConfig: { AdditionalVersionWeights: {} } },
     ]);
+  });
+
+  it('takes the traffic off a canary: a weighted alias on the old version is not rolled back yet', async () => {
+    lambda
+      .on(GetAliasCommand)
+      .resolvesOnce({ FunctionVersion: '7', RoutingConfig: { AdditionalVersionWeights: { '8': 0.1 } } })
+      .resolves({ FunctionVersion: '7' });
+    expect(await port.rollback(lambdaStep, ref)).toStrictEqual({ version: '7' });
+    expect(await port.rollback(lambdaStep, ref)).toStrictEqual({ version: '7', already: true });
+    expect(lambda.commandCalls(UpdateAliasCommand)[0]?.args[0].input.RoutingConfig).toStrictEqual({
+      AdditionalVersionWeights: {},
+    });
   });
 
   it('turns the step manual when the old version is not signed but the function requires it', async () => {
@@ -222,14 +234,14 @@ describe('AppConfig, feature flags and manual steps', () => {
     });
   });
 
-  it('hands feature flags, manual actions and unknown targets to people', async () => {
-    expect(await port.inspect(step({ type: 'feature-flag', flag: 'new-cart' }), ref)).toMatchObject({ ok: false });
-    expect(
-      await port.inspect(step({ type: 'manual', runbook: 'https://runbooks.example.com/cart' }), ref),
-    ).toStrictEqual({
-      ok: false,
-      reason: 'manual action: https://runbooks.example.com/cart',
-    });
+  it('lets approved manual and feature-flag steps through (a person did them), and hands unknown targets to people', async () => {
+    for (const action of [
+      { type: 'feature-flag' as const, flag: 'new-cart' },
+      { type: 'manual' as const, runbook: 'https://runbooks.example.com/cart' },
+    ]) {
+      expect(await port.inspect(step(action), ref)).toStrictEqual({ ok: true });
+      expect(await port.rollback(step(action), ref)).toStrictEqual({});
+    }
     expect(await port.inspect(step({ type: 'ecs', cluster: 'c', service: 's' }, null), ref)).toStrictEqual({
       ok: false,
       reason: 'cart: the change does not say which version to go back to',

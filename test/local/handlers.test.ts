@@ -1,7 +1,8 @@
 // The act handler's idempotency (rule 11) and manual fallback (rule 12), with its keys in the real
 // store on dynalite.
 import { RollbackFailedError, TASK_ERRORS, TransientError } from '../../lib/core/errors';
-import { makeHandlers, type RollbackPort } from '../../lib/core/handlers';
+import { makeHandlers, type RollbackPort, type TimelinePort } from '../../lib/core/handlers';
+import { awsRollback } from '../../lib/aws/rollback';
 import type { ActInput } from '../../lib/core/tasks';
 import { useLocalDynamo } from '../local-dynamo';
 import { examplePlan } from '../helpers';
@@ -10,10 +11,11 @@ const local = useLocalDynamo();
 
 const plan = examplePlan();
 
-function handlersWith(rollback: RollbackPort) {
+function handlersWith(rollback: RollbackPort, timeline?: TimelinePort) {
   return makeHandlers({
     plans: { load: (id) => Promise.resolve(id === plan.planId ? plan : undefined) },
     rollback,
+    ...(timeline ? { timeline } : {}),
     idempotency: local.store,
     now: () => Date.parse('2026-11-27T10:00:00Z'),
     alarms: { alarmsOf: () => Promise.resolve([]), read: () => Promise.resolve({}) },
@@ -32,6 +34,49 @@ const ref = (): ActInput => ({
 });
 
 describe('the act handler', () => {
+  it('records the step in the incident once, even when the first record was lost and the step is retried', async () => {
+    let appendFails = true;
+    const timeline: TimelinePort = {
+      append: async (id, event) => {
+        if (appendFails) {
+          appendFails = false;
+          throw new TransientError('DynamoDB: ThrottlingException');
+        }
+        return local.store.appendEvent(id, event);
+      },
+    };
+    const act = handlersWith(
+      { inspect: () => Promise.resolve({ ok: true }), rollback: () => Promise.resolve({ version: 'v2.3.0' }) },
+      timeline,
+    ).act;
+    const input = ref();
+    await expect(act(input)).rejects.toThrow('ThrottlingException');
+    await expect(act(input)).resolves.toMatchObject({ status: 'ROLLED_BACK' });
+    await act(input);
+    const steps = (await local.store.events(input.incidentId)).filter((e) => e.type === 'step');
+    expect(steps.map((e) => e.data)).toMatchObject([{ service: 'cartservice', status: 'ROLLED_BACK', wave: 2 }]);
+  });
+
+  it('counts an approved manual step as done by a person, with the AWS actions', async () => {
+    const manualPlan = {
+      ...plan,
+      stages: plan.stages.map((st) => ({
+        ...st,
+        waves: st.waves.map((w) => ({ steps: w.steps.map((x) => ({ ...x, action: { type: 'manual' as const } })) })),
+      })),
+    };
+    const act = makeHandlers({
+      plans: { load: () => Promise.resolve(manualPlan) },
+      rollback: awsRollback({} as never),
+      idempotency: local.store,
+      now: () => Date.parse('2026-11-27T10:00:00Z'),
+      alarms: { alarmsOf: () => Promise.resolve([]), read: () => Promise.resolve({}) },
+      approvals: { request: () => Promise.resolve({ decision: 'approve' }) },
+      notify: { escalate: () => Promise.resolve() },
+    }).act;
+    await expect(act(ref())).resolves.toStrictEqual({ service: 'cartservice', status: 'MANUAL_DONE' });
+  });
+
   it('rolls a step back once, however often it is retried', async () => {
     const calls: string[] = [];
     const act = handlersWith({
