@@ -10,7 +10,7 @@ import {
   type SFNClient,
 } from '@aws-sdk/client-sfn';
 import type { Catalog } from '../core/catalog';
-import { planShape, type Plan } from '../core/plan';
+import { canonicalJson, planShape, type Plan } from '../core/plan';
 import { createHash } from 'node:crypto';
 import type { IncidentStore } from '../core/store';
 import { compilePlan, SUBSTITUTION_KEYS, type CompileOptions, type TaskResources } from '../../statemachines/compile';
@@ -83,9 +83,20 @@ async function publishOne(
   const name = planStateMachineName(target.prefix, service);
   const arn = `arn:${target.partition ?? 'aws'}:states:${target.region}:${target.account}:stateMachine:${name}`;
   const alias = `${arn}:${LIVE_ALIAS}`;
-  const current = await store.getAlarmPlan(entry.alarms[0] as string);
-  const shape = createHash('sha256').update(planShape(plan)).digest('hex');
-  if ((current?.planId === plan.planId || current?.shape === shape) && current.stateMachine === alias) {
+  const pointers = await Promise.all(entry.alarms.map((alarm) => store.getAlarmPlan(alarm)));
+  const current = pointers[0];
+  // What the machine would do, and what it runs with: new settings or functions publish it again.
+  const shape = createHash('sha256')
+    .update(planShape(plan))
+    .update(canonicalJson({ compileOptions, target }))
+    .digest('hex');
+  if (current?.shape === shape && current.stateMachine === alias) {
+    // An alarm added to the service since points at the same machine.
+    for (const [i, alarm] of entry.alarms.entries()) {
+      const pointer = pointers[i];
+      if (pointer?.stateMachine !== alias || pointer.planId !== current.planId)
+        await store.putAlarmPlan({ ...current, alarm });
+    }
     return { service, planId: current.planId, outcome: 'unchanged', alias };
   }
   await store.putPlan(plan);
@@ -127,6 +138,9 @@ async function createOrUpdate(
       new UpdateStateMachineCommand({
         stateMachineArn: arn,
         definition,
+        // The role and log group may be new (a redeployed stack): a machine must never keep a deleted role.
+        roleArn: target.roleArn,
+        ...observability(target),
         publish: true,
         versionDescription: `plan ${planId}`,
       }),
@@ -143,15 +157,22 @@ async function createOrUpdate(
       type: 'STANDARD',
       publish: true,
       versionDescription: `plan ${planId}`,
-      tracingConfiguration: { enabled: true },
-      loggingConfiguration: {
-        level: 'ALL',
-        includeExecutionData: false,
-        destinations: [{ cloudWatchLogsLogGroup: { logGroupArn: target.logGroupArn } }],
-      },
+      ...observability(target),
     }),
   );
   return { arn: out.stateMachineVersionArn ?? out.stateMachineArn ?? arn, created: true };
+}
+
+/** Traced, and every state logged (without execution data: the plan is in the table). */
+function observability(target: SynthesisTarget) {
+  return {
+    tracingConfiguration: { enabled: true },
+    loggingConfiguration: {
+      level: 'ALL' as const,
+      includeExecutionData: false,
+      destinations: [{ cloudWatchLogsLogGroup: { logGroupArn: target.logGroupArn } }],
+    },
+  };
 }
 
 async function pointAlias(sfn: Pick<SFNClient, 'send'>, alias: string, arn: string, version: string): Promise<void> {

@@ -2,6 +2,8 @@
 // the task functions the compiled plans call; the alarm path (alarm-path.ts); learning when an incident
 // ends; the catalog and mode kept in the table; a dashboard. Each function has only the permissions it uses.
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -10,6 +12,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -63,7 +66,11 @@ export interface BackstepProps {
   readonly approvers?: Readonly<Record<string, readonly string[]>>;
   /** Requires a sign-in (a Cognito user pool authorizer) on the approval pages. @default - the signed link only */
   readonly approvalUserPool?: cognito.IUserPool;
-  /** Encrypts the table, topic and queues. @default - a new key with rotation */
+  /**
+   * Encrypts the table, topic, queues and secret. An imported key needs a key policy that lets
+   * events.amazonaws.com and cloudwatch.amazonaws.com use it (kms:Decrypt, kms:GenerateDataKey), or
+   * dead-letter deliveries and alarm notifications fail. @default - a new key with rotation, granted both
+   */
   readonly key?: kms.IKey;
   /** An image with a scan finding at or above this severity is not rolled back to. @default 'CRITICAL' */
   readonly blockingSeverity?: 'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW';
@@ -201,6 +208,8 @@ export class Backstep extends Construct {
       memorySize: 1024,
     });
     this.table.grantReadWriteData(learn);
+    // A function error after EventBridge handed the event over is not a failed delivery: keep it too.
+    learn.configureAsyncInvoke({ onFailure: new destinations.SqsDestination(this.deadLetters), retryAttempts: 2 });
     this.learnFunction = learn;
     new events.Rule(this, 'IncidentEnded', {
       description: 'An incident execution ended: Backstep records it and refines its model',
@@ -235,6 +244,16 @@ export class Backstep extends Construct {
       approval: approvals.requestFunction,
       notify,
     });
+
+    // The intake is Express: an event it failed on counts as delivered, so its failures raise their own alarm.
+    new cloudwatch.Alarm(this, 'IntakeFailures', {
+      alarmDescription: 'The Backstep intake failed on an alarm event: check its logs',
+      metric: this.intake.metricFailed({ period: Duration.minutes(1), statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    }).addAlarmAction(new cwActions.SnsAction(this.topic));
 
     backstepDashboard(this, 'Dashboard', { orchestrator: this.orchestrator, deadLetters: this.deadLetters });
 
@@ -292,6 +311,12 @@ function validate(props: BackstepProps): BackstepSettings {
       if (!EMAIL.test(email))
         throw new Error(`approvers.${application}: "${email}" is not an email address; expected name@example.com`);
     }
+  }
+  const lists = Object.keys(props.approvers ?? {});
+  if (props.approvers && !lists.includes(props.catalog.application)) {
+    throw new Error(
+      `approvers: no list for application "${props.catalog.application}" (the catalog's); expected a key "${props.catalog.application}"`,
+    );
   }
   if (props.approvers && !props.approvalUserPool) {
     throw new Error('approvers: set approvalUserPool too; without a sign-in no identity can be checked');

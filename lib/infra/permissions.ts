@@ -49,6 +49,8 @@ export function actionStatements(
           ['codedeploy:GetApplicationRevision', 'codedeploy:RegisterApplicationRevision'],
           [arn('codedeploy', `application:${a.application}`)],
         );
+        // CreateDeployment reads the group's deployment configuration, named at run time.
+        add(['codedeploy:GetDeploymentConfig'], [wildcard(arn('codedeploy', 'deploymentconfig:*'))]);
         break;
       case 'appconfig': {
         const app = `application/${a.application}`;

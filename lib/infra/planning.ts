@@ -59,7 +59,6 @@ export class Planning extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     const tableEnv = { TABLE_NAME: props.table.tableName };
-    const hours = (s: number) => `${Math.max(1, Math.round(s / 3600))}h`;
 
     // The role every plan state machine runs under: it may call the four task functions, trace and log.
     this.planRole = new iam.Role(this, 'PlanRole', {
@@ -88,7 +87,7 @@ export class Planning extends Construct {
         file: 'discover.ts',
         environment: {
           ...tableEnv,
-          CHANGE_WINDOW: hours(props.lookBackSeconds),
+          CHANGE_WINDOW: `${props.lookBackSeconds}s`,
           GRAPH_WINDOW: '1h',
           BASELINE_WINDOW: '1h',
         },

@@ -127,6 +127,32 @@ describe('publishPlans', () => {
     ]);
   });
 
+  it('publishes again when the settings change, with the role and logging, and points a new alarm without publishing', async () => {
+    sfn.on(UpdateStateMachineCommand).resolves({ stateMachineVersionArn: `${ARN}:4` });
+    sfn.on(DescribeStateMachineAliasCommand).resolves({});
+    const frontend = catalog.services['frontend']!;
+    const only = { ...catalog, services: { frontend } };
+    const same = () => examplePlan({ alarmed: ['frontend'], windowMs: 2 * 3_600_000 });
+    await publishPlans(sfn as never, local.store, target, only, same);
+    sfn.resetHistory();
+    const slower = await publishPlans(sfn as never, local.store, target, only, same, { bakeSeconds: 900 });
+    expect(slower[0]?.outcome).toBe('updated');
+    expect(sfn.commandCalls(UpdateStateMachineCommand)[0]?.args[0].input).toMatchObject({
+      roleArn: target.roleArn,
+      tracingConfiguration: { enabled: true },
+      loggingConfiguration: { level: 'ALL' },
+    });
+    sfn.resetHistory();
+    const withAlarm = {
+      ...catalog,
+      services: { frontend: { ...frontend, alarms: [...frontend.alarms, 'frontend-new'] } },
+    };
+    const again = await publishPlans(sfn as never, local.store, target, withAlarm, same, { bakeSeconds: 900 });
+    expect(again[0]?.outcome).toBe('unchanged');
+    expect(sfn.calls()).toHaveLength(0);
+    expect((await local.store.getAlarmPlan('frontend-new'))?.stateMachine).toBe(`${ARN}:live`);
+  });
+
   it('names state machines validly', () => {
     expect(planStateMachineName('backstep-plan-', 'https://sqs.example/Queue 1')).toBe(
       'backstep-plan-https---sqs-example-Queue-1',

@@ -103,6 +103,18 @@ describe('the Backstep construct', () => {
     });
   });
 
+  it('keeps what a function or the intake failed on: an async failure destination, an alarm on intake failures', () => {
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ExecutionsFailed',
+      Namespace: 'AWS/States',
+      AlarmActions: [Match.anyValue()],
+    });
+  });
+
   it('has a dashboard of incidents, time to recovery, rollbacks by outcome and approvals', () => {
     const body = JSON.stringify(template.findResources('AWS::CloudWatch::Dashboard'));
     for (const title of ['Incidents', 'Time to recovery', 'Rollbacks by outcome', 'Approvals'])
@@ -241,6 +253,10 @@ describe('the Backstep construct', () => {
       'catalog: no services; expected at least one service with its rollback action',
     ],
     [{ mode: 'manual' as 'auto' }, 'mode: "manual"; expected "auto" or "suggest"'],
+    [
+      { approvers: { shop: ['oncall@example.com'] } },
+      'approvers: no list for application "default" (the catalog\'s); expected a key "default"',
+    ],
     [{ planPrefix: 'plans/' }, 'planPrefix: "plans/"; expected 1 to 40 of A-Z, a-z, 0-9, - and _'],
     [{ bakeTime: Duration.hours(2) }, 'bakeTime: 7200 seconds; expected 0 to 3600 seconds'],
     [{ approvalTimeout: Duration.seconds(10) }, 'approvalTimeout: 10 seconds; expected 60 to 86400 seconds'],
@@ -288,10 +304,12 @@ describe('approval sign-in', () => {
 
 describe('the mode', () => {
   const defaultMode = (props: Partial<BackstepProps>) => {
-    const machines = build(props).template.findResources('AWS::StepFunctions::StateMachine', {
-      Properties: { StateMachineType: 'STANDARD' },
-    }) as Record<string, { Properties: { DefinitionSubstitutions: { DefaultMode: string } } }>;
-    return Object.values(machines)[0]?.Properties.DefinitionSubstitutions.DefaultMode;
+    const machines = build(props).template.findResources('AWS::StepFunctions::StateMachine') as Record<
+      string,
+      { Properties: { DefinitionSubstitutions?: { DefaultMode?: string } } }
+    >;
+    const orchestrator = Object.entries(machines).find(([id]) => id.startsWith('BackstepAlarmPathOrchestrator'));
+    return orchestrator?.[1].Properties.DefinitionSubstitutions?.DefaultMode;
   };
   it.each([
     [{}, 'auto'],
