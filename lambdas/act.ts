@@ -6,16 +6,20 @@ import { ECRClient } from '@aws-sdk/client-ecr';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { awsRollback, type Severity } from '../lib/aws/rollback';
+import { putRollbackMark } from '../lib/aws/rollback-marks';
 import { DynamoStore } from '../lib/aws/store';
 import { actHandler } from '../lib/core/handlers';
 import { actInputSchema } from '../lib/core/tasks';
 import { env, logger, metrics, parse, traced } from './runtime';
 
-const store = new DynamoStore(traced(new DynamoDBClient({})), env('TABLE_NAME'));
+const dynamo = traced(new DynamoDBClient({}));
+const table = env('TABLE_NAME');
+const store = new DynamoStore(dynamo, table);
 const act = actHandler({
   plans: { load: (id) => store.getPlan(id) },
   idempotency: store,
   timeline: { append: (id, event) => store.appendEvent(id, event) },
+  rollbackMarks: { mark: (mark) => putRollbackMark(dynamo, table, mark) },
   now: () => Date.now(),
   rollback: awsRollback(
     {

@@ -4,6 +4,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { readCatalog } from '../lib/aws/config';
+import { readRollbackMarks } from '../lib/aws/rollback-marks';
 import { DynamoStore } from '../lib/aws/store';
 import { synthesizeAll } from '../lib/aws/synthesis';
 import type { SynthesisTarget } from '../lib/aws/synthesize';
@@ -45,6 +46,7 @@ export const handler = async () => {
     now: Date.now(),
     lookBackMs,
     compile,
+    rollbackMarks: () => readRollbackMarks(dynamo, table),
   });
   const failed = summary.results.filter((r) => r.outcome === 'failed');
   (failed.length > 0 ? logger.warn.bind(logger) : logger.info.bind(logger))('synthesized', {

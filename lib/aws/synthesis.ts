@@ -9,6 +9,8 @@ import type { IncidentStore } from '../core/store';
 import { rankWith } from '../core/suspects';
 import type { Change } from '../core/types';
 import type { CompileOptions } from '../../statemachines/compile';
+import type { RollbackMark } from '../core/handlers';
+import { notUndone } from './rollback-marks';
 import { publishPlans, type SynthesisResult, type SynthesisTarget } from './synthesize';
 
 export interface SynthesisRun {
@@ -22,6 +24,8 @@ export interface SynthesisRun {
   readonly now: number;
   readonly lookBackMs: number;
   readonly compile?: CompileOptions;
+  /** What earlier incidents rolled back: undone changes, and the rollbacks' own deployments, are no suspects. */
+  readonly rollbackMarks?: () => Promise<readonly RollbackMark[]>;
 }
 
 export interface SynthesisSummary {
@@ -42,7 +46,7 @@ export async function synthesizeAll(run: SynthesisRun): Promise<SynthesisSummary
   const recorded = await run.store.changesSince(run.now - run.lookBackMs, run.now);
   const byId = new Map<string, Change>();
   for (const change of [...snapshot.changes, ...recorded]) byId.set(change.id, { ...byId.get(change.id), ...change });
-  const changes = [...byId.values()];
+  const changes = notUndone([...byId.values()], (await run.rollbackMarks?.()) ?? []);
   const ranker = rankWith(model);
   const graph = snapshot.graph;
   const results = await publishPlans(

@@ -67,8 +67,25 @@ export interface TimelinePort {
   readonly append: (incidentId: string, event: TimelineEvent) => Promise<unknown>;
 }
 
+/** What a rollback undid: synthesis must not take the undone changes, or the rollback itself, for suspects. */
+export interface RollbackMark {
+  readonly service: string;
+  /** The version the service was rolled back to, when known. */
+  readonly version?: string;
+  /** The changes the step undid. */
+  readonly changeIds: readonly string[];
+  readonly at: string;
+  readonly incidentId: string;
+}
+
+export interface RollbackMarkPort {
+  readonly mark: (mark: RollbackMark) => Promise<unknown>;
+}
+
 export interface Ports {
   readonly plans: PlanPort;
+  /** Where undone changes are remembered; absent in rehearsals that publish no plans afterwards. */
+  readonly rollbackMarks?: RollbackMarkPort;
   /** Where steps and gate readings are recorded; absent in rehearsals that keep no incident. */
   readonly timeline?: TimelinePort;
   readonly rollback: RollbackPort;
@@ -100,7 +117,7 @@ export function makeHandlers(ports: Ports): Handlers {
  * finished gets the recorded result; a retry while it still runs waits (transient) for it.
  */
 export function actHandler(
-  ports: Pick<Ports, 'plans' | 'rollback' | 'idempotency' | 'now' | 'timeline'>,
+  ports: Pick<Ports, 'plans' | 'rollback' | 'idempotency' | 'now' | 'timeline' | 'rollbackMarks'>,
 ): Handlers['act'] {
   return async (ref) => {
     const plan = await ports.plans.load(ref.planId);
@@ -115,17 +132,31 @@ export function actHandler(
         type: 'step',
         data: { ...result, stage: ref.stage, wave: ref.wave, action: step.action.type, startedAt },
       });
+    /** Undone changes are not suspects any more (a mark is a put by key: once, however often). */
+    const remember = async (result: StepResult) => {
+      if (result.status !== 'ROLLED_BACK' && result.status !== 'MANUAL_DONE') return;
+      const version = result.version ?? step.change.fromVersion;
+      await ports.rollbackMarks?.mark({
+        service: step.service,
+        ...(version !== undefined ? { version } : {}),
+        changeIds: step.change.ids,
+        at: startedAt,
+        incidentId: ref.incidentId,
+      });
+    };
     const claim = await ports.idempotency.claimIdempotency(key, startedAt);
     if (!claim.claimed) {
       if (!claim.done) throw new TransientError(`${ref.service}: the rollback is already running`);
       // A retry after the step finished: the timeline may have missed it (the append is keyed, so once).
       await record(claim.result as StepResult);
+      await remember(claim.result as StepResult);
       return claim.result as StepResult;
     }
     try {
       const result = await rollbackStep(ports.rollback, step, ref);
       await ports.idempotency.completeIdempotency(key, result);
       await record(result);
+      await remember(result);
       return result;
     } catch (err) {
       // A transient failure may be retried: give the key back. A permanent one stays claimed.

@@ -8,6 +8,7 @@ import {
   UpdateStateMachineCommand,
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
+import { notUndone, putRollbackMark, readRollbackMarks } from '../../lib/aws/rollback-marks';
 import { synthesizeAll } from '../../lib/aws/synthesis';
 import type { SynthesisTarget } from '../../lib/aws/synthesize';
 import { parseCatalog } from '../../lib/core/catalog';
@@ -95,6 +96,69 @@ describe('a synthesis run', () => {
     const pointer = await local.store.getAlarmPlan('frontend-5xx');
     const plan = await local.store.getPlan(pointer?.planId as string);
     expect(plan?.suspects[0]?.service).toBe('cartservice');
+  });
+
+  it('blames neither what an earlier incident rolled back nor the deployment of that rollback', async () => {
+    const undone = changes.filter((c) => c.service === 'cartservice');
+    const back = undone[0]?.fromVersion as string;
+    await putRollbackMark(local.dynamo.client, local.dynamo.table, {
+      service: 'cartservice',
+      version: back,
+      changeIds: undone.map((c) => c.id),
+      at: new Date(T0 + 30_000).toISOString(),
+      incidentId: 'inc-earlier',
+    });
+    const rollback = {
+      id: 'ecs:rollback',
+      service: 'cartservice',
+      deployedAt: T0 + 60_000,
+      fromVersion: 'v2.4.0',
+      toVersion: back,
+      kind: 'code' as const,
+      reversible: true,
+      source: 'ecs' as const,
+    };
+    await local.store.putSnapshot({ ...snapshot(true, [...changes, rollback]), takenAt: T0 + 2 });
+    sfn
+      .on(UpdateStateMachineCommand)
+      .resolves({ stateMachineVersionArn: 'arn:aws:states:eu-west-1:123456789012:stateMachine:x:2' });
+    sfn.on(DescribeStateMachineAliasCommand).resolves({});
+    const summary = await synthesizeAll({
+      sfn: sfn as never,
+      store: local.store,
+      target,
+      catalog,
+      now: T0 + 120_000,
+      lookBackMs: DAY,
+      rollbackMarks: () => readRollbackMarks(local.dynamo.client, local.dynamo.table),
+    });
+    expect(summary.results.filter((r) => r.outcome === 'failed')).toStrictEqual([]);
+    const plan = await local.store.getPlan((await local.store.getAlarmPlan('frontend-5xx'))?.planId as string);
+    expect(plan?.suspects.map((x) => x.service)).not.toContain('cartservice');
+  });
+
+  it('keeps changes nobody undid, and a deployment of the same version long before the rollback', () => {
+    const mark = {
+      service: 'cartservice',
+      version: 'v1',
+      changeIds: ['c1'],
+      at: new Date(T0).toISOString(),
+      incidentId: 'i',
+    };
+    const c = (id: string, deployedAt: number, toVersion: string) => ({
+      id,
+      service: 'cartservice',
+      deployedAt,
+      toVersion,
+      kind: 'code' as const,
+      reversible: true,
+    });
+    expect(
+      notUndone(
+        [c('c1', T0 - DAY, 'v2'), c('c2', T0 + 1, 'v1'), c('c3', T0 - DAY, 'v1'), c('c4', T0, 'v3')],
+        [mark],
+      ).map((x) => x.id),
+    ).toStrictEqual(['c3', 'c4']);
   });
 
   it('plans with the current model once learning stored one', async () => {

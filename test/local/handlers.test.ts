@@ -1,7 +1,7 @@
 // The act handler's idempotency (rule 11) and manual fallback (rule 12), with its keys in the real
 // store on dynalite.
 import { RollbackFailedError, TASK_ERRORS, TransientError } from '../../lib/core/errors';
-import { makeHandlers, type RollbackPort, type TimelinePort } from '../../lib/core/handlers';
+import { makeHandlers, type RollbackMark, type RollbackPort, type TimelinePort } from '../../lib/core/handlers';
 import { awsRollback } from '../../lib/aws/rollback';
 import type { ActInput } from '../../lib/core/tasks';
 import { useLocalDynamo } from '../local-dynamo';
@@ -55,6 +55,35 @@ describe('the act handler', () => {
     await act(input);
     const steps = (await local.store.events(input.incidentId)).filter((e) => e.type === 'step');
     expect(steps.map((e) => e.data)).toMatchObject([{ service: 'cartservice', status: 'ROLLED_BACK', wave: 2 }]);
+  });
+
+  it('remembers what a rollback undid, once, so that later plans do not blame it again', async () => {
+    const marks: RollbackMark[] = [];
+    const act = makeHandlers({
+      plans: { load: () => Promise.resolve(plan) },
+      rollback: {
+        inspect: () => Promise.resolve({ ok: true }),
+        rollback: () => Promise.resolve({ version: 'v2.3.0' }),
+      },
+      rollbackMarks: { mark: (m) => Promise.resolve(void marks.push(m)) },
+      idempotency: local.store,
+      now: () => Date.parse('2026-11-27T10:00:00Z'),
+      alarms: { alarmsOf: () => Promise.resolve([]), read: () => Promise.resolve({}) },
+      approvals: { request: () => Promise.resolve({ decision: 'approve' }) },
+      notify: { escalate: () => Promise.resolve() },
+    }).act;
+    const input = ref();
+    await act(input);
+    const step = plan.stages.flatMap((st) => st.waves.flatMap((w) => w.steps)).find((x) => x.service === 'cartservice');
+    expect(marks).toStrictEqual([
+      {
+        service: 'cartservice',
+        version: 'v2.3.0',
+        changeIds: step?.change.ids,
+        at: '2026-11-27T10:00:00.000Z',
+        incidentId: input.incidentId,
+      },
+    ]);
   });
 
   it('counts an approved manual step as done by a person, with the AWS actions', async () => {
