@@ -94,7 +94,18 @@ export function intakeDefinition(): Asl {
 }
 
 /** The Standard orchestrator. Its input is what the intake read: alarmName, alarmArn, state, timestamp. */
-export function orchestratorDefinition(): Asl {
+export interface OrchestratorOptions {
+  /**
+   * After a rollback (recovered or not) the incident keeps the application's lease this long: alarms that
+   * flap or follow join it instead of starting another rollback (rule 8). @default 900
+   */
+  readonly cooldownSeconds?: number;
+}
+
+export const COOLDOWN_STATES = ['Cool down', 'Cool down · failed'] as const;
+
+export function orchestratorDefinition(options: OrchestratorOptions = {}): Asl {
+  const cooldownSeconds = options.cooldownSeconds ?? 900;
   const states: Record<string, State> = {};
   const fail = (next: string): Catcher => ({ ErrorEquals: ['States.ALL'], Next: next, ResultPath: '$.error' });
   const task = (
@@ -338,22 +349,34 @@ export function orchestratorDefinition(): Asl {
       next,
       { Catch: [fail('Escalate · error')] },
     );
-  states['Record recovery'] = outcome('Release lease', 'recovered', '$.run.Status');
+  const coolDown = (next: string): State => ({
+    Type: 'Wait',
+    Seconds: cooldownSeconds,
+    Comment: 'Keeps the lease: alarms that flap or follow now join this incident instead of rolling back again.',
+    Next: next,
+  });
+  const escalate = (next: string): State =>
+    task(
+      SNS_PUBLISH,
+      {
+        TopicArn: '${TopicArn}',
+        Subject: 'Backstep: the rollback did not recover the incident',
+        'Message.$':
+          "States.Format('Incident {} for alarm {}: people take over. Error: {}', $$.Execution.Name, $.alarmName, States.JsonToString($.error))",
+      },
+      next,
+      { Catch: [{ ErrorEquals: ['States.ALL'], Next: next, ResultPath: '$.notifyError' }] },
+    );
+  states['Record recovery'] = outcome('Cool down', 'recovered', '$.run.Status');
+  states['Cool down'] = coolDown('Release lease');
   states['Release lease'] = releaseLease('Recovered');
   states['Recovered'] = { Type: 'Succeed' };
-  states['Record failure'] = outcome('Release lease · failed', 'halted', '$.error');
-  states['Release lease · failed'] = releaseLease('Escalate · error');
-  states['Escalate · error'] = task(
-    SNS_PUBLISH,
-    {
-      TopicArn: '${TopicArn}',
-      Subject: 'Backstep: the rollback did not recover the incident',
-      'Message.$':
-        "States.Format('Incident {} for alarm {}: people take over. Error: {}', $$.Execution.Name, $.alarmName, States.JsonToString($.error))",
-    },
-    'Halted',
-    { Catch: [{ ErrorEquals: ['States.ALL'], Next: 'Halted', ResultPath: '$.notifyError' }] },
-  );
+  // People hear at once; the lease is kept for the cooldown all the same (rule 13: no second run).
+  states['Record failure'] = outcome('Escalate · not recovered', 'halted', '$.error');
+  states['Escalate · not recovered'] = escalate('Cool down · failed');
+  states['Cool down · failed'] = coolDown('Release lease · failed');
+  states['Release lease · failed'] = { ...releaseLease('Halted'), Catch: [fail('Halted')] } as State;
+  states['Escalate · error'] = escalate('Halted');
   states['Halted'] = {
     Type: 'Fail',
     Error: 'Backstep.NotRecovered',

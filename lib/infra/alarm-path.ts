@@ -25,6 +25,7 @@ export interface AlarmPathProps {
   readonly retention: logs.RetentionDays;
   /** The plans' state machine name prefix: the orchestrator may start only these. */
   readonly planPrefix: string;
+  readonly cooldownSeconds: number;
 }
 
 export class AlarmPath extends Construct {
@@ -44,7 +45,9 @@ export class AlarmPath extends Construct {
       Arn.format({ service: 'states', resource, resourceName, arnFormat: ArnFormat.COLON_RESOURCE_NAME }, stack);
     this.orchestrator = new sfn.StateMachine(this, 'Orchestrator', {
       stateMachineName: name,
-      definitionBody: sfn.DefinitionBody.fromString(JSON.stringify(orchestratorDefinition())),
+      definitionBody: sfn.DefinitionBody.fromString(
+        JSON.stringify(orchestratorDefinition({ cooldownSeconds: props.cooldownSeconds })),
+      ),
       definitionSubstitutions: {
         TableName: props.table.tableName,
         TopicArn: props.topic.topicArn,

@@ -53,6 +53,11 @@ export interface BackstepProps {
   readonly killSwitch?: boolean;
   /** How far back deployments count as suspects. @default 24 hours */
   readonly lookBack?: Duration;
+  /**
+   * After a rollback the incident keeps the application's lease this long: alarms that flap or follow join it
+   * instead of starting another rollback. @default 15 minutes
+   */
+  readonly cooldown?: Duration;
   /** How long a wave settles before its health gate reads the alarms. @default 5 minutes */
   readonly bakeTime?: Duration;
   /** When discovery runs (the service graph, alarms, deployments), and the plans are rebuilt. @default every 10 minutes */
@@ -93,6 +98,7 @@ export interface BackstepSettings {
   readonly lookBackSeconds: number;
   readonly bakeSeconds: number;
   readonly approvalSeconds: number;
+  readonly cooldownSeconds: number;
 }
 
 export class Backstep extends Construct {
@@ -195,6 +201,7 @@ export class Backstep extends Construct {
       mode: this.settings.mode,
       retention,
       planPrefix: this.settings.planPrefix,
+      cooldownSeconds: this.settings.cooldownSeconds,
     });
     this.orchestrator = alarmPath.orchestrator;
     this.intake = alarmPath.intake;
@@ -340,5 +347,6 @@ function validate(props: BackstepProps): BackstepSettings {
     bakeSeconds: seconds('bakeTime', props.bakeTime, 300, 0, 3_600),
     // A Step Functions heartbeat; a day is already longer than anyone should wait.
     approvalSeconds: seconds('approvalTimeout', props.approvalTimeout, 3_600, 60, 86_400),
+    cooldownSeconds: seconds('cooldown', props.cooldown, 900, 0, 3_600),
   };
 }

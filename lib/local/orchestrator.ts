@@ -10,6 +10,7 @@ import {
   EXECUTION_EXISTS,
   intakeDefinition,
   orchestratorDefinition,
+  COOLDOWN_STATES,
   EXECUTION_MISSING,
   incidentExecutionName,
   SFN_DESCRIBE,
@@ -31,6 +32,8 @@ export interface LocalAws {
   readonly defaultMode?: 'auto' | 'suggest';
   /** Sees every event of the orchestrator execution, as it happens. */
   readonly onEvent?: (event: RunEvent) => void;
+  /** Real milliseconds the cooldown after a rollback lasts here (its Wait states). @default 0 */
+  readonly cooldownMs?: number;
 }
 
 export type Delivery =
@@ -66,6 +69,7 @@ export async function deliverAlarmEvent(aws: LocalAws, event: unknown): Promise<
       const run = await runDefinition(orchestrator, read, integrations(orchestrator, aws), {
         context: { Execution: { Name, Id: `${EXECUTION_PREFIX}${Name}`, StartTime: new Date().toISOString() } },
         ...(aws.onEvent ? { onEvent: aws.onEvent } : {}),
+        waits: Object.fromEntries(COOLDOWN_STATES.map((state) => [state, aws.cooldownMs ?? 0])),
       }).finally(() => live.delete(Name));
       delivery = { duplicate: false, name: Name, run };
       return { executionArn: `${ORCHESTRATOR_ARN}:${Name}` };

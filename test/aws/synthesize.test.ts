@@ -205,6 +205,12 @@ describe('from alarm to recovery, on one machine', () => {
     );
     if (delivery.duplicate) throw new Error('unexpected duplicate');
     expect(children).toStrictEqual([`${ARN}:live`]);
-    expect(delivery.run.path.slice(-4)).toStrictEqual(['Run plan', 'Record recovery', 'Release lease', 'Recovered']);
+    expect(delivery.run.path.slice(-5)).toStrictEqual([
+      'Run plan',
+      'Record recovery',
+      'Cool down',
+      'Release lease',
+      'Recovered',
+    ]);
   });
 });

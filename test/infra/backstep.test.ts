@@ -121,6 +121,17 @@ describe('the Backstep construct', () => {
       expect(body).toContain(title);
   });
 
+  it('keeps the lease for the cooldown after a rollback (15 minutes unless set)', () => {
+    const orchestrator = (t: Template) =>
+      JSON.stringify(
+        Object.entries(t.findResources('AWS::StepFunctions::StateMachine')).find(([id]) =>
+          id.startsWith('BackstepAlarmPathOrchestrator'),
+        ),
+      );
+    expect(orchestrator(template)).toContain('\\"Cool down\\":{\\"Type\\":\\"Wait\\",\\"Seconds\\":900');
+    expect(orchestrator(build({ cooldown: Duration.minutes(2) }).template)).toContain('\\"Seconds\\":120');
+  });
+
   it('lets the orchestrator see whether the holder of a lease still runs, and nothing wider', () => {
     const policies = JSON.stringify(template.findResources('AWS::IAM::Policy'));
     expect(policies).toMatch(/execution:Test[\w-]*-incidents:\*/);
@@ -257,6 +268,7 @@ describe('the Backstep construct', () => {
       { approvers: { shop: ['oncall@example.com'] } },
       'approvers: no list for application "default" (the catalog\'s); expected a key "default"',
     ],
+    [{ cooldown: Duration.hours(2) }, 'cooldown: 7200 seconds; expected 0 to 3600 seconds'],
     [{ planPrefix: 'plans/' }, 'planPrefix: "plans/"; expected 1 to 40 of A-Z, a-z, 0-9, - and _'],
     [{ bakeTime: Duration.hours(2) }, 'bakeTime: 7200 seconds; expected 0 to 3600 seconds'],
     [{ approvalTimeout: Duration.seconds(10) }, 'approvalTimeout: 10 seconds; expected 60 to 86400 seconds'],

@@ -81,6 +81,7 @@ describe('the alarm path', () => {
       'Configured mode',
       'Run plan',
       'Record recovery',
+      'Cool down',
       'Release lease',
       'Recovered',
     ]);
@@ -128,11 +129,12 @@ describe('the alarm path', () => {
     const { aws, calls, published } = engine(() => Promise.resolve(failed));
     const run = await deliverAlarmEvent(aws, alarmEvent('pay-5xx', '2026-11-27T10:00:00.000+0000'));
     if (run.duplicate) throw new Error('unexpected duplicate');
-    expect(run.run.path.slice(-5)).toStrictEqual([
+    expect(run.run.path.slice(-6)).toStrictEqual([
       'Run plan',
       'Record failure',
+      'Escalate · not recovered',
+      'Cool down · failed',
       'Release lease · failed',
-      'Escalate · error',
       'Halted',
     ]);
     expect(run.run).toMatchObject({ status: 'FAILED', error: 'Backstep.NotRecovered' });
@@ -161,7 +163,7 @@ describe('the alarm path', () => {
     const run = await deliverAlarmEvent(aws, alarmEvent(alarm, '2026-11-27T10:00:00.000+0000'));
     if (run.duplicate) throw new Error('unexpected duplicate');
     expect(run.run.path).toContain('Take over lease');
-    expect(run.run.path.slice(-3)).toStrictEqual(['Record recovery', 'Release lease', 'Recovered']);
+    expect(run.run.path.slice(-3)).toStrictEqual(['Cool down', 'Release lease', 'Recovered']);
     expect(calls).toHaveLength(1);
     expect((await local.store.acquireLease('shop-d', 'next', Date.now(), 1000)).acquired).toBe(true);
   });
@@ -219,6 +221,23 @@ describe('the alarm path', () => {
     const input = { arn: 'arn:aws:cloudwatch:x:1:alarm:a', at: '2026-11-27T10:00:00Z' };
     const run = await runDefinition(asl as never, input, {});
     expect(run.output).toStrictEqual({ name: incidentExecutionName(input.arn, input.at) });
+  });
+
+  it('keeps the lease for a cooldown after a rollback: an alarm then joins, and after it a new incident starts (rule 8)', async () => {
+    await registerPlan('ads-5xx', 'shop-cool');
+    await registerPlan('ads-latency', 'shop-cool');
+    const { aws, calls } = engine(() => Promise.resolve(recovered));
+    const cooling = { ...aws, cooldownMs: 1_500 };
+    const first = deliverAlarmEvent(cooling, alarmEvent('ads-5xx', '2026-11-27T10:00:00.000+0000'));
+    await new Promise((r) => setTimeout(r, 700));
+    const during = await deliverAlarmEvent(cooling, alarmEvent('ads-latency', '2026-11-27T10:01:00.000+0000'));
+    const done = await first;
+    const after = await deliverAlarmEvent(cooling, alarmEvent('ads-5xx', '2026-11-27T10:30:00.000+0000'));
+    if (done.duplicate || during.duplicate || after.duplicate) throw new Error('unexpected duplicate');
+    expect(done.run.path.slice(-4)).toStrictEqual(['Record recovery', 'Cool down', 'Release lease', 'Recovered']);
+    expect(during.run.path.slice(-2)).toStrictEqual(['Join running incident', 'Joined']);
+    expect(after.run.path).toContain('Run plan');
+    expect(calls).toHaveLength(2);
   });
 
   it('ignores an alarm no plan watches', async () => {
