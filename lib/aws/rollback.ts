@@ -3,7 +3,9 @@
 // the step turns manual) and acts idempotently (a service already on its target is left alone).
 import {
   GetHostedConfigurationVersionCommand,
+  ListDeploymentsCommand as ListAppConfigDeploymentsCommand,
   StartDeploymentCommand,
+  StopDeploymentCommand as StopAppConfigDeploymentCommand,
   type AppConfigClient,
 } from '@aws-sdk/client-appconfig';
 import {
@@ -186,6 +188,27 @@ export function awsRollback(clients: RollbackClients, options: RollbackOptions =
             return { version: target };
           }
           case 'appconfig': {
+            // A deployment still running is stopped (AppConfig rolls it back), not raced (rule 12).
+            const listed = await clients.appconfig.send(
+              new ListAppConfigDeploymentsCommand({
+                ApplicationId: action.application,
+                EnvironmentId: action.environment,
+                MaxResults: 5,
+              }),
+            );
+            const running = listed.Items?.find(
+              (d) => d.State === 'DEPLOYING' || d.State === 'BAKING' || d.State === 'VALIDATING',
+            );
+            if (running?.DeploymentNumber !== undefined) {
+              await clients.appconfig.send(
+                new StopAppConfigDeploymentCommand({
+                  ApplicationId: action.application,
+                  EnvironmentId: action.environment,
+                  DeploymentNumber: running.DeploymentNumber,
+                }),
+              );
+              return { version: target };
+            }
             await clients.appconfig.send(
               new StartDeploymentCommand({
                 ApplicationId: action.application,

@@ -55,6 +55,13 @@ export function actionStatements(
       case 'appconfig': {
         const app = `application/${a.application}`;
         add(
+          ['appconfig:ListDeployments', 'appconfig:StopDeployment'],
+          [
+            arn('appconfig', `${app}/environment/${a.environment}`),
+            wildcard(arn('appconfig', `${app}/environment/${a.environment}/deployment/*`)),
+          ],
+        );
+        add(
           ['appconfig:StartDeployment', 'appconfig:GetHostedConfigurationVersion'],
           [
             arn('appconfig', `${app}/environment/${a.environment}`),

@@ -3,7 +3,9 @@
 import {
   AppConfigClient,
   GetHostedConfigurationVersionCommand,
+  ListDeploymentsCommand as ListAppConfigDeployments,
   StartDeploymentCommand,
+  StopDeploymentCommand as StopAppConfigDeployment,
 } from '@aws-sdk/client-appconfig';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import {
@@ -223,6 +225,7 @@ describe('AppConfig, feature flags and manual steps', () => {
       '16',
     );
     appconfig.on(GetHostedConfigurationVersionCommand).resolves({ VersionNumber: 16 });
+    appconfig.on(ListAppConfigDeployments).resolves({ Items: [{ DeploymentNumber: 4, State: 'COMPLETE' }] });
     expect(await port.inspect(appStep, ref)).toStrictEqual({ ok: true });
     await port.rollback(appStep, ref);
     expect(appconfig.commandCalls(StartDeploymentCommand)[0]?.args[0].input).toMatchObject({
@@ -232,6 +235,20 @@ describe('AppConfig, feature flags and manual steps', () => {
       ConfigurationVersion: '16',
       DeploymentStrategyId: 'AppConfig.AllAtOnce',
     });
+  });
+
+  it('stops a configuration deployment still running (AppConfig rolls it back) instead of racing it', async () => {
+    appconfig.reset();
+    const appStep = step(
+      { type: 'appconfig', application: 'app', environment: 'prod', configurationProfile: 'email' },
+      '16',
+    );
+    appconfig.on(ListAppConfigDeployments).resolves({ Items: [{ DeploymentNumber: 5, State: 'BAKING' }] });
+    expect(await port.rollback(appStep, ref)).toStrictEqual({ version: '16' });
+    expect(appconfig.commandCalls(StopAppConfigDeployment).map((c) => c.args[0].input)).toStrictEqual([
+      { ApplicationId: 'app', EnvironmentId: 'prod', DeploymentNumber: 5 },
+    ]);
+    expect(appconfig.commandCalls(StartDeploymentCommand)).toHaveLength(0);
   });
 
   it('lets approved manual and feature-flag steps through (a person did them), and hands unknown targets to people', async () => {
