@@ -28,6 +28,9 @@ import type {
 } from '../core/store';
 
 type Send = Pick<DynamoDBClient, 'send'>;
+
+/** The act function's timeout (lib/infra/backstep.ts): no live claim is older. */
+export const CLAIM_STALE_MS = 5 * 60_000;
 type Item = Record<string, AttributeValue>;
 
 const TRANSIENT = new Set([
@@ -135,12 +138,39 @@ export class DynamoStore implements IncidentStore {
     if (await this.putIfAbsent({ pk: `IDEMPOTENCY#${key}`, sk: 'KEY', claimedAt: now, done: false })) {
       return { claimed: true };
     }
-    const existing = await this.get<{ done: boolean; result?: string }>(`IDEMPOTENCY#${key}`, 'KEY');
+    const existing = await this.get<{ done: boolean; result?: string; claimedAt?: string }>(
+      `IDEMPOTENCY#${key}`,
+      'KEY',
+    );
+    // A claim older than the act function can live is one whose function died mid-way: take it over
+    // (the actions check "already on target", so acting again is safe), or the step could never finish.
+    const stale = existing?.done === false && Date.parse(existing.claimedAt ?? '') < Date.parse(now) - CLAIM_STALE_MS;
+    if (stale && (await this.takeOverClaim(key, existing.claimedAt as string, now))) return { claimed: true };
     return {
       claimed: false,
       done: existing?.done ?? false,
       ...(existing?.result !== undefined ? { result: JSON.parse(existing.result) as unknown } : {}),
     };
+  }
+
+  private async takeOverClaim(key: string, claimedAt: string, now: string): Promise<boolean> {
+    try {
+      await this.call(() =>
+        this.client.send(
+          new UpdateItemCommand({
+            TableName: this.table,
+            Key: marshall({ pk: `IDEMPOTENCY#${key}`, sk: 'KEY' }),
+            UpdateExpression: 'SET claimedAt = :now',
+            ConditionExpression: 'done = :false AND claimedAt = :old',
+            ExpressionAttributeValues: marshall({ ':now': now, ':false': false, ':old': claimedAt }),
+          }),
+        ),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
+    }
   }
 
   async completeIdempotency(key: string, result: unknown): Promise<void> {

@@ -69,6 +69,16 @@ describe('DynamoStore on dynalite', () => {
     });
   });
 
+  it('lets a retry take over a claim whose function died mid-way, once, and never a finished one', async () => {
+    const at = (minutes: number) => new Date(Date.parse('2026-11-27T10:00:00Z') + minutes * 60_000).toISOString();
+    expect(await local.store.claimIdempotency('act:p:1:dead', at(0))).toStrictEqual({ claimed: true });
+    expect(await local.store.claimIdempotency('act:p:1:dead', at(1))).toStrictEqual({ claimed: false, done: false });
+    const late = await Promise.all([0, 1, 2].map(() => local.store.claimIdempotency('act:p:1:dead', at(6))));
+    expect(late.filter((c) => c.claimed)).toHaveLength(1);
+    await local.store.completeIdempotency('act:p:1:dead', { version: 'v1' });
+    expect(await local.store.claimIdempotency('act:p:1:dead', at(60))).toMatchObject({ claimed: false, done: true });
+  });
+
   it('stores plans compressed, 2,000 steps included', async () => {
     const plan = examplePlan();
     await local.store.putPlan(plan);
