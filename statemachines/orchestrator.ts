@@ -247,9 +247,13 @@ export function orchestratorDefinition(options: OrchestratorOptions = {}): Asl {
         type: { S: 'joined' },
         data: S('States.JsonToString($)'),
       },
+      // Append-only (rule 16): a replayed write finds its entry there and changes nothing.
+      ConditionExpression: 'attribute_not_exists(pk)',
     },
     'Joined',
-    { Catch: [fail('Escalate · error')] },
+    {
+      Catch: [{ ErrorEquals: [CONDITION_FAILED], Next: 'Joined', ResultPath: '$.error' }, fail('Escalate · error')],
+    },
   );
   states['Joined'] = { Type: 'Succeed', Comment: 'Recorded with the running incident; no second rollback.' };
   states['Record incident'] = task(
@@ -332,6 +336,7 @@ export function orchestratorDefinition(options: OrchestratorOptions = {}): Asl {
           type: { S: type },
           data: S(`States.JsonToString(${path})`),
         },
+        ConditionExpression: 'attribute_not_exists(pk)',
       },
       next,
       { Catch: [fail(next)] },

@@ -52,8 +52,17 @@ export async function publishPlans(
   compileOptions: CompileOptions = {},
 ): Promise<SynthesisResult[]> {
   const results: SynthesisResult[] = [];
+  const named = new Map<string, string>();
   for (const [service, entry] of Object.entries(catalog.services)) {
     if (entry.alarms.length === 0) continue;
+    // Two services whose names sanitise or truncate alike would share one state machine: refuse the second.
+    const name = planStateMachineName(target.prefix, service);
+    const first = named.get(name);
+    if (first !== undefined) {
+      results.push({ service, planId: '', outcome: 'failed', reason: `state machine name ${name} is ${first}'s too` });
+      continue;
+    }
+    named.set(name, service);
     try {
       results.push(await publishOne(sfn, store, target, catalog, service, planFor(service), compileOptions));
     } catch (err) {

@@ -39,10 +39,13 @@ export function backstepDashboard(scope: Construct, id: string, props: Dashboard
   dashboard.addWidgets(
     new cloudwatch.GraphWidget({
       title: 'Incidents',
+      // Recorded by the learn function per incident; alarm events that joined or were ignored are not incidents.
       left: [
-        props.orchestrator.metricStarted({ period: PERIOD, label: 'started' }),
-        props.orchestrator.metricSucceeded({ period: PERIOD, label: 'recovered' }),
-        props.orchestrator.metricFailed({ period: PERIOD, label: 'escalated to people' }),
+        custom('Incidents', 'Sum', { outcome: 'recovered' }).with({ label: 'recovered' }),
+        custom('Incidents', 'Sum', { outcome: 'not-recovered' }).with({ label: 'not recovered: people took over' }),
+      ],
+      right: [
+        props.orchestrator.metricStarted({ period: PERIOD, label: 'alarm events handled' }),
         props.orchestrator.metricAborted({ period: PERIOD, label: 'stopped by hand' }),
       ],
       width: 12,

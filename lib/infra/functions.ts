@@ -15,6 +15,7 @@ export interface FunctionSpec {
   readonly environment?: Readonly<Record<string, string>>;
   readonly timeout: Duration;
   readonly memorySize?: number;
+  readonly reservedConcurrency?: number;
 }
 
 export function backstepFunction(
@@ -30,6 +31,7 @@ export function backstepFunction(
     tracing: lambda.Tracing.ACTIVE,
     timeout: spec.timeout,
     memorySize: spec.memorySize ?? 512,
+    ...(spec.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: spec.reservedConcurrency } : {}),
     environment: {
       POWERTOOLS_SERVICE_NAME: 'backstep',
       POWERTOOLS_METRICS_NAMESPACE: 'Backstep',

@@ -139,6 +139,9 @@ export class Planning extends Construct {
         },
         timeout: Duration.minutes(5),
         memorySize: 1024,
+        // One at a time: concurrent refreshes would race on the same state machines; the refresh
+        // state machine retries a throttled invoke.
+        reservedConcurrency: 1,
       },
       props.retention,
     );

@@ -153,6 +153,18 @@ describe('publishPlans', () => {
     expect((await local.store.getAlarmPlan('frontend-new'))?.stateMachine).toBe(`${ARN}:live`);
   });
 
+  it("refuses a second service whose state machine name would be the first one's", async () => {
+    const entry = catalog.services['frontend']!;
+    const clash = { ...catalog, services: { 'web.api': entry, 'web/api': { ...entry, alarms: ['web-2'] } } };
+    const results = await publishPlans(sfn as never, local.store, target, clash, () => {
+      throw new Error('not planned in this test');
+    });
+    expect(results.map((r) => [r.service, r.outcome, r.reason])).toStrictEqual([
+      ['web.api', 'failed', 'Error: not planned in this test'],
+      ['web/api', 'failed', "state machine name backstep-plan-web-api is web.api's too"],
+    ]);
+  });
+
   it('names state machines validly', () => {
     expect(planStateMachineName('backstep-plan-', 'https://sqs.example/Queue 1')).toBe(
       'backstep-plan-https---sqs-example-Queue-1',

@@ -231,6 +231,15 @@ describe('the Backstep construct', () => {
     }
   });
 
+  it('synthesizes one refresh at a time (reserved concurrency 1; the refresh retries a throttled invoke)', () => {
+    const functions = template.findResources('AWS::Lambda::Function') as Record<
+      string,
+      { Properties: Record<string, unknown> }
+    >;
+    const synth = Object.entries(functions).find(([id]) => id.startsWith('BackstepPlanningSynthesize'))?.[1];
+    expect(synth?.Properties['ReservedConcurrentExecutions']).toBe(1);
+  });
+
   it('lets the synthesize function create only backstep-plan-* state machines, passing only the plan role', () => {
     const policies = template.findResources('AWS::IAM::Policy') as Record<string, { Properties: unknown }>;
     const synth = JSON.stringify(
