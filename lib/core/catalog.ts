@@ -31,6 +31,11 @@ const serviceEntrySchema = z.strictObject({
   mode: z.enum(MODES).optional(),
   irreversibleData: z.boolean().default(false),
   runbook: z.url().optional(),
+  /**
+   * A Lambda function (name or ARN) that must accept a rollback target before it runs: it gets
+   * `{ service, action, fromVersion, toVersion }` and answers `{ ok, reason? }`; a refusal turns the step manual.
+   */
+  validation: name.optional(),
 });
 
 export const catalogSchema = z.strictObject({

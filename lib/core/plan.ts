@@ -27,6 +27,8 @@ export interface PlanStep {
   readonly action: RollbackAction;
   readonly approval: boolean;
   readonly why: readonly string[];
+  /** The catalog's validation function for this service, called before the rollback runs. */
+  readonly validation?: string;
 }
 
 export interface PlanWave {

@@ -110,6 +110,7 @@ export function planRollback(input: PlanInput, options: PlanOptions = {}): Plan 
         action: decision.action,
         approval: decision.approval,
         why: [whyOf(m.node, m.because), ...decision.why],
+        ...(decision.validation !== undefined ? { validation: decision.validation } : {}),
       };
       return { node: m.node, step };
     });

@@ -20,6 +20,7 @@ export interface StepDecision {
   readonly action: RollbackAction;
   readonly approval: boolean;
   readonly why: string[];
+  readonly validation?: string;
 }
 
 /** Precomputed once per plan: what the blast-radius checks need. */
@@ -81,7 +82,14 @@ export function decideStep(
   const blastReason = blastRadius(topology, blast, change.node, options);
   if (blastReason) approvals.push(`high blast radius: ${blastReason}`);
 
-  return { action, approval: approvals.length > 0, why: [...why, ...approvals] };
+  // People doing a step by hand check it themselves; an automated one asks the catalog's validation too.
+  const validation = action.type === 'manual' ? undefined : entry?.validation;
+  return {
+    action,
+    approval: approvals.length > 0,
+    why: [...why, ...approvals],
+    ...(validation !== undefined ? { validation } : {}),
+  };
 }
 
 /** Says why the blast radius is high, or undefined when it is not. */

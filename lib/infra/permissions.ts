@@ -25,6 +25,10 @@ export function actionStatements(
     statements.push(new iam.PolicyStatement({ actions, resources }));
   for (const entry of Object.values(catalog.services)) {
     const a = entry.action;
+    if (entry.validation !== undefined) {
+      const fn = entry.validation.startsWith('arn:') ? entry.validation : arn('lambda', `function:${entry.validation}`);
+      add(['lambda:InvokeFunction'], [fn]);
+    }
     switch (a.type) {
       case 'ecs':
         add(['ecs:DescribeServices', 'ecs:UpdateService'], [arn('ecs', `service/${a.cluster}/${a.service}`)]);

@@ -24,6 +24,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import {
   GetAliasCommand,
+  InvokeCommand,
   GetFunctionCodeSigningConfigCommand,
   GetFunctionConfigurationCommand,
   LambdaClient,
@@ -157,6 +158,38 @@ describe('Lambda alias rollback', () => {
     expect(await port.rollback(lambdaStep, ref)).toStrictEqual({ version: '7', already: true });
     expect(lambda.commandCalls(UpdateAliasCommand)[0]?.args[0].input.RoutingConfig).toStrictEqual({
       AdditionalVersionWeights: {},
+    });
+  });
+
+  it("asks the catalog's validation function before a rollback, and turns the step manual when it refuses", async () => {
+    const validated = { ...lambdaStep, validation: 'vuln-check' };
+    lambda.on(GetFunctionConfigurationCommand).resolves({ Version: '7' });
+    lambda.on(GetFunctionCodeSigningConfigCommand).resolves({});
+    const payload = (body: unknown) => Buffer.from(JSON.stringify(body)) as never;
+    lambda
+      .on(InvokeCommand)
+      .resolvesOnce({ Payload: payload({ ok: true }) })
+      .resolvesOnce({ Payload: payload({ ok: false, reason: 'CVE-2026-1234 in version 7' }) })
+      .resolvesOnce({ Payload: payload({ errorMessage: 'boom' }), FunctionError: 'Unhandled' })
+      .rejectsOnce(Object.assign(new Error('no such function'), { name: 'ResourceNotFoundException' }));
+    expect(await port.inspect(validated, ref)).toStrictEqual({ ok: true });
+    expect(
+      JSON.parse(Buffer.from(lambda.commandCalls(InvokeCommand)[0]?.args[0].input.Payload as Uint8Array).toString()),
+    ).toMatchObject({
+      service: 'cart',
+      toVersion: '7',
+    });
+    expect(await port.inspect(validated, ref)).toStrictEqual({
+      ok: false,
+      reason: 'validation vuln-check refused cart 7: CVE-2026-1234 in version 7',
+    });
+    expect(await port.inspect(validated, ref)).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/^validation vuln-check failed: /) as unknown,
+    });
+    expect(await port.inspect(validated, ref)).toStrictEqual({
+      ok: false,
+      reason: 'validation vuln-check could not be called (ResourceNotFoundException)',
     });
   });
 

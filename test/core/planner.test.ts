@@ -72,6 +72,22 @@ describe('planRollback on the Online Boutique example', () => {
     });
   });
 
+  it("names the catalog's validation function on the steps it automates, and on no manual step", () => {
+    const catalog = parseCatalog(fixture('examples/online-boutique/catalog.json'), 'catalog.json');
+    const services = Object.fromEntries(
+      Object.entries(catalog.services).map(([name, entry]) => [name, { ...entry, validation: 'vuln-check' }]),
+    );
+    const plan = examplePlan({ catalog: { ...catalog, services } });
+    const steps = plan.stages.flatMap((st) => st.waves.flatMap((w) => w.steps));
+    for (const step of steps) expect(step.validation).toBe(step.action.type === 'manual' ? undefined : 'vuln-check');
+    expect(steps.some((step) => step.validation === 'vuln-check')).toBe(true);
+    expect(
+      examplePlan()
+        .stages.flatMap((st) => st.waves.flatMap((w) => w.steps))
+        .every((x) => x.validation === undefined),
+    ).toBe(true);
+  });
+
   it('warns about changes it leaves out', () => {
     expect(example().warnings).toStrictEqual([
       'change redis-upgrade-7: redis-cart is not a rollbackable service (an AWS resource or client); left out',

@@ -180,6 +180,20 @@ describe('the Backstep construct', () => {
     }
   });
 
+  it('lets the act function call the validation functions the catalog names, and no other', () => {
+    const services = {
+      ...catalog.services,
+      cartservice: { ...catalog.services['cartservice']!, validation: 'vuln-check' },
+    };
+    const policies = JSON.stringify(
+      build({ catalog: { ...catalog, services } }).template.findResources('AWS::IAM::Policy'),
+    );
+    const act = policies.slice(policies.indexOf('BackstepActServiceRoleDefaultPolicy'));
+    expect(act.slice(0, act.indexOf('"Roles"'))).toContain(
+      '{"Action":"lambda:InvokeFunction","Effect":"Allow","Resource":{"Fn::Join":["",["arn:",{"Ref":"AWS::Partition"},":lambda:eu-west-1:123456789012:function:vuln-check"]]}}',
+    );
+  });
+
   it('lets the act function touch only the services in the catalog', () => {
     const policies = JSON.stringify(template.findResources('AWS::IAM::Policy'));
     expect(policies).toContain('service/boutique/cartservice');
