@@ -279,12 +279,13 @@ function sameTaskDefinition(current: string, target: string): boolean {
 
 /** Severity counts of an ECR image's scan, or undefined for images outside ECR or never scanned. */
 async function ecrFindings(ecr: Send<ECRClient>, image: string): Promise<Partial<Record<string, number>> | undefined> {
-  const m = /^\d+\.dkr\.ecr\.[^/]+\.amazonaws\.com\/([^:@]+)(?::([^@]+))?(?:@(.+))?$/.exec(image);
+  const m = /^(\d+)\.dkr\.ecr\.[^/]+\.amazonaws\.com\/([^:@]+)(?::([^@]+))?(?:@(.+))?$/.exec(image);
   if (!m) return undefined;
-  const [, repositoryName, tag, digest] = m;
+  const [, registryId, repositoryName, tag, digest] = m;
   const imageId = digest ? { imageDigest: digest } : { imageTag: tag ?? 'latest' };
   try {
-    const out = await ecr.send(new DescribeImageScanFindingsCommand({ repositoryName: repositoryName, imageId }));
+    // The registry named in the image: a repository in another account is looked up there.
+    const out = await ecr.send(new DescribeImageScanFindingsCommand({ registryId, repositoryName, imageId }));
     return out.imageScanFindings?.findingSeverityCounts;
   } catch (err) {
     if (err instanceof Error && err.name === 'ScanNotFoundException') return undefined;

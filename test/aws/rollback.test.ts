@@ -107,6 +107,7 @@ describe('ECS rollback', () => {
     ecr.on(DescribeImageScanFindingsCommand).resolves({ imageScanFindings: { findingSeverityCounts: { MEDIUM: 3 } } });
     expect(await port.inspect(ecsStep, ref)).toStrictEqual({ ok: true });
     expect(ecr.commandCalls(DescribeImageScanFindingsCommand)[0]?.args[0].input).toStrictEqual({
+      registryId: IMAGE.split('.')[0],
       repositoryName: 'cart',
       imageId: { imageTag: '1.4.1' },
     });
