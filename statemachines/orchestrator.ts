@@ -146,7 +146,7 @@ export function orchestratorDefinition(options: OrchestratorOptions = {}): Asl {
       ExpressionAttributeNames: { '#at': 'at' },
       ExpressionAttributeValues: { ':at': S('$.timestamp') },
     },
-    'Find plan',
+    'Take lease',
     {
       Comment: 'An event as old as, or older than, the last one seen for this alarm is ignored.',
       Catch: [
@@ -163,7 +163,8 @@ export function orchestratorDefinition(options: OrchestratorOptions = {}): Asl {
   );
   states['Plan known?'] = {
     Type: 'Choice',
-    Choices: [{ Variable: '$.found.Item', IsPresent: true, Next: 'Take lease' }],
+    // Alarms no plan watches end here, before anything is written for them.
+    Choices: [{ Variable: '$.found.Item', IsPresent: true, Next: 'Check order' }],
     Default: 'Ignored · alarm not managed',
   };
   states['Ignored · alarm not managed'] = { Type: 'Succeed', Comment: 'No pre-built plan watches this alarm.' };
@@ -389,7 +390,7 @@ export function orchestratorDefinition(options: OrchestratorOptions = {}): Asl {
   };
   return {
     Comment: 'Backstep incident orchestrator: alarm -> lease -> pre-built plan -> record; no Lambda on this path',
-    StartAt: 'Check order',
+    StartAt: 'Find plan',
     TimeoutSeconds: 90_000,
     States: states,
   };

@@ -1,6 +1,6 @@
 // The alarm path (intake + orchestrator definitions, as deployed) on the local interpreter, its DynamoDB
 // calls on dynalite: duplicates (rule 7), ordering and joining (rule 8), one run and no loop (rule 13).
-import { DeleteItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { useLocalDynamo } from '../local-dynamo';
 import { deliverAlarmEvent, type LocalAws } from '../../lib/local/orchestrator';
@@ -71,9 +71,9 @@ describe('the alarm path', () => {
     if (first.duplicate) throw new Error('first delivery was a duplicate');
     expect(first.name).toBe(incidentExecutionName(event.resources[0] as string, '2026-11-27T10:00:00.000+0000'));
     expect(first.run.path).toStrictEqual([
-      'Check order',
       'Find plan',
       'Plan known?',
+      'Check order',
       'Take lease',
       'Record incident',
       'Read kill switch',
@@ -97,7 +97,12 @@ describe('the alarm path', () => {
     const { aws, calls } = engine(() => Promise.resolve(recovered));
     await deliverAlarmEvent(aws, alarmEvent('cart-5xx', '2026-11-27T10:05:00.000+0000'));
     const late = await deliverAlarmEvent(aws, alarmEvent('cart-5xx', '2026-11-27T10:01:00.000+0000'));
-    expect(late.duplicate ? [] : late.run.path).toStrictEqual(['Check order', 'Ignored · older event']);
+    expect(late.duplicate ? [] : late.run.path).toStrictEqual([
+      'Find plan',
+      'Plan known?',
+      'Check order',
+      'Ignored · older event',
+    ]);
     expect(calls).toHaveLength(1);
   });
 
@@ -243,7 +248,19 @@ describe('the alarm path', () => {
   it('ignores an alarm no plan watches', async () => {
     const { aws, calls } = engine(() => Promise.resolve(recovered));
     const run = await deliverAlarmEvent(aws, alarmEvent('ServerCpuTooHigh', '2026-11-27T10:00:00.000+0000'));
-    expect(run.duplicate ? [] : run.run.path.slice(-2)).toStrictEqual(['Plan known?', 'Ignored · alarm not managed']);
+    expect(run.duplicate ? [] : run.run.path).toStrictEqual([
+      'Find plan',
+      'Plan known?',
+      'Ignored · alarm not managed',
+    ]);
     expect(calls).toHaveLength(0);
+    // Nothing is written for an alarm Backstep does not manage.
+    const seen = await local.dynamo.client.send(
+      new GetItemCommand({
+        TableName: local.dynamo.table,
+        Key: marshall({ pk: 'ALARM#ServerCpuTooHigh', sk: 'LAST' }),
+      }),
+    );
+    expect(seen.Item).toBeUndefined();
   });
 });
