@@ -39,13 +39,8 @@ export async function bundle(name: string): Promise<BundleReport> {
   return { name, bytes: output?.bytes ?? 0, inputs: Object.keys(result.metafile.inputs), file };
 }
 
-const ENV = {
-  ...process.env,
-  TABLE_NAME: 'backstep',
-  TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:backstep',
-  CATALOG: '{"services":{}}',
-  APPROVAL_BASE_URL: 'https://example.execute-api.eu-west-1.amazonaws.com/prod',
-  APPROVAL_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:backstep-approval',
+/** What the synthesize function reads from its environment, with sample values (bench and tests). */
+export const SYNTHESIZE_ENV = {
   PLAN_PREFIX: 'backstep-plan-',
   PLAN_ROLE_ARN: 'arn:aws:iam::123456789012:role/plans',
   PLAN_LOG_GROUP_ARN: 'arn:aws:logs:eu-west-1:123456789012:log-group:plans:*',
@@ -57,6 +52,16 @@ const ENV = {
   LOOK_BACK_SECONDS: '86400',
   BAKE_SECONDS: '300',
   APPROVAL_SECONDS: '3600',
+};
+
+const ENV = {
+  ...process.env,
+  ...SYNTHESIZE_ENV,
+  TABLE_NAME: 'backstep',
+  TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:backstep',
+  CATALOG: '{"services":{}}',
+  APPROVAL_BASE_URL: 'https://example.execute-api.eu-west-1.amazonaws.com/prod',
+  APPROVAL_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:backstep-approval',
   AWS_REGION: 'eu-west-1',
   AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
 };

@@ -11,6 +11,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
+import { SYNTHESIZE_ENV } from '../../bench/bundles';
 import { catalogItem } from '../../lib/aws/config';
 import { DynamoStore } from '../../lib/aws/store';
 import { parseCatalog } from '../../lib/core/catalog';
@@ -174,19 +175,7 @@ describe('the learn function', () => {
 
 describe('the synthesize function', () => {
   it('reads the catalog from the table and publishes nothing until discovery has a service graph', async () => {
-    Object.assign(process.env, {
-      PLAN_PREFIX: 'backstep-plan-',
-      PLAN_ROLE_ARN: 'arn:aws:iam::123456789012:role/plans',
-      PLAN_LOG_GROUP_ARN: 'arn:aws:logs:eu-west-1:123456789012:log-group:plans:*',
-      ACT_FUNCTION_ARN: 'arn:aws:lambda:eu-west-1:123456789012:function:act',
-      GATE_FUNCTION_ARN: 'arn:aws:lambda:eu-west-1:123456789012:function:gate',
-      APPROVAL_FUNCTION_ARN: 'arn:aws:lambda:eu-west-1:123456789012:function:approval',
-      NOTIFY_FUNCTION_ARN: 'arn:aws:lambda:eu-west-1:123456789012:function:notify',
-      ACCOUNT_ID: '123456789012',
-      LOOK_BACK_SECONDS: '86400',
-      BAKE_SECONDS: '300',
-      APPROVAL_SECONDS: '3600',
-    });
+    Object.assign(process.env, SYNTHESIZE_ENV);
     const handler = lambda('synthesize');
     expect(await handler({})).toStrictEqual({
       model: expect.any(String) as unknown,
