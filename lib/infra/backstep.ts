@@ -262,6 +262,16 @@ export class Backstep extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     }).addAlarmAction(new cwActions.SnsAction(this.topic));
 
+    // A refresh that failed leaves plans as they were (an alarm still finds one), but people should know.
+    new cloudwatch.Alarm(this, 'RefreshFailures', {
+      alarmDescription: 'Backstep could not refresh its plans (discovery, a recorded change or synthesis failed)',
+      metric: this.planning.refresh.metricFailed({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    }).addAlarmAction(new cwActions.SnsAction(this.topic));
+
     backstepDashboard(this, 'Dashboard', { orchestrator: this.orchestrator, deadLetters: this.deadLetters });
 
     if (this.key instanceof kms.Key) {
