@@ -1,25 +1,20 @@
 // Task "roll back a step": one rollback per step and incident, through the AWS actions.
 import { AppConfigClient } from '@aws-sdk/client-appconfig';
 import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { awsRollback, type Severity } from '../lib/aws/rollback';
-import { putRollbackMark } from '../lib/aws/rollback-marks';
-import { DynamoStore } from '../lib/aws/store';
 import { actHandler } from '../lib/core/handlers';
 import { actInputSchema } from '../lib/core/tasks';
-import { env, logger, metrics, parse, traced } from './runtime';
+import { logger, metrics, parse, traced } from './runtime';
+import { store } from './table';
 
-const dynamo = traced(new DynamoDBClient({}));
-const table = env('TABLE_NAME');
-const store = new DynamoStore(dynamo, table);
 const act = actHandler({
   plans: { load: (id) => store.getPlan(id) },
   idempotency: store,
   timeline: { append: (id, event) => store.appendEvent(id, event) },
-  rollbackMarks: { mark: (mark) => putRollbackMark(dynamo, table, mark) },
+  rollbackMarks: { mark: (mark) => store.putRollbackMark(mark) },
   now: () => Date.now(),
   rollback: awsRollback(
     {

@@ -1,14 +1,12 @@
 // The approval page behind API Gateway (REST, Lambda proxy): GET and HEAD render, POST decides once.
 // The only function allowed to call SendTaskSuccess/SendTaskFailure (reliability rule 6).
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { approvalCallback, parseApprovers, unavailable } from '../lib/approvals/callback';
 import { fromProxyEvent, secretLoader, sfnTasks, toProxyResult } from '../lib/aws/approvals';
-import { DynamoStore } from '../lib/aws/store';
 import { env, logger, metrics, traced } from './runtime';
+import { store } from './table';
 
-const store = new DynamoStore(traced(new DynamoDBClient({})), env('TABLE_NAME'));
 const tasks = sfnTasks(traced(new SFNClient({})));
 const secret = secretLoader(traced(new SecretsManagerClient({})), env('APPROVAL_SECRET_ARN'));
 /** Optional: `{"<application>": ["oncall@example.com", ...]}`. */

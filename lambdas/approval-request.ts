@@ -1,15 +1,13 @@
 // Task "approve" (the `waitForTaskToken` target): keeps the task token in DynamoDB, emails a signed
 // link (SNS), and returns. The decision comes back through the approval-callback function.
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { approvalRequester } from '../lib/approvals/request';
 import { secretLoader } from '../lib/aws/approvals';
-import { DynamoStore } from '../lib/aws/store';
 import { approvalInputSchema, type ApprovalInput } from '../lib/core/tasks';
 import { env, logger, metrics, parse, traced } from './runtime';
+import { store } from './table';
 
-const store = new DynamoStore(traced(new DynamoDBClient({})), env('TABLE_NAME'));
 const sns = traced(new SNSClient({}));
 const topicArn = env('TOPIC_ARN');
 const baseUrl = env('APPROVAL_BASE_URL');

@@ -2,20 +2,14 @@
 import { AppConfigClient } from '@aws-sdk/client-appconfig';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { XRayClient } from '@aws-sdk/client-xray';
 import { discoverAndStore } from '../lib/aws/discover';
-import { DynamoStore } from '../lib/aws/store';
-import { readCatalog } from '../lib/aws/config';
 import { parseDuration } from '../lib/core/changes';
-import { cached, env, logger, traced } from './runtime';
+import { logger, traced } from './runtime';
+import { catalog, store } from './table';
 
-const dynamo = traced(new DynamoDBClient({}));
-const table = env('TABLE_NAME');
-const store = new DynamoStore(dynamo, table);
-const catalog = cached(60_000, () => readCatalog(dynamo, table));
 const clients = {
   xray: traced(new XRayClient({})),
   cloudwatch: traced(new CloudWatchClient({})),

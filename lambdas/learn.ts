@@ -1,14 +1,9 @@
 // EventBridge target: an incident's orchestrator execution ended (any way, stopped by hand included).
 // Records the incident and refines the model; off the alarm path, so a slow refine delays nothing.
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
 import { learnFromIncident } from '../lib/aws/learn';
-import { DynamoStore } from '../lib/aws/store';
-import { env, logger, metrics, parse, traced } from './runtime';
-
-const dynamo = traced(new DynamoDBClient({}));
-const table = env('TABLE_NAME');
-const store = new DynamoStore(dynamo, table);
+import { logger, metrics, parse } from './runtime';
+import { store } from './table';
 
 const endedSchema = z.object({
   'detail-type': z.literal('Step Functions Execution Status Change'),
@@ -22,7 +17,7 @@ const endedSchema = z.object({
 export const handler = async (event: unknown) => {
   const { detail } = parse(endedSchema, event, 'execution status change');
   const endedAt = new Date(detail.stopDate ?? Date.now()).toISOString();
-  const learned = await learnFromIncident(dynamo, table, store, detail.name, detail.status, endedAt);
+  const learned = await learnFromIncident(store, detail.name, detail.status, endedAt);
   logger.info('learned', { incidentId: detail.name, status: detail.status, outcome: learned.outcome });
   if (learned.record) {
     metrics.addDimension('outcome', learned.record.recoveredAt ? 'recovered' : 'not-recovered');

@@ -1,16 +1,10 @@
 // EventBridge target: records one deployment event as a change (or says why it ignored it).
 import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { recordChange } from '../lib/aws/change-events';
-import { DynamoStore } from '../lib/aws/store';
-import { readCatalog } from '../lib/aws/config';
-import { cached, env, logger, traced } from './runtime';
+import { logger, traced } from './runtime';
+import { catalog, store } from './table';
 
-const dynamo = traced(new DynamoDBClient({}));
-const table = env('TABLE_NAME');
-const store = new DynamoStore(dynamo, table);
-const catalog = cached(60_000, () => readCatalog(dynamo, table));
 const clients = { codedeploy: traced(new CodeDeployClient({})), ecs: traced(new ECSClient({})) };
 
 export const handler = async (event: unknown) => {

@@ -1,20 +1,13 @@
 // Refresh, after discovery or a recorded change: builds every catalogued service's plan with the current
 // model and publishes it as a state machine version behind its `live` alias. Off the alarm path: an alarm
 // finds its plan already built.
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { readCatalog } from '../lib/aws/config';
-import { readRollbackMarks } from '../lib/aws/rollback-marks';
-import { DynamoStore } from '../lib/aws/store';
 import { synthesizeAll } from '../lib/aws/synthesis';
 import type { SynthesisTarget } from '../lib/aws/synthesize';
-import { cached, env, logger, metrics, traced } from './runtime';
+import { env, logger, metrics, traced } from './runtime';
+import { catalog, store } from './table';
 
-const dynamo = traced(new DynamoDBClient({}));
-const table = env('TABLE_NAME');
-const store = new DynamoStore(dynamo, table);
 const sfn = traced(new SFNClient({}));
-const catalog = cached(60_000, () => readCatalog(dynamo, table));
 const target: SynthesisTarget = {
   prefix: env('PLAN_PREFIX'),
   roleArn: env('PLAN_ROLE_ARN'),
@@ -46,7 +39,7 @@ export const handler = async () => {
     now: Date.now(),
     lookBackMs,
     compile,
-    rollbackMarks: () => readRollbackMarks(dynamo, table),
+    rollbackMarks: () => store.rollbackMarks(),
   });
   const failed = summary.results.filter((r) => r.outcome === 'failed');
   (failed.length > 0 ? logger.warn.bind(logger) : logger.info.bind(logger))('synthesized', {

@@ -1,6 +1,7 @@
 // The store on DynamoDB (or dynalite): single-item conditional writes only, no transactions.
 // Key design: INCIDENT#id (META, EVENT#key), LEASE#app, ALARM#name, IDEMPOTENCY#key, PLAN#id,
-// APPROVAL#id, MODEL (VERSION#v, CURRENT). Plans are gzipped: a 2,000-step plan is far over 400 KB raw.
+// APPROVAL#id, MODEL (VERSION#v, CURRENT), RECORDS (<at>#incident), ROLLBACKS (<incident>#service),
+// SNAPSHOT#app, CHANGE#id and CHANGES#day. Plans are gzipped: a 2,000-step plan is far over 400 KB raw.
 import {
   ConditionalCheckFailedException,
   DeleteItemCommand,
@@ -14,7 +15,8 @@ import {
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { TransientError } from '../core/errors';
-import type { CulpritModel } from '../core/model';
+import type { RollbackMark } from '../core/handlers';
+import type { CulpritModel, IncidentRecord } from '../core/model';
 import type { Plan } from '../core/plan';
 import type {
   AlarmPlan,
@@ -455,6 +457,27 @@ export class DynamoStore implements IncidentStore {
   }
 
   /** Every item of a partition with a sort key in [from, to]. */
+  /** Keeps an incident record once (pk RECORDS, sk <at>#<incidentId>); false when it was kept before. */
+  async putRecord(record: IncidentRecord): Promise<boolean> {
+    return this.putIfAbsent({ pk: 'RECORDS', sk: `${record.at}#${record.incidentId}`, record: JSON.stringify(record) });
+  }
+
+  async records(): Promise<IncidentRecord[]> {
+    // Sort keys are `<ISO time>#<id>`: every one sorts between a space and U+FFFF.
+    const items = await this.queryAll('RECORDS', ' ', '\uffff');
+    return items.map((item) => JSON.parse((unmarshall(item) as { record: string }).record) as IncidentRecord);
+  }
+
+  /** Remembers what a rollback undid (pk ROLLBACKS, sk <incidentId>#<service>: one per step and incident). */
+  async putRollbackMark(mark: RollbackMark): Promise<void> {
+    await this.putIfAbsent({ pk: 'ROLLBACKS', sk: `${mark.incidentId}#${mark.service}`, ...mark });
+  }
+
+  async rollbackMarks(): Promise<RollbackMark[]> {
+    const items = await this.queryAll('ROLLBACKS', ' ', '\uffff');
+    return items.map((item) => strip(unmarshall(item) as RollbackMark & { pk: string; sk: string }) as RollbackMark);
+  }
+
   /** Every item of a partition with a sort key in [from, to], all pages, read consistently. */
   async queryAll(pk: string, from: string, to: string): Promise<Item[]> {
     const items: Item[] = [];

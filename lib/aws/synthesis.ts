@@ -3,6 +3,7 @@
 // Plans are built ahead of any alarm; `at` is now, so ages are as an incident starting now would see them.
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { Catalog } from '../core/catalog';
+import { notUndone } from '../core/changes';
 import { BUILTIN_MODEL } from '../core/model';
 import { planRollback } from '../core/planner';
 import type { IncidentStore } from '../core/store';
@@ -10,7 +11,6 @@ import { rankWith } from '../core/suspects';
 import type { Change } from '../core/types';
 import type { CompileOptions } from '../../statemachines/compile';
 import type { RollbackMark } from '../core/handlers';
-import { notUndone } from './rollback-marks';
 import { publishPlans, type SynthesisResult, type SynthesisTarget } from './synthesize';
 
 export interface SynthesisRun {

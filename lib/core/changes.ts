@@ -10,6 +10,7 @@ import {
   type ChangeSource,
   type ServiceChange,
 } from './types';
+import type { RollbackMark } from './handlers';
 import type { ServiceIndex } from './topology';
 
 const FIELDS = new Set(['id', 'service', 'deployedAt', 'fromVersion', 'toVersion', 'kind', 'reversible', 'source']);
@@ -160,4 +161,25 @@ export function parseDuration(text: string): number | undefined {
 /** Dates JavaScript can represent (about ±275,000 years around 1970), in ms. */
 export function isValidTime(ms: number): boolean {
   return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15;
+}
+
+// ---- What Backstep undid -------------------------------------------------------------------------
+
+/** How long before the mark a deployment counts as the rollback's own (clocks and event delays). */
+const UNDONE_SLACK_MS = 5 * 60_000;
+
+/** The changes that may still be suspects: neither undone by Backstep nor Backstep's own rollback. */
+export function notUndone(changes: readonly Change[], marks: readonly RollbackMark[]): Change[] {
+  const undone = new Set(marks.flatMap((m) => m.changeIds));
+  return changes.filter(
+    (c) =>
+      !undone.has(c.id) &&
+      !marks.some(
+        (m) =>
+          m.service === c.service &&
+          m.version !== undefined &&
+          c.toVersion === m.version &&
+          c.deployedAt >= Date.parse(m.at) - UNDONE_SLACK_MS,
+      ),
+  );
 }

@@ -1,8 +1,7 @@
 // The alarm path: EventBridge -> intake (Express) -> orchestrator (Standard) -> the plan's state machine.
 // No Lambda on it: the definitions are typed ASL from statemachines/orchestrator.ts.
 import { Arn, ArnFormat, Duration, Names, Stack } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -13,6 +12,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { intakeDefinition, orchestratorDefinition } from '../../statemachines/orchestrator';
+import { alarmOnAny } from './alarms';
 
 /** Plan state machines are created at run time by the synthesize function, under this name prefix. */
 export const PLAN_STATE_MACHINE_PREFIX = 'backstep-plan-';
@@ -125,14 +125,12 @@ export class AlarmPath extends Construct {
       }),
     );
     // A delivery that failed for good raises an alarm to the same people (rule 9).
-    this.failedDeliveries = new cloudwatch.Alarm(this, 'FailedDeliveries', {
-      alarmDescription: 'An event could not be delivered to Backstep: check the dead-letter queue',
-      metric: props.deadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    this.failedDeliveries.addAlarmAction(new cwActions.SnsAction(props.topic));
+    this.failedDeliveries = alarmOnAny(
+      this,
+      'FailedDeliveries',
+      'An event could not be delivered to Backstep: check the dead-letter queue',
+      props.deadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
+      props.topic,
+    );
   }
 }

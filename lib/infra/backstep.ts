@@ -2,8 +2,6 @@
 // the task functions the compiled plans call; the alarm path (alarm-path.ts); learning when an incident
 // ends; the catalog and mode kept in the table; a dashboard. Each function has only the permissions it uses.
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -23,9 +21,11 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { Construct } from 'constructs';
 import { createHash } from 'node:crypto';
 import { catalogItem } from '../aws/config';
+import { CLAIM_STALE_MS } from '../aws/store';
 import { TABLE_KEYS } from '../aws/table';
 import type { Catalog } from '../core/catalog';
 import { AlarmPath } from './alarm-path';
+import { alarmOnAny } from './alarms';
 import { Approvals } from './approvals';
 import { Planning } from './planning';
 import { backstepDashboard } from './dashboard';
@@ -161,7 +161,8 @@ export class Backstep extends Construct {
     const act = fn('Act', {
       file: 'act.ts',
       environment: { ...tableEnv, BLOCKING_SEVERITY: props.blockingSeverity ?? 'CRITICAL' },
-      timeout: Duration.minutes(5),
+      // A claim older than this is a dead function's (lib/aws/store.ts): the two must stay equal.
+      timeout: Duration.millis(CLAIM_STALE_MS),
     });
     this.table.grantReadWriteData(act);
     const actions = actionStatements(stack, props.catalog);
@@ -253,24 +254,21 @@ export class Backstep extends Construct {
     });
 
     // The intake is Express: an event it failed on counts as delivered, so its failures raise their own alarm.
-    new cloudwatch.Alarm(this, 'IntakeFailures', {
-      alarmDescription: 'The Backstep intake failed on an alarm event: check its logs',
-      metric: this.intake.metricFailed({ period: Duration.minutes(1), statistic: 'Sum' }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    }).addAlarmAction(new cwActions.SnsAction(this.topic));
-
+    alarmOnAny(
+      this,
+      'IntakeFailures',
+      'The Backstep intake failed on an alarm event: check its logs',
+      this.intake.metricFailed({ period: Duration.minutes(1), statistic: 'Sum' }),
+      this.topic,
+    );
     // A refresh that failed leaves plans as they were (an alarm still finds one), but people should know.
-    new cloudwatch.Alarm(this, 'RefreshFailures', {
-      alarmDescription: 'Backstep could not refresh its plans (discovery, a recorded change or synthesis failed)',
-      metric: this.planning.refresh.metricFailed({ period: Duration.minutes(5), statistic: 'Sum' }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    }).addAlarmAction(new cwActions.SnsAction(this.topic));
+    alarmOnAny(
+      this,
+      'RefreshFailures',
+      'Backstep could not refresh its plans (discovery, a recorded change or synthesis failed)',
+      this.planning.refresh.metricFailed({ period: Duration.minutes(5), statistic: 'Sum' }),
+      this.topic,
+    );
 
     backstepDashboard(this, 'Dashboard', { orchestrator: this.orchestrator, deadLetters: this.deadLetters });
 
@@ -315,22 +313,21 @@ export class Backstep extends Construct {
 }
 
 function validate(props: BackstepProps): BackstepSettings {
-  for (const email of props.approverEmails ?? []) {
-    if (!EMAIL.test(email))
-      throw new Error(`approverEmails: "${email}" is not an email address; expected name@example.com`);
-  }
+  const checkEmails = (where: string, emails: readonly string[]) => {
+    for (const email of emails) {
+      if (!EMAIL.test(email))
+        throw new Error(`${where}: "${email}" is not an email address; expected name@example.com`);
+    }
+  };
+  checkEmails('approverEmails', props.approverEmails ?? []);
   if (Object.keys(props.catalog.services).length === 0) {
     throw new Error('catalog: no services; expected at least one service with its rollback action');
   }
   for (const [application, emails] of Object.entries(props.approvers ?? {})) {
     if (emails.length === 0) throw new Error(`approvers.${application}: empty; expected at least one email address`);
-    for (const email of emails) {
-      if (!EMAIL.test(email))
-        throw new Error(`approvers.${application}: "${email}" is not an email address; expected name@example.com`);
-    }
+    checkEmails(`approvers.${application}`, emails);
   }
-  const lists = Object.keys(props.approvers ?? {});
-  if (props.approvers && !lists.includes(props.catalog.application)) {
+  if (props.approvers && !Object.hasOwn(props.approvers, props.catalog.application)) {
     throw new Error(
       `approvers: no list for application "${props.catalog.application}" (the catalog's); expected a key "${props.catalog.application}"`,
     );

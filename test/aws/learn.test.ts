@@ -1,6 +1,6 @@
 // Record and refine on dynalite: one record per incident, a new model version from every record, and
 // nothing for events that never became an incident.
-import { learnFromIncident, readRecords } from '../../lib/aws/learn';
+import { learnFromIncident } from '../../lib/aws/learn';
 import { BUILTIN_MODEL } from '../../lib/core/model';
 import { useLocalDynamo } from '../local-dynamo';
 import { examplePlan } from '../helpers';
@@ -40,16 +40,8 @@ describe('learning from an ended incident', () => {
   beforeAll(() => local.store.putPlan(plan));
 
   it('records the incident once and stores a refined model as the current version', async () => {
-    const { client, table } = local.dynamo;
     await incident('inc-learn-1');
-    const first = await learnFromIncident(
-      client,
-      table,
-      local.store,
-      'inc-learn-1',
-      'SUCCEEDED',
-      '2026-11-27T10:14:00.000Z',
-    );
+    const first = await learnFromIncident(local.store, 'inc-learn-1', 'SUCCEEDED', '2026-11-27T10:14:00.000Z');
     expect(first).toMatchObject({ outcome: 'refined', record: { culprit: 'cartservice', timeToRecoverySeconds: 780 } });
     const model = await local.store.currentModel();
     expect(model?.version).toBe(first.model);
@@ -57,46 +49,23 @@ describe('learning from an ended incident', () => {
     // The culprit's prior moved: it was blamed once.
     expect(model?.priors.services['cartservice']).toBeDefined();
 
-    const again = await learnFromIncident(
-      client,
-      table,
-      local.store,
-      'inc-learn-1',
-      'SUCCEEDED',
-      '2026-11-27T10:14:00.000Z',
-    );
+    const again = await learnFromIncident(local.store, 'inc-learn-1', 'SUCCEEDED', '2026-11-27T10:14:00.000Z');
     expect(again.outcome).toBe('already-recorded');
-    expect(await readRecords(client, table)).toHaveLength(1);
+    expect(await local.store.records()).toHaveLength(1);
     expect((await local.store.events('inc-learn-1')).filter((e) => e.type === 'ended')).toHaveLength(1);
   });
 
   it('refines on top of the current version from every record', async () => {
-    const { client, table } = local.dynamo;
     const before = await local.store.currentModel();
     await incident('inc-learn-2');
-    const second = await learnFromIncident(
-      client,
-      table,
-      local.store,
-      'inc-learn-2',
-      'ABORTED',
-      '2026-11-27T10:20:00.000Z',
-    );
+    const second = await learnFromIncident(local.store, 'inc-learn-2', 'ABORTED', '2026-11-27T10:20:00.000Z');
     expect(second.outcome).toBe('refined');
     expect((await local.store.currentModel())?.version).not.toBe(before?.version);
-    expect(await readRecords(client, table)).toHaveLength(2);
+    expect(await local.store.records()).toHaveLength(2);
   });
 
   it('learns nothing from an execution that never became an incident', async () => {
-    const { client, table } = local.dynamo;
-    const out = await learnFromIncident(
-      client,
-      table,
-      local.store,
-      'ignored-older-event',
-      'SUCCEEDED',
-      '2026-11-27T10:00:00.000Z',
-    );
+    const out = await learnFromIncident(local.store, 'ignored-older-event', 'SUCCEEDED', '2026-11-27T10:00:00.000Z');
     expect(out).toStrictEqual({ outcome: 'not-an-incident' });
   });
 });

@@ -8,11 +8,10 @@ import {
   UpdateStateMachineCommand,
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { notUndone, putRollbackMark, readRollbackMarks } from '../../lib/aws/rollback-marks';
 import { synthesizeAll } from '../../lib/aws/synthesis';
 import type { SynthesisTarget } from '../../lib/aws/synthesize';
 import { parseCatalog } from '../../lib/core/catalog';
-import { parseChanges } from '../../lib/core/changes';
+import { notUndone, parseChanges } from '../../lib/core/changes';
 import { BUILTIN_MODEL } from '../../lib/core/model';
 import type { DiscoverySnapshot } from '../../lib/core/snapshot';
 import { parseServiceGraphs } from '../../lib/core/xray';
@@ -101,7 +100,7 @@ describe('a synthesis run', () => {
   it('blames neither what an earlier incident rolled back nor the deployment of that rollback', async () => {
     const undone = changes.filter((c) => c.service === 'cartservice');
     const back = undone[0]?.fromVersion as string;
-    await putRollbackMark(local.dynamo.client, local.dynamo.table, {
+    await local.store.putRollbackMark({
       service: 'cartservice',
       version: back,
       changeIds: undone.map((c) => c.id),
@@ -130,7 +129,7 @@ describe('a synthesis run', () => {
       catalog,
       now: T0 + 120_000,
       lookBackMs: DAY,
-      rollbackMarks: () => readRollbackMarks(local.dynamo.client, local.dynamo.table),
+      rollbackMarks: () => local.store.rollbackMarks(),
     });
     expect(summary.results.filter((r) => r.outcome === 'failed')).toStrictEqual([]);
     const plan = await local.store.getPlan((await local.store.getAlarmPlan('frontend-5xx'))?.planId as string);

@@ -1,7 +1,13 @@
 // The act handler's idempotency (rule 11) and manual fallback (rule 12), with its keys in the real
 // store on dynalite.
 import { RollbackFailedError, TASK_ERRORS, TransientError } from '../../lib/core/errors';
-import { makeHandlers, type RollbackMark, type RollbackPort, type TimelinePort } from '../../lib/core/handlers';
+import {
+  makeHandlers,
+  type Ports,
+  type RollbackMark,
+  type RollbackPort,
+  type TimelinePort,
+} from '../../lib/core/handlers';
 import { awsRollback } from '../../lib/aws/rollback';
 import type { ActInput } from '../../lib/core/tasks';
 import { useLocalDynamo } from '../local-dynamo';
@@ -11,11 +17,11 @@ const local = useLocalDynamo();
 
 const plan = examplePlan();
 
-function handlersWith(rollback: RollbackPort, timeline?: TimelinePort) {
+function handlersWith(rollback: RollbackPort, extra: Partial<Ports> = {}) {
   return makeHandlers({
     plans: { load: (id) => Promise.resolve(id === plan.planId ? plan : undefined) },
     rollback,
-    ...(timeline ? { timeline } : {}),
+    ...extra,
     idempotency: local.store,
     now: () => Date.parse('2026-11-27T10:00:00Z'),
     alarms: { alarmsOf: () => Promise.resolve([]), read: () => Promise.resolve({}) },
@@ -47,7 +53,7 @@ describe('the act handler', () => {
     };
     const act = handlersWith(
       { inspect: () => Promise.resolve({ ok: true }), rollback: () => Promise.resolve({ version: 'v2.3.0' }) },
-      timeline,
+      { timeline },
     ).act;
     const input = ref();
     await expect(act(input)).rejects.toThrow('ThrottlingException');
@@ -59,19 +65,10 @@ describe('the act handler', () => {
 
   it('remembers what a rollback undid, once, so that later plans do not blame it again', async () => {
     const marks: RollbackMark[] = [];
-    const act = makeHandlers({
-      plans: { load: () => Promise.resolve(plan) },
-      rollback: {
-        inspect: () => Promise.resolve({ ok: true }),
-        rollback: () => Promise.resolve({ version: 'v2.3.0' }),
-      },
-      rollbackMarks: { mark: (m) => Promise.resolve(void marks.push(m)) },
-      idempotency: local.store,
-      now: () => Date.parse('2026-11-27T10:00:00Z'),
-      alarms: { alarmsOf: () => Promise.resolve([]), read: () => Promise.resolve({}) },
-      approvals: { request: () => Promise.resolve({ decision: 'approve' }) },
-      notify: { escalate: () => Promise.resolve() },
-    }).act;
+    const act = handlersWith(
+      { inspect: () => Promise.resolve({ ok: true }), rollback: () => Promise.resolve({ version: 'v2.3.0' }) },
+      { rollbackMarks: { mark: (m) => Promise.resolve(void marks.push(m)) } },
+    ).act;
     const input = ref();
     await act(input);
     const step = plan.stages.flatMap((st) => st.waves.flatMap((w) => w.steps)).find((x) => x.service === 'cartservice');
@@ -94,15 +91,7 @@ describe('the act handler', () => {
         waves: st.waves.map((w) => ({ steps: w.steps.map((x) => ({ ...x, action: { type: 'manual' as const } })) })),
       })),
     };
-    const act = makeHandlers({
-      plans: { load: () => Promise.resolve(manualPlan) },
-      rollback: awsRollback({} as never),
-      idempotency: local.store,
-      now: () => Date.parse('2026-11-27T10:00:00Z'),
-      alarms: { alarmsOf: () => Promise.resolve([]), read: () => Promise.resolve({}) },
-      approvals: { request: () => Promise.resolve({ decision: 'approve' }) },
-      notify: { escalate: () => Promise.resolve() },
-    }).act;
+    const act = handlersWith(awsRollback({} as never), { plans: { load: () => Promise.resolve(manualPlan) } }).act;
     await expect(act(ref())).resolves.toStrictEqual({ service: 'cartservice', status: 'MANUAL_DONE' });
   });
 

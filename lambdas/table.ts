@@ -1,0 +1,11 @@
+// The table every stateful function uses: one traced client, the store over it, and the catalog the
+// stack wrote into it (it changes only with a deployment, so it is read at most once a minute).
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { readCatalog } from '../lib/aws/config';
+import { DynamoStore } from '../lib/aws/store';
+import { cached, env, traced } from './runtime';
+
+const dynamo = traced(new DynamoDBClient({}));
+const table = env('TABLE_NAME');
+export const store = new DynamoStore(dynamo, table);
+export const catalog = cached(60_000, () => readCatalog(dynamo, table));
