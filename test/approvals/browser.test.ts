@@ -8,12 +8,11 @@ import { chromium, type BrowserContext } from 'playwright-core';
 import { startLocalApprovals, type PendingApproval } from '../../lib/approvals/local';
 import { printApprovalLinks, suggestCatalog } from '../../lib/approvals/manual';
 import { parseCatalog } from '../../lib/core/catalog';
-import { makeHandlers } from '../../lib/core/handlers';
-import type { AlarmState } from '../../lib/core/tasks';
 import { runLocally } from '../../lib/local/runner';
 import { compilePlan } from '../../statemachines/compile';
 import { examplePlan, fixture } from '../helpers';
 import { useLocalDynamo } from '../local-dynamo';
+import { exampleRunHandlers } from './support';
 
 const CHROMIUM = '/usr/bin/chromium';
 /** Without the background-networking flags Chromium keeps calling home, which floods a closed network. */
@@ -71,23 +70,7 @@ describe('an approval in a browser', () => {
           });
         });
 
-        const readings: Record<string, AlarmState>[] = [{ 'frontend-5xx': 'ALARM' }, { 'frontend-5xx': 'ALARM' }];
-        let read = 0;
-        const handlers = makeHandlers({
-          plans: { load: (id) => local.store.getPlan(id) },
-          idempotency: local.store,
-          now: () => Date.now(),
-          rollback: {
-            inspect: () => Promise.resolve({ ok: true }),
-            rollback: () => Promise.resolve({ version: 'previous' }),
-          },
-          alarms: {
-            alarmsOf: () => Promise.resolve([]),
-            read: () => Promise.resolve(readings[read++] ?? { 'frontend-5xx': 'OK' }),
-          },
-          approvals: approvals.port,
-          notify: { escalate: () => Promise.resolve() },
-        });
+        const handlers = exampleRunHandlers(local.store, approvals.port);
         const incident = { id: 'inc-browser', alarms: ['frontend-5xx'], at: plan.incident.at };
         const result = await runLocally(compilePlan(plan), { incident }, handlers);
         await chain;

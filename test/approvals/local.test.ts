@@ -4,13 +4,12 @@ import { TaskGoneError } from '../../lib/approvals/errors';
 import { LocalTasks, startLocalApprovals, type LocalApprovals } from '../../lib/approvals/local';
 import { printApprovalLinks, suggestCatalog } from '../../lib/approvals/manual';
 import { parseCatalog } from '../../lib/core/catalog';
-import { makeHandlers, type ApprovalPort } from '../../lib/core/handlers';
-import type { AlarmState } from '../../lib/core/tasks';
+import type { ApprovalPort } from '../../lib/core/handlers';
 import { runLocally } from '../../lib/local/runner';
 import { compilePlan, type CompileOptions } from '../../statemachines/compile';
 import { examplePlan, fixture } from '../helpers';
 import { useLocalDynamo } from '../local-dynamo';
-import { get, nonceOf, post } from './support';
+import { exampleRunHandlers, get, nonceOf, post } from './support';
 
 const local = useLocalDynamo();
 const plan = examplePlan();
@@ -29,23 +28,7 @@ afterEach(() => approvals.close());
 
 /** Runs the example plan: the alarm holds through wave 1 and clears after wave 2. */
 function run(port: ApprovalPort, compile: CompileOptions = {}) {
-  const readings: Record<string, AlarmState>[] = [{ 'frontend-5xx': 'ALARM' }, { 'frontend-5xx': 'ALARM' }];
-  let read = 0;
-  const handlers = makeHandlers({
-    plans: { load: (id) => local.store.getPlan(id) },
-    idempotency: local.store,
-    now: () => Date.now(),
-    rollback: {
-      inspect: () => Promise.resolve({ ok: true }),
-      rollback: () => Promise.resolve({ version: 'previous' }),
-    },
-    alarms: {
-      alarmsOf: () => Promise.resolve([]),
-      read: () => Promise.resolve(readings[read++] ?? { 'frontend-5xx': 'OK' }),
-    },
-    approvals: port,
-    notify: { escalate: () => Promise.resolve() },
-  });
+  const handlers = exampleRunHandlers(local.store, port);
   const incident = { id: `inc-local-${++incidents}`, alarms: ['frontend-5xx'], at: plan.incident.at };
   return runLocally(compilePlan(plan, compile), { incident }, handlers);
 }

@@ -1,5 +1,29 @@
-// Shared by the approval tests: realistic task tokens, a leak check, and a browser-like client.
+// Shared by the approval tests: realistic task tokens, a leak check, a browser-like client, and the task
+// handlers of a local run whose alarm holds through wave 1 and clears after wave 2.
 import { randomBytes } from 'node:crypto';
+import { makeHandlers, type ApprovalPort, type Handlers } from '../../lib/core/handlers';
+import type { IncidentStore } from '../../lib/core/store';
+import type { AlarmState } from '../../lib/core/tasks';
+
+export function exampleRunHandlers(store: IncidentStore, approvals: ApprovalPort): Handlers {
+  const readings: Record<string, AlarmState>[] = [{ 'frontend-5xx': 'ALARM' }, { 'frontend-5xx': 'ALARM' }];
+  let read = 0;
+  return makeHandlers({
+    plans: { load: (id) => store.getPlan(id) },
+    idempotency: store,
+    now: () => Date.now(),
+    rollback: {
+      inspect: () => Promise.resolve({ ok: true }),
+      rollback: () => Promise.resolve({ version: 'previous' }),
+    },
+    alarms: {
+      alarmsOf: () => Promise.resolve([]),
+      read: () => Promise.resolve(readings[read++] ?? { 'frontend-5xx': 'OK' }),
+    },
+    approvals,
+    notify: { escalate: () => Promise.resolve() },
+  });
+}
 
 /** Step Functions task tokens are long opaque base64 strings. */
 export function taskToken(): string {
