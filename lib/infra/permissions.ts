@@ -1,93 +1,134 @@
-// Least privilege, written down: what the act function may touch (only what the catalog names), and
-// every cdk-nag finding this construct accepts, each named exactly and with its reason.
+// Least privilege, written down: what the act, discover and record functions may touch (each target type
+// says it in lib/aws/targets/), packed into as few statements as IAM's quotas need, and every cdk-nag
+// finding this construct accepts, each named exactly and with its reason.
 import { Arn, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
+import { catalogPermissions } from '../aws/targets';
+import type { ArnParts, FullArn, Permission, TargetRole } from '../aws/targets/target';
 import type { Catalog } from '../core/catalog';
 
 export const BASIC_EXECUTION_ROLE =
   'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]';
 
-/** Each rollback action may touch only the resources the catalog names. */
+/**
+ * Characters of resource ARNs one role may carry for the catalog. A role's inline policies share 10,240
+ * characters (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html); the rest of
+ * the role's grants (table, key, logs, tracing) take about 3,000.
+ */
+export const RESOURCE_BUDGET = 6_000;
+/** The longest partition, region and account, for sizing ARNs before the stack resolves them. */
+const SIZING = { partition: 'aws-us-gov', region: 'ap-southeast-2', account: '123456789012' };
+
+type Resource = ArnParts | FullArn | '*';
+
+function sizingArn(r: Resource): string {
+  if (r === '*') return '*';
+  if ('arn' in r) return r.arn;
+  return `arn:${SIZING.partition}:${r.service}:${SIZING.region}:${SIZING.account}:${r.resource}`;
+}
+
+/**
+ * One statement per set of actions, over every resource the catalog names for it. Past the budget, the
+ * resources that share a scope (a cluster's services, an application's groups) are granted by that scope,
+ * the widest first, until the role fits; a catalog that still does not fit is refused at synth.
+ */
+export function packPermissions(permissions: readonly Permission[], budget = RESOURCE_BUDGET): Map<string, Resource[]> {
+  const groups = new Map<string, Map<string, { resource: Resource; scope?: ArnParts }>>();
+  for (const p of permissions) {
+    const key = [...new Set(p.actions)].sort().join(',');
+    const group = groups.get(key) ?? new Map<string, { resource: Resource; scope?: ArnParts }>();
+    group.set(sizingArn(p.resource), { resource: p.resource, ...(p.scope ? { scope: p.scope } : {}) });
+    groups.set(key, group);
+  }
+  const size = () =>
+    [...groups.values()].reduce((sum, g) => sum + [...g.keys()].reduce((s, arn) => s + arn.length + 3, 0), 0);
+  while (size() > budget) {
+    // The scope that covers the most resources saves the most characters.
+    const counts = new Map<string, { scope: ArnParts; n: number }>();
+    for (const g of groups.values()) {
+      for (const [arn, { scope }] of g) {
+        if (!scope || sizingArn(scope) === arn) continue;
+        const k = sizingArn(scope);
+        counts.set(k, { scope, n: (counts.get(k)?.n ?? 0) + 1 });
+      }
+    }
+    const widest = [...counts.entries()].sort((a, b) => b[1].n - a[1].n || (a[0] < b[0] ? -1 : 1))[0];
+    if (!widest) {
+      throw new Error(
+        `catalog: its rollback targets need ${size()} characters of IAM resources, over the ${budget} a role can hold; split the catalog over two Backstep stacks`,
+      );
+    }
+    const [scopeArn, { scope }] = widest;
+    for (const g of groups.values()) {
+      let covered = false;
+      for (const [arn, entry] of [...g]) {
+        if (entry.scope && sizingArn(entry.scope) === scopeArn) {
+          g.delete(arn);
+          covered = true;
+        }
+      }
+      if (covered) g.set(scopeArn, { resource: scope });
+    }
+  }
+  return new Map([...groups].map(([key, g]) => [key, [...g.values()].map((e) => e.resource)]));
+}
+
+/** The statements for one role's share of the catalog, and the wildcard resources among them (for cdk-nag). */
+export function roleStatements(
+  stack: Stack,
+  permissions: readonly Permission[],
+): { statements: iam.PolicyStatement[]; wildcards: string[] } {
+  const format = (r: Resource) =>
+    r === '*' ? '*' : 'arn' in r ? r.arn : Arn.format({ service: r.service, resource: r.resource }, stack);
+  const statements: iam.PolicyStatement[] = [];
+  const wildcards: string[] = [];
+  for (const [actions, resources] of packPermissions(permissions)) {
+    const arns = resources.map(format);
+    wildcards.push(...arns.filter((a) => a !== '*' && a.includes('*')));
+    statements.push(new iam.PolicyStatement({ actions: actions.split(','), resources: arns }));
+  }
+  return { statements, wildcards: [...new Set(wildcards)] };
+}
+
+/** What the act function may touch: each target's rollback calls, and the catalog's validation functions. */
 export function actionStatements(
   stack: Stack,
   catalog: Catalog,
 ): { statements: iam.PolicyStatement[]; wildcards: string[] } {
-  const arn = (service: string, resource: string) => Arn.format({ service, resource }, stack);
-  // Wildcard resources, for the cdk-nag acknowledgements: each one named, none blanket.
-  const wildcards: string[] = [];
-  const wildcard = (resource: string) => {
-    wildcards.push(resource);
-    return resource;
+  const validations: Permission[] = Object.values(catalog.services).flatMap((entry) =>
+    entry.validation === undefined
+      ? []
+      : [
+          {
+            actions: ['lambda:InvokeFunction'],
+            resource: entry.validation.startsWith('arn:')
+              ? { arn: entry.validation }
+              : { service: 'lambda', resource: `function:${entry.validation}` },
+          },
+        ],
+  );
+  return roleStatements(stack, [...catalogPermissions(catalog).act, ...validations]);
+}
+
+/** What discovery and the change recorder may read: only the catalogued services' deployments. */
+export function discoveryStatements(
+  stack: Stack,
+  catalog: Catalog,
+): { discover: iam.PolicyStatement[]; record: iam.PolicyStatement[]; wildcards: string[] } {
+  const all = catalogPermissions(catalog);
+  const of = (role: TargetRole) => roleStatements(stack, all[role]);
+  const discover = of('discover');
+  const record = of('record');
+  return {
+    discover: [
+      // Neither names a resource: the service graph is the account's, alarms are listed by name.
+      new iam.PolicyStatement({ actions: ['xray:GetServiceGraph', 'cloudwatch:DescribeAlarms'], resources: ['*'] }),
+      ...discover.statements,
+    ],
+    record: record.statements,
+    wildcards: [...new Set([...discover.wildcards, ...record.wildcards])],
   };
-  const statements: iam.PolicyStatement[] = [];
-  const add = (actions: string[], resources: string[]) =>
-    statements.push(new iam.PolicyStatement({ actions, resources }));
-  for (const entry of Object.values(catalog.services)) {
-    const a = entry.action;
-    if (entry.validation !== undefined) {
-      const fn = entry.validation.startsWith('arn:') ? entry.validation : arn('lambda', `function:${entry.validation}`);
-      add(['lambda:InvokeFunction'], [fn]);
-    }
-    switch (a.type) {
-      case 'ecs':
-        add(['ecs:DescribeServices', 'ecs:UpdateService'], [arn('ecs', `service/${a.cluster}/${a.service}`)]);
-        break;
-      case 'lambda-alias':
-        add(['lambda:GetAlias', 'lambda:UpdateAlias'], [arn('lambda', `function:${a.functionName}:${a.alias}`)]);
-        add(
-          ['lambda:GetFunctionConfiguration', 'lambda:GetFunctionCodeSigningConfig'],
-          [arn('lambda', `function:${a.functionName}`), wildcard(arn('lambda', `function:${a.functionName}:*`))],
-        );
-        break;
-      case 'codedeploy':
-        add(
-          ['codedeploy:ListDeployments', 'codedeploy:CreateDeployment'],
-          [arn('codedeploy', `deploymentgroup:${a.application}/${a.deploymentGroup}`)],
-        );
-        add(
-          ['codedeploy:GetDeployment', 'codedeploy:StopDeployment'],
-          [arn('codedeploy', `deploymentgroup:${a.application}/${a.deploymentGroup}`)],
-        );
-        add(
-          ['codedeploy:GetApplicationRevision', 'codedeploy:RegisterApplicationRevision'],
-          [arn('codedeploy', `application:${a.application}`)],
-        );
-        // CreateDeployment reads the group's deployment configuration, named at run time.
-        add(['codedeploy:GetDeploymentConfig'], [wildcard(arn('codedeploy', 'deploymentconfig:*'))]);
-        break;
-      case 'appconfig': {
-        const app = `application/${a.application}`;
-        add(
-          ['appconfig:ListDeployments', 'appconfig:StopDeployment'],
-          [
-            arn('appconfig', `${app}/environment/${a.environment}`),
-            wildcard(arn('appconfig', `${app}/environment/${a.environment}/deployment/*`)),
-          ],
-        );
-        add(
-          ['appconfig:StartDeployment', 'appconfig:GetHostedConfigurationVersion'],
-          [
-            arn('appconfig', `${app}/environment/${a.environment}`),
-            arn('appconfig', `${app}/configurationprofile/${a.configurationProfile}`),
-            wildcard(
-              arn('appconfig', `${app}/configurationprofile/${a.configurationProfile}/hostedconfigurationversion/*`),
-            ),
-            wildcard(arn('appconfig', 'deploymentstrategy/*')),
-          ],
-        );
-        break;
-      }
-      case 'feature-flag':
-      case 'manual':
-        break;
-    }
-  }
-  if (Object.values(catalog.services).some((e) => e.action.type === 'ecs')) {
-    // DescribeTaskDefinition and ECR scan findings have no resource-level scoping worth naming here.
-    add(['ecs:DescribeTaskDefinition', 'ecr:DescribeImageScanFindings'], ['*']);
-  }
-  return { statements, wildcards };
 }
 
 /** Every cdk-nag finding this construct accepts, each with its reason. */
@@ -115,7 +156,7 @@ export function acknowledge(scope: Construct, stack: Stack, wildcards: readonly 
     ...wildcards.map((w) => ({
       id: `AwsSolutions-IAM5[Resource::${nagName(w)}]`,
       reason:
-        'The versions, hosted configuration versions or deployment strategies a rollback goes back to are not known before the incident.',
+        'Named at run time (versions, deployments, strategies, deployment configs), or a large catalog granted per cluster or application to stay inside the IAM quotas; each is defined in lib/aws/targets.',
     })),
     {
       id: 'AwsSolutions-L1',
@@ -124,48 +165,4 @@ export function acknowledge(scope: Construct, stack: Stack, wildcards: readonly 
     },
     { id: 'AwsSolutions-SQS3', reason: 'This queue is the dead-letter queue.' },
   );
-}
-
-/** What discovery and the change recorder may read: only the catalogued services' deployments. */
-export function discoveryStatements(
-  stack: Stack,
-  catalog: Catalog,
-): { discover: iam.PolicyStatement[]; record: iam.PolicyStatement[]; wildcards: string[] } {
-  const arn = (service: string, resource: string) => Arn.format({ service, resource }, stack);
-  const groups: string[] = [];
-  const functions: string[] = [];
-  const services: string[] = [];
-  const environments: string[] = [];
-  const wildcards: string[] = [];
-  for (const entry of Object.values(catalog.services)) {
-    const a = entry.action;
-    if (a.type === 'codedeploy')
-      groups.push(arn('codedeploy', `deploymentgroup:${a.application}/${a.deploymentGroup}`));
-    if (a.type === 'lambda-alias') {
-      const versions = arn('lambda', `function:${a.functionName}:*`);
-      wildcards.push(versions);
-      functions.push(arn('lambda', `function:${a.functionName}`), versions);
-    }
-    if (a.type === 'ecs') services.push(arn('ecs', `service/${a.cluster}/${a.service}`));
-    if (a.type === 'appconfig')
-      environments.push(arn('appconfig', `application/${a.application}/environment/${a.environment}`));
-  }
-  const statement = (actions: string[], resources: string[]) =>
-    resources.length > 0 ? [new iam.PolicyStatement({ actions, resources })] : [];
-  const discover = [
-    // Neither names a resource: the service graph is the account's, alarms are listed by name.
-    new iam.PolicyStatement({ actions: ['xray:GetServiceGraph', 'cloudwatch:DescribeAlarms'], resources: ['*'] }),
-    ...statement(
-      ['codedeploy:ListDeployments', 'codedeploy:BatchGetDeployments', 'codedeploy:GetDeploymentGroup'],
-      groups,
-    ),
-    ...statement(['lambda:GetAlias', 'lambda:GetFunctionConfiguration'], functions),
-    ...statement(['ecs:DescribeServices'], services),
-    ...statement(['appconfig:ListDeployments'], environments),
-  ];
-  const record = [
-    ...statement(['codedeploy:GetDeployment', 'codedeploy:GetDeploymentGroup'], groups),
-    ...statement(['ecs:DescribeServices'], services),
-  ];
-  return { discover, record, wildcards };
 }

@@ -13,7 +13,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import type { Catalog } from '../core/catalog';
-import { CHANGE_EVENT_PATTERNS } from '../core/change-events';
+import { CHANGE_EVENT_PATTERNS } from '../aws/change-events';
 import { backstepFunction } from './functions';
 import { discoveryStatements } from './permissions';
 
@@ -208,7 +208,7 @@ export class Planning extends Construct {
       schedule: props.schedule,
     }).addTarget(target());
     for (const [source, pattern] of Object.entries(CHANGE_EVENT_PATTERNS)) {
-      const detail = 'detail' in pattern ? { detail: pattern.detail as unknown as Record<string, unknown> } : {};
+      const detail = pattern.detail ? { detail: { ...pattern.detail } } : {};
       new events.Rule(this, `Changes-${source}`, {
         description: `Backstep change recorder: ${source} deployments`,
         eventPattern: { source: [...pattern.source], detailType: [...pattern['detail-type']], ...detail },

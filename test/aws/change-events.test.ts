@@ -4,9 +4,8 @@ import { CodeDeployClient, GetDeploymentCommand, GetDeploymentGroupCommand } fro
 import { DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
-import { recordChange } from '../../lib/aws/change-events';
+import { CHANGE_EVENT_PATTERNS, changeFromEvent, recordChange } from '../../lib/aws/change-events';
 import { parseCatalog } from '../../lib/core/catalog';
-import { CHANGE_EVENT_PATTERNS, changeFromEvent } from '../../lib/core/change-events';
 import { fixture } from '../helpers';
 import { useLocalDynamo } from '../local-dynamo';
 
@@ -48,7 +47,6 @@ describe('changeFromEvent', () => {
         source: 'codedeploy',
       },
       lookup: {
-        source: 'codedeploy',
         application: 'myApplication',
         deploymentGroup: 'myDeploymentGroup',
         deploymentId: 'd-123456789',
@@ -70,7 +68,7 @@ describe('changeFromEvent', () => {
           reversible: true,
           source: 'ecs',
         },
-        lookup: { source: 'ecs', cluster: 'default', service: 'servicetest', deploymentId: 'ecs-svc/123' },
+        lookup: { cluster: 'default', service: 'servicetest', deploymentId: 'ecs-svc/123' },
       });
     }
   });

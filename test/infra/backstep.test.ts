@@ -200,7 +200,9 @@ describe('the Backstep construct', () => {
     const policies = JSON.stringify(template.findResources('AWS::IAM::Policy'));
     expect(policies).toContain('service/boutique/cartservice');
     expect(policies).toContain('deploymentgroup:boutique-checkout/prod');
-    expect(policies).toContain('function:boutique-payment:live');
+    // Alias calls are authorized on the unqualified function (test/infra/iam-simulate.test.ts checks them).
+    expect(policies).toContain('function:boutique-payment"');
+    expect(policies).not.toContain('function:boutique-payment:live');
     expect(policies).not.toMatch(/"Action":"\*"|"Action":\["\*"\]/);
   });
 
