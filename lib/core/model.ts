@@ -75,12 +75,45 @@ export const BUILTIN_MODEL: CulpritModel = {
   trainedOn: 0,
 };
 
+/**
+ * A model from a file or the table: validated, and migrated first when it is older than this code.
+ * A model stored before a feature existed has no weight for it; scored as it is, every suspect's
+ * log-odds would be NaN, read as 0 (a score of 0.5 for all). Missing weights (and settings) are taken
+ * from the built-in model instead. Anything else invalid fails with what, where and what was expected.
+ */
 export function parseModel(json: unknown, source: string): CulpritModel {
-  const result = modelSchema.safeParse(json);
+  const result = modelSchema.safeParse(migrateModel(json));
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const path = issue?.path.map(String).join('.') ?? '';
   throw new InputError('bad model', path ? `${source}: ${path}` : source, issue?.message ?? 'a culprit model');
+}
+
+/** A model kept as JSON text (the table's MODEL items), read as `parseModel` does. */
+export function readStoredModel(text: string, source: string): CulpritModel {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new InputError('bad model', source, 'JSON text of a culprit model', { cause: err });
+  }
+  return parseModel(json, source);
+}
+
+/** Fills the weights and settings a model lacks from the built-in model; changes nothing else. */
+export function migrateModel(json: unknown): unknown {
+  if (!isRecord(json)) return json;
+  const fill = (stored: unknown, builtin: Readonly<Record<string, unknown>>) =>
+    isRecord(stored) ? { ...builtin, ...stored } : stored;
+  return {
+    ...json,
+    weights: fill(json['weights'], BUILTIN_MODEL.weights),
+    settings: fill(json['settings'], BUILTIN_MODEL.settings),
+  };
+}
+
+function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 export function featureSettings(model: CulpritModel): FeatureSettings {

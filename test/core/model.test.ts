@@ -108,6 +108,24 @@ describe('the culprit model', () => {
     ).toThrow('bad model: m.json: weights.origin: Invalid input: expected number, received string');
     expect(parseModel(JSON.parse(JSON.stringify(BUILTIN_MODEL)), 'm.json')).toStrictEqual(BUILTIN_MODEL);
   });
+
+  it('fills the weights and settings an older model lacks from the built-in model, and keeps its own', () => {
+    const { prior: _p, schema: _s, ...weights } = { ...BUILTIN_MODEL.weights, origin: 5 };
+    const { regularisation: _r, ...settings } = BUILTIN_MODEL.settings;
+    const older = { ...BUILTIN_MODEL, version: 'team-3', weights, settings };
+    expect(parseModel(older, 'm.json')).toStrictEqual({
+      ...older,
+      weights: { ...BUILTIN_MODEL.weights, origin: 5 },
+      settings: BUILTIN_MODEL.settings,
+    });
+  });
+
+  it('fails when a model has no weights at all, or a weight for no feature', () => {
+    const { weights: _w, ...none } = BUILTIN_MODEL;
+    expect(() => parseModel(none, 'm.json')).toThrow('bad model: m.json: weights: Invalid input: expected object');
+    const extra = { ...BUILTIN_MODEL, weights: { ...BUILTIN_MODEL.weights, retired: 1 } };
+    expect(() => parseModel(extra, 'm.json')).toThrow('bad model: m.json: weights: Unrecognized key: "retired"');
+  });
 });
 
 describe('refine', () => {
