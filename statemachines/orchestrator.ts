@@ -5,13 +5,28 @@
 // application's lease (a second alarm joins the running incident), runs the plan as a child execution,
 // records the outcome, releases the lease, and escalates on failure (rule 13: one run, no loop).
 import { createHash } from 'node:crypto';
+import type { AlarmPlan, LeaseHolder } from '../lib/core/store';
+import {
+  ALARM_ORDER_CONDITION,
+  alarmOrderItemAsl,
+  alarmPlanKeyAsl,
+  aslAttribute,
+  at,
+  eventItemAsl,
+  incidentItemAsl,
+  killSwitchKeyAsl,
+  LEASE_CONDITIONS,
+  leaseItemAsl,
+  leaseKeyAsl,
+  PUT_ONCE,
+  text,
+  type KillSwitch,
+  type LeaseHolderPaths,
+} from '../lib/core/table';
 import type { Asl, Catcher, Retrier, State } from './asl';
 
 /** Placeholders filled by CDK `definitionSubstitutions` (and by the local test harness). */
 export const ORCHESTRATOR_SUBSTITUTIONS = ['TableName', 'TopicArn', 'OrchestratorArn', 'DefaultMode'] as const;
-
-/** The kill switch: an item operators write (`on: true`) to make every new incident wait for people. */
-export const KILL_SWITCH_KEY = { pk: 'CONFIG', sk: 'KILLSWITCH' } as const;
 
 export const DDB_PUT = 'arn:aws:states:::dynamodb:putItem';
 export const DDB_GET = 'arn:aws:states:::dynamodb:getItem';
@@ -45,6 +60,17 @@ const RETRY: Retrier = {
 
 const table = '${TableName}';
 const S = (path: string) => ({ 'S.$': path });
+
+/** The incident's lease holder: this execution (its name is the incident id). */
+const EXECUTION_HOLDER: LeaseHolderPaths = {
+  holder: '$$.Execution.Name',
+  holderArn: '$$.Execution.Id',
+  takenAt: '$$.Execution.StartTime',
+};
+/** What "Find plan" read: the alarm's pre-built plan. */
+const found = (field: keyof AlarmPlan) => aslAttribute<AlarmPlan>('$.found', field);
+/** What "Find running incident" read: the lease and its holder. */
+const lease = (field: keyof LeaseHolder) => aslAttribute<LeaseHolder>('$.lease', field);
 
 /**
  * The incident's execution name, as the intake computes it in ASL (`States.Hash` of alarm ARN `#`
@@ -126,8 +152,8 @@ export function orchestratorDefinition(options: OrchestratorOptions = {}): Asl {
     }) as State;
 
   /** The application's lease item, and a consistent read of any item. */
-  const leaseKey = { pk: S("States.Format('LEASE#{}', $.found.Item.application.S)"), sk: { S: 'LEASE' } };
-  const read = (key: Record<string, unknown>, next: string, resultPath: string): State =>
+  const leaseKey = leaseKeyAsl(at(found('application')));
+  const read = (key: object, next: string, resultPath: string): State =>
     task(DDB_GET, { TableName: table, Key: key, ConsistentRead: true }, next, {
       ResultPath: resultPath,
       Catch: [fail('Escalate · error')],
@@ -137,13 +163,9 @@ export function orchestratorDefinition(options: OrchestratorOptions = {}): Asl {
     DDB_PUT,
     {
       TableName: table,
-      Item: {
-        pk: S("States.Format('ALARM#{}', $.alarmName)"),
-        sk: { S: 'LAST' },
-        at: S('$.timestamp'),
-      },
-      ConditionExpression: 'attribute_not_exists(pk) OR #at < :at',
-      ExpressionAttributeNames: { '#at': 'at' },
+      Item: alarmOrderItemAsl(at('$.alarmName'), '$.timestamp'),
+      ConditionExpression: ALARM_ORDER_CONDITION.expression,
+      ExpressionAttributeNames: ALARM_ORDER_CONDITION.names,
       ExpressionAttributeValues: { ':at': S('$.timestamp') },
     },
     'Take lease',
@@ -156,11 +178,7 @@ export function orchestratorDefinition(options: OrchestratorOptions = {}): Asl {
     },
   );
   states['Ignored · older event'] = { Type: 'Succeed' };
-  states['Find plan'] = read(
-    { pk: S("States.Format('ALARMPLAN#{}', $.alarmName)"), sk: { S: 'PLAN' } },
-    'Plan known?',
-    '$.found',
-  );
+  states['Find plan'] = read(alarmPlanKeyAsl(at('$.alarmName')), 'Plan known?', '$.found');
   states['Plan known?'] = {
     Type: 'Choice',
     // Alarms no plan watches end here, before anything is written for them.
@@ -169,19 +187,13 @@ export function orchestratorDefinition(options: OrchestratorOptions = {}): Asl {
   };
   states['Ignored · alarm not managed'] = { Type: 'Succeed', Comment: 'No pre-built plan watches this alarm.' };
   /** The lease names its holder's execution, so that a holder that ended without releasing it can be seen. */
-  const leaseItem = {
-    ...leaseKey,
-    holder: S('$$.Execution.Name'),
-    holderArn: S('$$.Execution.Id'),
-    takenAt: S('$$.Execution.StartTime'),
-  };
   states['Take lease'] = task(
     DDB_PUT,
     {
       TableName: table,
-      Item: leaseItem,
-      ConditionExpression: 'attribute_not_exists(pk) OR holder = :me',
-      ExpressionAttributeValues: { ':me': S('$$.Execution.Name') },
+      Item: leaseItemAsl(at(found('application')), EXECUTION_HOLDER),
+      ConditionExpression: LEASE_CONDITIONS.acquire,
+      ExpressionAttributeValues: { ':me': S(EXECUTION_HOLDER.holder) },
     },
     'Record incident',
     {
@@ -201,19 +213,14 @@ export function orchestratorDefinition(options: OrchestratorOptions = {}): Asl {
   };
   // An execution stopped by hand, or timed out, never releases its lease; without this check every later
   // alarm of the application would join a dead incident.
-  states['Read holder status'] = task(
-    SFN_DESCRIBE,
-    { 'ExecutionArn.$': '$.lease.Item.holderArn.S' },
-    'Holder running?',
-    {
-      ResultSelector: { 'status.$': '$.Status' },
-      ResultPath: '$.holder',
-      Catch: [
-        { ErrorEquals: [EXECUTION_MISSING], Next: 'Take over lease', ResultPath: '$.error' },
-        fail('Escalate · error'),
-      ],
-    },
-  );
+  states['Read holder status'] = task(SFN_DESCRIBE, { 'ExecutionArn.$': lease('holderArn') }, 'Holder running?', {
+    ResultSelector: { 'status.$': '$.Status' },
+    ResultPath: '$.holder',
+    Catch: [
+      { ErrorEquals: [EXECUTION_MISSING], Next: 'Take over lease', ResultPath: '$.error' },
+      fail('Escalate · error'),
+    ],
+  });
   states['Holder running?'] = {
     Type: 'Choice',
     Choices: [{ Variable: '$.holder.status', StringEquals: 'RUNNING', Next: 'Join running incident' }],
@@ -223,9 +230,9 @@ export function orchestratorDefinition(options: OrchestratorOptions = {}): Asl {
     DDB_PUT,
     {
       TableName: table,
-      Item: { ...leaseItem, previousHolder: S('$.lease.Item.holder.S') },
-      ConditionExpression: 'holder = :ended',
-      ExpressionAttributeValues: { ':ended': S('$.lease.Item.holder.S') },
+      Item: leaseItemAsl(at(found('application')), EXECUTION_HOLDER, lease('holder')),
+      ConditionExpression: LEASE_CONDITIONS.takeOver,
+      ExpressionAttributeValues: { ':ended': S(lease('holder')) },
     },
     'Record incident',
     {
@@ -240,16 +247,14 @@ export function orchestratorDefinition(options: OrchestratorOptions = {}): Asl {
     DDB_PUT,
     {
       TableName: table,
-      Item: {
-        pk: S("States.Format('INCIDENT#{}', $.lease.Item.holder.S)"),
-        sk: S("States.Format('EVENT#joined-{}', $$.Execution.Name)"),
-        key: S("States.Format('joined-{}', $$.Execution.Name)"),
-        at: S('$$.Execution.StartTime'),
-        type: { S: 'joined' },
-        data: S('States.JsonToString($)'),
-      },
+      Item: eventItemAsl(at(lease('holder')), {
+        key: at('$$.Execution.Name', 'joined-'),
+        at: '$$.Execution.StartTime',
+        type: 'joined',
+        data: 'States.JsonToString($)',
+      }),
       // Append-only (rule 16): a replayed write finds its entry there and changes nothing.
-      ConditionExpression: 'attribute_not_exists(pk)',
+      ConditionExpression: PUT_ONCE,
     },
     'Joined',
     {
@@ -261,16 +266,14 @@ export function orchestratorDefinition(options: OrchestratorOptions = {}): Asl {
     DDB_PUT,
     {
       TableName: table,
-      Item: {
-        pk: S("States.Format('INCIDENT#{}', $$.Execution.Name)"),
-        sk: { S: 'META' },
-        incidentId: S('$$.Execution.Name'),
-        application: S('$.found.Item.application.S'),
-        startedAt: S('$$.Execution.StartTime'),
-        planId: S('$.found.Item.planId.S'),
-        alarm: S('$.alarmName'),
-      },
-      ConditionExpression: 'attribute_not_exists(pk)',
+      Item: incidentItemAsl({
+        incidentId: '$$.Execution.Name',
+        application: found('application'),
+        alarm: '$.alarmName',
+        startedAt: '$$.Execution.StartTime',
+        planId: found('planId'),
+      }),
+      ConditionExpression: PUT_ONCE,
     },
     'Read kill switch',
     {
@@ -282,7 +285,7 @@ export function orchestratorDefinition(options: OrchestratorOptions = {}): Asl {
   );
   states['Read kill switch'] = task(
     DDB_GET,
-    { TableName: table, Key: { pk: { S: KILL_SWITCH_KEY.pk }, sk: { S: KILL_SWITCH_KEY.sk } }, ConsistentRead: true },
+    { TableName: table, Key: killSwitchKeyAsl(), ConsistentRead: true },
     'Kill switch on?',
     {
       ResultPath: '$.killSwitch',
@@ -290,13 +293,14 @@ export function orchestratorDefinition(options: OrchestratorOptions = {}): Asl {
       Catch: [{ ErrorEquals: ['States.ALL'], Next: 'Suggest mode', ResultPath: '$.error' }],
     },
   );
+  const switchOn = aslAttribute<KillSwitch>('$.killSwitch', 'on', 'BOOL');
   states['Kill switch on?'] = {
     Type: 'Choice',
     // Rules apply in order, so no rule reads a path that is missing.
     Choices: [
       { Not: { Variable: '$.killSwitch.Item', IsPresent: true }, Next: 'Configured mode' },
-      { Not: { Variable: '$.killSwitch.Item.on.BOOL', IsPresent: true }, Next: 'Suggest mode' },
-      { Variable: '$.killSwitch.Item.on.BOOL', BooleanEquals: true, Next: 'Suggest mode' },
+      { Not: { Variable: switchOn, IsPresent: true }, Next: 'Suggest mode' },
+      { Variable: switchOn, BooleanEquals: true, Next: 'Suggest mode' },
     ],
     Default: 'Configured mode',
   };
@@ -305,7 +309,7 @@ export function orchestratorDefinition(options: OrchestratorOptions = {}): Asl {
   states['Run plan'] = task(
     SFN_RUN_SYNC,
     {
-      'StateMachineArn.$': '$.found.Item.stateMachine.S',
+      'StateMachineArn.$': found('stateMachine'),
       'Name.$': '$$.Execution.Name',
       Input: {
         incident: {
@@ -329,15 +333,13 @@ export function orchestratorDefinition(options: OrchestratorOptions = {}): Asl {
       DDB_PUT,
       {
         TableName: table,
-        Item: {
-          pk: S("States.Format('INCIDENT#{}', $$.Execution.Name)"),
-          sk: { S: `EVENT#${type}` },
-          key: { S: type },
-          at: S('$$.Execution.StartTime'),
-          type: { S: type },
-          data: S(`States.JsonToString(${path})`),
-        },
-        ConditionExpression: 'attribute_not_exists(pk)',
+        Item: eventItemAsl(at('$$.Execution.Name'), {
+          key: text(type),
+          at: '$$.Execution.StartTime',
+          type,
+          data: `States.JsonToString(${path})`,
+        }),
+        ConditionExpression: PUT_ONCE,
       },
       next,
       { Catch: [fail(next)] },
@@ -349,8 +351,8 @@ export function orchestratorDefinition(options: OrchestratorOptions = {}): Asl {
       {
         TableName: table,
         Key: leaseKey,
-        ConditionExpression: 'holder = :me',
-        ExpressionAttributeValues: { ':me': S('$$.Execution.Name') },
+        ConditionExpression: LEASE_CONDITIONS.release,
+        ExpressionAttributeValues: { ':me': S(EXECUTION_HOLDER.holder) },
       },
       next,
       { Catch: [fail('Escalate · error')] },

@@ -1,7 +1,5 @@
-// The store on DynamoDB (or dynalite): single-item conditional writes only, no transactions.
-// Key design: INCIDENT#id (META, EVENT#key), LEASE#app, ALARM#name, IDEMPOTENCY#key, PLAN#id,
-// APPROVAL#id, MODEL (VERSION#v, CURRENT), RECORDS (<at>#incident), ROLLBACKS (<incident>#service),
-// SNAPSHOT#app, CHANGE#id and CHANGES#day. Plans are gzipped: a 2,000-step plan is far over 400 KB raw.
+// The store on DynamoDB (or dynalite): single-item conditional writes only, no transactions. Every key
+// and item comes from lib/core/table.ts, which the orchestrator definition uses too.
 import {
   ConditionalCheckFailedException,
   DeleteItemCommand,
@@ -16,8 +14,9 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { TransientError } from '../core/errors';
 import type { RollbackMark } from '../core/handlers';
-import type { CulpritModel, IncidentRecord } from '../core/model';
+import { readStoredModel, type CulpritModel, type IncidentRecord } from '../core/model';
 import type { Plan } from '../core/plan';
+import type { DiscoverySnapshot } from '../core/snapshot';
 import type {
   AlarmPlan,
   ApprovalRecord,
@@ -25,9 +24,49 @@ import type {
   IdempotencyClaim,
   IncidentMeta,
   IncidentStore,
+  LeaseHolder,
   LeaseResult,
   TimelineEvent,
 } from '../core/store';
+import {
+  ALARM_ORDER_CONDITION,
+  alarmOrderItem,
+  alarmPlanItem,
+  alarmPlanKey,
+  approvalItem,
+  approvalKey,
+  changeIndexItem,
+  changeIndexRange,
+  changeItem,
+  changeKey,
+  eventItem,
+  eventRange,
+  idempotencyItem,
+  idempotencyKey,
+  incidentFromItem,
+  incidentItem,
+  incidentKey,
+  LEASE_CONDITIONS,
+  leaseItem,
+  leaseKey,
+  MODEL_CURRENT_KEY,
+  modelCurrentItem,
+  modelVersionItem,
+  modelVersionKey,
+  planItem,
+  planKey,
+  PUT_ONCE,
+  RECORDS_RANGE,
+  recordItem,
+  ROLLBACKS_RANGE,
+  rollbackMarkItem,
+  snapshotChunkKey,
+  snapshotChunkRange,
+  snapshotKey,
+  type Key,
+  type KeyRange,
+} from '../core/table';
+import type { Change } from '../core/types';
 
 type Send = Pick<DynamoDBClient, 'send'>;
 
@@ -50,49 +89,54 @@ export class DynamoStore implements IncidentStore {
   ) {}
 
   async createIncident(meta: IncidentMeta): Promise<'created' | 'exists'> {
-    const created = await this.putIfAbsent({ pk: `INCIDENT#${meta.incidentId}`, sk: 'META', ...meta });
+    const created = await this.putIfAbsent(incidentItem(meta));
     return created ? 'created' : 'exists';
   }
 
   async getIncident(incidentId: string): Promise<IncidentMeta | undefined> {
-    return strip(await this.get<IncidentMeta>(`INCIDENT#${incidentId}`, 'META'));
+    const item = await this.get<Record<string, unknown>>(incidentKey(incidentId));
+    return item ? incidentFromItem(item) : undefined;
   }
 
   async appendEvent(incidentId: string, event: TimelineEvent): Promise<'appended' | 'duplicate'> {
-    const item = {
-      pk: `INCIDENT#${incidentId}`,
-      sk: `EVENT#${event.key}`,
-      ...event,
-      data: JSON.stringify(event.data ?? null),
-    };
-    return (await this.putIfAbsent(item)) ? 'appended' : 'duplicate';
+    return (await this.putIfAbsent(eventItem(incidentId, event))) ? 'appended' : 'duplicate';
   }
 
   async events(incidentId: string): Promise<TimelineEvent[]> {
-    const items = await this.queryAll(`INCIDENT#${incidentId}`, 'EVENT#', 'EVENT#\uffff');
+    const items = await this.queryAll(eventRange(incidentId));
     return items
       .map((i) => unmarshall(i) as { key: string; at: string; type: string; data: string })
       .map(({ key, at, type, data }) => ({ key, at, type, data: JSON.parse(data) as unknown }))
       .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.key < b.key ? -1 : 1));
   }
 
-  async acquireLease(application: string, holder: string, now: number, ttlMs: number): Promise<LeaseResult> {
+  async acquireLease(application: string, holder: LeaseHolder): Promise<LeaseResult> {
+    // A lease released between the failed write and the read is free again: try once more, as the
+    // orchestrator's "Lease still held?" does.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        await this.put(leaseItem(application, holder), LEASE_CONDITIONS.acquire, { ':me': holder.holder });
+        return { acquired: true };
+      } catch (err) {
+        if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      }
+      const lease = await this.get<LeaseHolder>(leaseKey(application));
+      if (lease)
+        return {
+          acquired: false,
+          holder: { holder: lease.holder, holderArn: lease.holderArn, takenAt: lease.takenAt },
+        };
+    }
+    throw new TransientError(`lease of ${application}: taken and released three times while asking for it`);
+  }
+
+  async takeOverLease(application: string, holder: LeaseHolder, ended: string): Promise<boolean> {
     try {
-      await this.call(() =>
-        this.client.send(
-          new PutItemCommand({
-            TableName: this.table,
-            Item: marshall({ pk: `LEASE#${application}`, sk: 'LEASE', holder, expiresAt: now + ttlMs }),
-            ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now OR holder = :holder',
-            ExpressionAttributeValues: marshall({ ':now': now, ':holder': holder }),
-          }),
-        ),
-      );
-      return { acquired: true };
+      await this.put(leaseItem(application, holder, ended), LEASE_CONDITIONS.takeOver, { ':ended': ended });
+      return true;
     } catch (err) {
-      if (!(err instanceof ConditionalCheckFailedException)) throw err;
-      const lease = await this.get<{ holder: string }>(`LEASE#${application}`, 'LEASE');
-      return { acquired: false, holder: lease?.holder ?? 'unknown' };
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
     }
   }
 
@@ -102,9 +146,9 @@ export class DynamoStore implements IncidentStore {
         this.client.send(
           new DeleteItemCommand({
             TableName: this.table,
-            Key: marshall({ pk: `LEASE#${application}`, sk: 'LEASE' }),
-            ConditionExpression: 'holder = :holder',
-            ExpressionAttributeValues: marshall({ ':holder': holder }),
+            Key: marshall(leaseKey(application)),
+            ConditionExpression: LEASE_CONDITIONS.release,
+            ExpressionAttributeValues: marshall({ ':me': holder }),
           }),
         ),
       );
@@ -116,16 +160,16 @@ export class DynamoStore implements IncidentStore {
   }
 
   async markAlarmEvent(alarm: string, stateChangeTime: string): Promise<'newer' | 'stale'> {
-    const at = Date.parse(stateChangeTime);
+    const item = alarmOrderItem(alarm, stateChangeTime);
     try {
       await this.call(() =>
         this.client.send(
           new PutItemCommand({
             TableName: this.table,
-            Item: marshall({ pk: `ALARM#${alarm}`, sk: 'LAST', at, stateChangeTime }),
-            ConditionExpression: 'attribute_not_exists(pk) OR #at < :at',
-            ExpressionAttributeNames: { '#at': 'at' },
-            ExpressionAttributeValues: marshall({ ':at': at }),
+            Item: marshall(item),
+            ConditionExpression: ALARM_ORDER_CONDITION.expression,
+            ExpressionAttributeNames: ALARM_ORDER_CONDITION.names,
+            ExpressionAttributeValues: marshall({ ':at': item.at }),
           }),
         ),
       );
@@ -137,13 +181,8 @@ export class DynamoStore implements IncidentStore {
   }
 
   async claimIdempotency(key: string, now: string): Promise<IdempotencyClaim> {
-    if (await this.putIfAbsent({ pk: `IDEMPOTENCY#${key}`, sk: 'KEY', claimedAt: now, done: false })) {
-      return { claimed: true };
-    }
-    const existing = await this.get<{ done: boolean; result?: string; claimedAt?: string }>(
-      `IDEMPOTENCY#${key}`,
-      'KEY',
-    );
+    if (await this.putIfAbsent(idempotencyItem(key, now))) return { claimed: true };
+    const existing = await this.get<{ done: boolean; result?: string; claimedAt?: string }>(idempotencyKey(key));
     // A claim older than the act function can live is one whose function died mid-way: take it over
     // (the actions check "already on target", so acting again is safe), or the step could never finish.
     const stale = existing?.done === false && Date.parse(existing.claimedAt ?? '') < Date.parse(now) - CLAIM_STALE_MS;
@@ -161,7 +200,7 @@ export class DynamoStore implements IncidentStore {
         this.client.send(
           new UpdateItemCommand({
             TableName: this.table,
-            Key: marshall({ pk: `IDEMPOTENCY#${key}`, sk: 'KEY' }),
+            Key: marshall(idempotencyKey(key)),
             UpdateExpression: 'SET claimedAt = :now',
             ConditionExpression: 'done = :false AND claimedAt = :old',
             ExpressionAttributeValues: marshall({ ':now': now, ':false': false, ':old': claimedAt }),
@@ -180,7 +219,7 @@ export class DynamoStore implements IncidentStore {
       this.client.send(
         new UpdateItemCommand({
           TableName: this.table,
-          Key: marshall({ pk: `IDEMPOTENCY#${key}`, sk: 'KEY' }),
+          Key: marshall(idempotencyKey(key)),
           UpdateExpression: 'SET done = :true, #result = :result',
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeNames: { '#result': 'result' },
@@ -196,7 +235,7 @@ export class DynamoStore implements IncidentStore {
         this.client.send(
           new DeleteItemCommand({
             TableName: this.table,
-            Key: marshall({ pk: `IDEMPOTENCY#${key}`, sk: 'KEY' }),
+            Key: marshall(idempotencyKey(key)),
             ConditionExpression: 'done = :false',
             ExpressionAttributeValues: marshall({ ':false': false }),
           }),
@@ -210,7 +249,7 @@ export class DynamoStore implements IncidentStore {
 
   async putPlan(plan: Plan): Promise<void> {
     const body = gzipSync(JSON.stringify(plan));
-    await this.putIfAbsent({ pk: `PLAN#${plan.planId}`, sk: 'PLAN', body });
+    await this.putIfAbsent(planItem(plan.planId, body));
   }
 
   async putAlarmPlan(pointer: AlarmPlan): Promise<void> {
@@ -218,27 +257,27 @@ export class DynamoStore implements IncidentStore {
       this.client.send(
         new PutItemCommand({
           TableName: this.table,
-          Item: marshall({ pk: `ALARMPLAN#${pointer.alarm}`, sk: 'PLAN', ...pointer }),
+          Item: marshall(alarmPlanItem(pointer)),
         }),
       ),
     );
   }
 
   async getAlarmPlan(alarm: string): Promise<AlarmPlan | undefined> {
-    return strip(await this.get<AlarmPlan>(`ALARMPLAN#${alarm}`, 'PLAN'));
+    return strip(await this.get<AlarmPlan>(alarmPlanKey(alarm)));
   }
 
   async getPlan(planId: string): Promise<Plan | undefined> {
-    const item = await this.get<{ body: Uint8Array }>(`PLAN#${planId}`, 'PLAN');
+    const item = await this.get<{ body: Uint8Array }>(planKey(planId));
     return item ? (JSON.parse(gunzipSync(item.body).toString('utf8')) as Plan) : undefined;
   }
 
   async putApproval(approval: ApprovalRecord): Promise<void> {
-    await this.putIfAbsent({ pk: `APPROVAL#${approval.approvalId}`, sk: 'APPROVAL', ...approval });
+    await this.putIfAbsent(approvalItem(approval));
   }
 
   async getApproval(approvalId: string): Promise<ApprovalRecord | undefined> {
-    return strip(await this.get<ApprovalRecord>(`APPROVAL#${approvalId}`, 'APPROVAL'));
+    return strip(await this.get<ApprovalRecord>(approvalKey(approvalId)));
   }
 
   async decideApproval(approvalId: string, decision: Decision) {
@@ -254,7 +293,7 @@ export class DynamoStore implements IncidentStore {
         this.client.send(
           new UpdateItemCommand({
             TableName: this.table,
-            Key: marshall({ pk: `APPROVAL#${approvalId}`, sk: 'APPROVAL' }),
+            Key: marshall(approvalKey(approvalId)),
             UpdateExpression: `SET ${sets.join(', ')}`,
             ConditionExpression: 'attribute_exists(pk) AND #status = :pending',
             ExpressionAttributeNames: { '#status': 'status' },
@@ -274,14 +313,14 @@ export class DynamoStore implements IncidentStore {
   }
 
   async putModel(model: CulpritModel, previous: string | undefined): Promise<'stored' | 'conflict'> {
-    await this.putIfAbsent({ pk: 'MODEL', sk: `VERSION#${model.version}`, body: JSON.stringify(model) });
+    await this.putIfAbsent(modelVersionItem(model.version, JSON.stringify(model)));
     try {
       await this.call(() =>
         this.client.send(
           new PutItemCommand({
             TableName: this.table,
-            Item: marshall({ pk: 'MODEL', sk: 'CURRENT', version: model.version }),
-            ConditionExpression: previous === undefined ? 'attribute_not_exists(pk)' : 'version = :previous',
+            Item: marshall(modelCurrentItem(model.version)),
+            ConditionExpression: previous === undefined ? PUT_ONCE : 'version = :previous',
             ...(previous === undefined ? {} : { ExpressionAttributeValues: marshall({ ':previous': previous }) }),
           }),
         ),
@@ -293,28 +332,31 @@ export class DynamoStore implements IncidentStore {
     }
   }
 
+  /** The current model, validated; an older one is migrated (lib/core/model.ts readStoredModel). */
   async currentModel(): Promise<CulpritModel | undefined> {
-    const current = await this.get<{ version: string }>('MODEL', 'CURRENT');
+    const current = await this.get<{ version: string }>(MODEL_CURRENT_KEY);
     if (!current) return undefined;
-    const item = await this.get<{ body: string }>('MODEL', `VERSION#${current.version}`);
-    return item ? (JSON.parse(item.body) as CulpritModel) : undefined;
+    const key = modelVersionKey(current.version);
+    const item = await this.get<{ body: string }>(key);
+    const source = `table ${this.table} item ${key.pk}/${key.sk}`;
+    if (!item) throw new Error(`${source}: missing, but ${MODEL_CURRENT_KEY.pk}/${MODEL_CURRENT_KEY.sk} names it`);
+    return readStoredModel(item.body, source);
   }
 
-  // Discovery snapshots and changes. Keys: SNAPSHOT#app (CURRENT: the pointer, or the whole snapshot
-  // when it fits one item), SNAPSHOT#app#takenAt (CHUNK#n), CHANGE#id (the record, first write wins),
-  // CHANGES#yyyy-mm-dd (deployedAt#id: the same record, queryable by time).
+  // Discovery snapshots (the pointer, or the whole snapshot when it fits one item; else chunks) and
+  // changes (the record, first write wins, and an index entry per day).
 
-  async putSnapshot(snapshot: import('../core/snapshot').DiscoverySnapshot): Promise<'stored' | 'stale'> {
+  async putSnapshot(snapshot: DiscoverySnapshot): Promise<'stored' | 'stale'> {
     const body = gzipSync(JSON.stringify(snapshot));
     const { application, takenAt } = snapshot;
-    const pointer: Record<string, unknown> = { pk: `SNAPSHOT#${application}`, sk: 'CURRENT', takenAt };
+    const pointer: Record<string, unknown> = { ...snapshotKey(application), takenAt };
     if (body.length <= DynamoStore.ITEM_BYTES) pointer['body'] = body;
     else {
       // Chunks first, the pointer last: a reader follows only a pointer whose chunks are all there.
       const chunks = Math.ceil(body.length / DynamoStore.ITEM_BYTES);
       for (let i = 0; i < chunks; i++) {
         const part = body.subarray(i * DynamoStore.ITEM_BYTES, (i + 1) * DynamoStore.ITEM_BYTES);
-        await this.put({ pk: `SNAPSHOT#${application}#${takenAt}`, sk: DynamoStore.chunkKey(i), body: part });
+        await this.put({ ...snapshotChunkKey(application, takenAt, i), body: part });
       }
       pointer['chunks'] = chunks;
     }
@@ -325,7 +367,7 @@ export class DynamoStore implements IncidentStore {
           new PutItemCommand({
             TableName: this.table,
             Item: marshall(pointer),
-            ConditionExpression: 'attribute_not_exists(pk) OR takenAt < :takenAt',
+            ConditionExpression: `${PUT_ONCE} OR takenAt < :takenAt`,
             ExpressionAttributeValues: marshall({ ':takenAt': takenAt }),
             ReturnValues: 'ALL_OLD',
           }),
@@ -344,7 +386,7 @@ export class DynamoStore implements IncidentStore {
         this.client.send(
           new UpdateItemCommand({
             TableName: this.table,
-            Key: marshall({ pk: `SNAPSHOT#${application}#${previous?.takenAt}`, sk: DynamoStore.chunkKey(i) }),
+            Key: marshall(snapshotChunkKey(application, previous?.takenAt ?? takenAt, i)),
             UpdateExpression: 'SET #ttl = :ttl',
             ExpressionAttributeNames: { '#ttl': 'ttl' },
             ExpressionAttributeValues: marshall({ ':ttl': ttl }),
@@ -355,30 +397,27 @@ export class DynamoStore implements IncidentStore {
     return 'stored';
   }
 
-  async latestSnapshot(application: string): Promise<import('../core/snapshot').DiscoverySnapshot | undefined> {
-    const pointer = await this.get<{ takenAt: number; body?: Uint8Array; chunks?: number }>(
-      `SNAPSHOT#${application}`,
-      'CURRENT',
-    );
+  async latestSnapshot(application: string): Promise<DiscoverySnapshot | undefined> {
+    const pointer = await this.get<{ takenAt: number; body?: Uint8Array; chunks?: number }>(snapshotKey(application));
     if (!pointer) return undefined;
     let body = pointer.body;
     if (!body) {
-      const parts = await this.queryAll(`SNAPSHOT#${application}#${pointer.takenAt}`, 'CHUNK#', 'CHUNK#\uffff');
+      const parts = await this.queryAll(snapshotChunkRange(application, pointer.takenAt));
       if (parts.length !== pointer.chunks) {
         throw new Error(`snapshot ${application}@${pointer.takenAt}: ${parts.length} of ${pointer.chunks} chunks`);
       }
       body = Buffer.concat(parts.map((p) => (unmarshall(p) as { body: Uint8Array }).body));
     }
-    return JSON.parse(gunzipSync(body).toString('utf8')) as import('../core/snapshot').DiscoverySnapshot;
+    return JSON.parse(gunzipSync(body).toString('utf8')) as DiscoverySnapshot;
   }
 
-  async putChange(change: import('../core/types').Change): Promise<'stored' | 'duplicate' | 'completed'> {
-    const key = { pk: `CHANGE#${change.id}`, sk: 'CHANGE' };
+  async putChange(change: Change): Promise<'stored' | 'duplicate' | 'completed'> {
+    const key = changeKey(change.id);
     let outcome: 'stored' | 'duplicate' | 'completed' = 'duplicate';
     let record = change;
-    if (await this.putIfAbsent({ ...key, ...change })) outcome = 'stored';
+    if (await this.putIfAbsent(changeItem(change))) outcome = 'stored';
     else {
-      const stored = strip(await this.get<import('../core/types').Change>(key.pk, key.sk)) ?? change;
+      const stored = strip(await this.get<Change>(key)) ?? change;
       const missing = (['fromVersion', 'toVersion'] as const).filter(
         (f) => change[f] !== undefined && stored[f] === undefined,
       );
@@ -406,10 +445,9 @@ export class DynamoStore implements IncidentStore {
     // Also on a duplicate: heals an index entry lost to a crash after the record was written. Never
     // replaces an entry that has a version with one that lacks it.
     const lacking = (['fromVersion', 'toVersion'] as const).filter((f) => record[f] === undefined);
-    const at = new Date(record.deployedAt).toISOString();
     try {
       await this.put(
-        { pk: `CHANGES#${at.slice(0, 10)}`, sk: `${at}#${record.id}`, ...record },
+        changeIndexItem(record),
         lacking.length ? lacking.map((f) => `attribute_not_exists(${f})`).join(' AND ') : undefined,
       );
     } catch (err) {
@@ -418,19 +456,17 @@ export class DynamoStore implements IncidentStore {
     return outcome;
   }
 
-  async changesSince(since: number, until: number): Promise<import('../core/types').Change[]> {
+  async changesSince(since: number, until: number): Promise<Change[]> {
     const DAY = 86_400_000;
     if (!(since <= until) || until - since > 400 * DAY || Number.isNaN(new Date(until).getTime())) {
       throw new RangeError(`changesSince: expected since <= until, at most 400 days apart, not ${since}..${until}`);
     }
-    const from = new Date(since).toISOString();
-    const to = `${new Date(until).toISOString()}#\uffff`;
-    const changes: import('../core/types').Change[] = [];
+    const changes: Change[] = [];
     for (let day = Math.floor(since / DAY) * DAY; day <= until; day += DAY) {
-      const items = await this.queryAll(`CHANGES#${new Date(day).toISOString().slice(0, 10)}`, from, to);
+      const items = await this.queryAll(changeIndexRange(day, since, until));
       for (const item of items) {
         const { pk: _pk, sk: _sk, ...change } = unmarshall(item);
-        changes.push(change as import('../core/types').Change);
+        changes.push(change as Change);
       }
     }
     return changes.sort((a, b) => a.deployedAt - b.deployedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -439,11 +475,7 @@ export class DynamoStore implements IncidentStore {
   /** Gzipped bytes per item, well under DynamoDB's 400 KB item limit. */
   private static readonly ITEM_BYTES = 350_000;
 
-  private static chunkKey(index: number): string {
-    return `CHUNK#${String(index).padStart(6, '0')}`;
-  }
-
-  private async put(item: Record<string, unknown>, condition?: string, values?: Record<string, unknown>) {
+  private async put(item: object, condition?: string, values?: Record<string, unknown>) {
     await this.call(() =>
       this.client.send(
         new PutItemCommand({
@@ -456,30 +488,28 @@ export class DynamoStore implements IncidentStore {
     );
   }
 
-  /** Every item of a partition with a sort key in [from, to]. */
-  /** Keeps an incident record once (pk RECORDS, sk <at>#<incidentId>); false when it was kept before. */
+  /** Keeps an incident record once; false when it was kept before. */
   async putRecord(record: IncidentRecord): Promise<boolean> {
-    return this.putIfAbsent({ pk: 'RECORDS', sk: `${record.at}#${record.incidentId}`, record: JSON.stringify(record) });
+    return this.putIfAbsent(recordItem(record));
   }
 
   async records(): Promise<IncidentRecord[]> {
-    // Sort keys are `<ISO time>#<id>`: every one sorts between a space and U+FFFF.
-    const items = await this.queryAll('RECORDS', ' ', '\uffff');
+    const items = await this.queryAll(RECORDS_RANGE);
     return items.map((item) => JSON.parse((unmarshall(item) as { record: string }).record) as IncidentRecord);
   }
 
-  /** Remembers what a rollback undid (pk ROLLBACKS, sk <incidentId>#<service>: one per step and incident). */
+  /** Remembers what a rollback undid: one mark per step and incident. */
   async putRollbackMark(mark: RollbackMark): Promise<void> {
-    await this.putIfAbsent({ pk: 'ROLLBACKS', sk: `${mark.incidentId}#${mark.service}`, ...mark });
+    await this.putIfAbsent(rollbackMarkItem(mark));
   }
 
   async rollbackMarks(): Promise<RollbackMark[]> {
-    const items = await this.queryAll('ROLLBACKS', ' ', '\uffff');
+    const items = await this.queryAll(ROLLBACKS_RANGE);
     return items.map((item) => strip(unmarshall(item) as RollbackMark & { pk: string; sk: string }) as RollbackMark);
   }
 
   /** Every item of a partition with a sort key in [from, to], all pages, read consistently. */
-  async queryAll(pk: string, from: string, to: string): Promise<Item[]> {
+  async queryAll({ pk, from, to }: KeyRange): Promise<Item[]> {
     const items: Item[] = [];
     let start: Item | undefined;
     do {
@@ -501,14 +531,14 @@ export class DynamoStore implements IncidentStore {
   }
 
   /** Puts an item unless its key exists; false when it did. */
-  private async putIfAbsent(item: Record<string, unknown>): Promise<boolean> {
+  private async putIfAbsent(item: object): Promise<boolean> {
     try {
       await this.call(() =>
         this.client.send(
           new PutItemCommand({
             TableName: this.table,
             Item: marshall(item, { removeUndefinedValues: true }),
-            ConditionExpression: 'attribute_not_exists(pk)',
+            ConditionExpression: PUT_ONCE,
           }),
         ),
       );
@@ -519,9 +549,9 @@ export class DynamoStore implements IncidentStore {
     }
   }
 
-  private async get<T>(pk: string, sk: string): Promise<T | undefined> {
+  private async get<T>(key: Key): Promise<T | undefined> {
     const out = await this.call(() =>
-      this.client.send(new GetItemCommand({ TableName: this.table, Key: marshall({ pk, sk }), ConsistentRead: true })),
+      this.client.send(new GetItemCommand({ TableName: this.table, Key: marshall(key), ConsistentRead: true })),
     );
     return out.Item ? (unmarshall(out.Item) as T) : undefined;
   }

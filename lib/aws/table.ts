@@ -1,5 +1,8 @@
-// The one table's key schema, shared by the CDK construct and the local dynalite server.
-export const TABLE_KEYS = { partitionKey: 'pk', sortKey: 'sk' } as const;
+// The one table's key schema, shared by the CDK construct and the local dynalite server. Its keys and
+// items: lib/core/table.ts.
+import { TABLE_KEYS } from '../core/table';
+
+export { TABLE_KEYS };
 
 export const TABLE_DEFINITION = {
   AttributeDefinitions: [

@@ -20,7 +20,21 @@ export interface TimelineEvent {
   readonly data?: unknown;
 }
 
-export type LeaseResult = { readonly acquired: true } | { readonly acquired: false; readonly holder: string };
+/**
+ * Who holds an application's lease: the incident's orchestrator execution. The orchestrator definition
+ * and the store write it alike (lib/core/table.ts); a holder that ended without releasing it is told
+ * from a live one by asking Step Functions about `holderArn`, never by a clock.
+ */
+export interface LeaseHolder {
+  /** The execution name, which is the incident id. */
+  readonly holder: string;
+  /** The execution ARN. */
+  readonly holderArn: string;
+  /** When the lease was taken (ISO 8601, the execution's start time). */
+  readonly takenAt: string;
+}
+
+export type LeaseResult = { readonly acquired: true } | { readonly acquired: false; readonly holder: LeaseHolder };
 
 export type IdempotencyClaim =
   { readonly claimed: true } | { readonly claimed: false; readonly done: boolean; readonly result?: unknown };
@@ -75,10 +89,15 @@ export interface IncidentStore {
   /** The timeline in order. */
   events(incidentId: string): Promise<TimelineEvent[]>;
 
-  /** One running rollback per application: free, expired, or already ours. */
-  acquireLease(application: string, holder: string, now: number, ttlMs: number): Promise<LeaseResult>;
+  /** One running rollback per application: taken when free or already ours; otherwise who holds it. */
+  acquireLease(application: string, holder: LeaseHolder): Promise<LeaseResult>;
+  /** Takes the lease from `ended`, a holder that is no longer running; false when someone else has it now. */
+  takeOverLease(application: string, holder: LeaseHolder, ended: string): Promise<boolean>;
   releaseLease(application: string, holder: string): Promise<boolean>;
-  /** Records an alarm event's time; an event older than (or as old as) the last one seen is stale. */
+  /**
+   * Records an alarm event's state-change time; an event older than (or as old as) the last one seen is
+   * stale. The same item and comparison as the orchestrator's "Check order" state.
+   */
   markAlarmEvent(alarm: string, stateChangeTime: string): Promise<'newer' | 'stale'>;
 
   /** Claims an idempotency key (rule 11): only the first claim may act. */
@@ -96,7 +115,7 @@ export interface IncidentStore {
   changesSince(since: number, until: number): Promise<import('./types').Change[]>;
 
   putPlan(plan: Plan): Promise<void>;
-  /** Points an alarm at the state machine of its pre-built plan (item `ALARMPLAN#<alarm>`). */
+  /** Points an alarm at the state machine of its pre-built plan (one item per alarm). */
   putAlarmPlan(pointer: AlarmPlan): Promise<void>;
   getAlarmPlan(alarm: string): Promise<AlarmPlan | undefined>;
   getPlan(planId: string): Promise<Plan | undefined>;

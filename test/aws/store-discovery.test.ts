@@ -11,6 +11,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { generate } from '../../bench/generate';
 import { DynamoStore } from '../../lib/aws/store';
 import type { DiscoverySnapshot } from '../../lib/core/snapshot';
+import { changeItem, snapshotChunkKey } from '../../lib/core/table';
 import type { Change, Topology } from '../../lib/core/types';
 import { parseServiceGraphs } from '../../lib/core/xray';
 import { TASK_ERRORS } from '../../lib/core/errors';
@@ -73,7 +74,7 @@ describe('DynamoStore snapshots', () => {
         await local.dynamo.client.send(
           new GetItemCommand({
             TableName: local.dynamo.table,
-            Key: marshall({ pk: `SNAPSHOT#race#${takenAt}`, sk: 'CHUNK#000000' }),
+            Key: marshall(snapshotChunkKey('race', takenAt, 0)),
           }),
         )
       ).Item?.['ttl']?.N;
@@ -145,7 +146,7 @@ describe('DynamoStore changes', () => {
     await local.dynamo.client.send(
       new PutItemCommand({
         TableName: local.dynamo.table,
-        Item: marshall({ pk: 'CHANGE#lost', sk: 'CHANGE', ...lost }),
+        Item: marshall(changeItem(lost)),
       }),
     );
     expect(await local.store.changesSince(lost.deployedAt, lost.deployedAt)).toStrictEqual([]);

@@ -1,9 +1,12 @@
 // The DynamoDB store against a real DynamoDB-compatible server (dynalite) on loopback.
-import { DynamoDBClient, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, ProvisionedThroughputExceededException, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoStore } from '../../lib/aws/store';
 import { TASK_ERRORS } from '../../lib/core/errors';
-import { BUILTIN_MODEL, refine } from '../../lib/core/model';
+import { FEATURES, type Features } from '../../lib/core/features';
+import { BUILTIN_MODEL, logit, refine, sigmoid } from '../../lib/core/model';
+import { modelCurrentItem, modelVersionItem } from '../../lib/core/table';
 import type { ApprovalRecord } from '../../lib/core/store';
 import { useLocalDynamo } from '../local-dynamo';
 import { syntheticPlan } from '../synthetic-plan';
@@ -31,23 +34,25 @@ describe('DynamoStore on dynalite', () => {
     expect(await local.store.events('inc-tl')).toStrictEqual([second, first]);
   });
 
-  it('gives the lease to one holder at a time, until it expires or is released', async () => {
-    const now = Date.parse(T);
+  it('gives the lease to one holder at a time, until it is released or taken over from an ended holder', async () => {
+    const holder = (name: string) => ({ holder: name, holderArn: `arn:aws:states:::execution:o:${name}`, takenAt: T });
     const results = await Promise.all(
-      Array.from({ length: 8 }, (_, i) => local.store.acquireLease('boutique', `inc-${i}`, now, 60_000)),
+      Array.from({ length: 8 }, (_, i) => local.store.acquireLease('boutique', holder(`inc-${i}`))),
     );
     const winners = results.filter((r) => r.acquired);
     expect(winners).toHaveLength(1);
-    const holder = results.find((r) => !r.acquired);
-    const winner = results.findIndex((r) => r.acquired);
-    expect(holder).toStrictEqual({ acquired: false, holder: `inc-${winner}` });
-    expect(await local.store.acquireLease('boutique', `inc-${winner}`, now + 1000, 60_000)).toStrictEqual({
-      acquired: true,
-    });
+    const winner = `inc-${results.findIndex((r) => r.acquired)}`;
+    expect(results.find((r) => !r.acquired)).toStrictEqual({ acquired: false, holder: holder(winner) });
+    expect(await local.store.acquireLease('boutique', holder(winner))).toStrictEqual({ acquired: true });
     expect(await local.store.releaseLease('boutique', 'someone-else')).toBe(false);
-    expect((await local.store.acquireLease('boutique', 'late', now + 120_000, 60_000)).acquired).toBe(true);
+    expect(await local.store.takeOverLease('boutique', holder('late'), 'someone-else')).toBe(false);
+    expect(await local.store.takeOverLease('boutique', holder('late'), winner)).toBe(true);
+    expect(await local.store.acquireLease('boutique', holder('next'))).toStrictEqual({
+      acquired: false,
+      holder: holder('late'),
+    });
     expect(await local.store.releaseLease('boutique', 'late')).toBe(true);
-    expect((await local.store.acquireLease('boutique', 'next', now + 120_001, 60_000)).acquired).toBe(true);
+    expect((await local.store.acquireLease('boutique', holder('next'))).acquired).toBe(true);
   });
 
   it('reads alarm events older than the last one seen as stale', async () => {
@@ -133,6 +138,38 @@ describe('DynamoStore on dynalite', () => {
     expect((await local.store.currentModel())?.version).toBe('builtin-1');
     expect(await local.store.putModel(refined, 'builtin-1')).toBe('stored');
     expect(await local.store.currentModel()).toStrictEqual(refined);
+  });
+
+  /** Makes `body` (JSON text) the current model, as an older Backstep would have stored it. */
+  async function storeRawModel(version: string, body: string): Promise<void> {
+    for (const item of [modelVersionItem(version, body), modelCurrentItem(version)]) {
+      await local.dynamo.client.send(new PutItemCommand({ TableName: local.dynamo.table, Item: marshall(item) }));
+    }
+  }
+
+  it('migrates a model stored before a feature existed: its weight comes from the built-in model', async () => {
+    const { latency: _missing, ...older } = BUILTIN_MODEL.weights;
+    await storeRawModel('older-1', JSON.stringify({ ...BUILTIN_MODEL, version: 'older-1', weights: older }));
+    const model = await local.store.currentModel();
+    expect(model?.weights).toStrictEqual(BUILTIN_MODEL.weights);
+    // Scored as stored, the missing weight made every suspect's score 0.5, whatever its evidence.
+    const zero = Object.fromEntries(FEATURES.map((f) => [f, 0])) as Features;
+    const slower = { ...zero, latency: 1, origin: 1 };
+    const builtin = sigmoid(logit(BUILTIN_MODEL.weights, slower));
+    expect(sigmoid(logit(model?.weights ?? BUILTIN_MODEL.weights, slower))).toBe(builtin);
+    expect(builtin).not.toBe(0.5);
+  });
+
+  it('fails when the stored model is invalid beyond migration, saying where and what was expected', async () => {
+    const bad = { ...BUILTIN_MODEL, version: 'bad-1', weights: { ...BUILTIN_MODEL.weights, origin: 'x' } };
+    await storeRawModel('bad-1', JSON.stringify(bad));
+    await expect(local.store.currentModel()).rejects.toThrow(
+      `bad model: table ${local.dynamo.table} item MODEL/VERSION#bad-1: weights.origin: Invalid input: expected number, received string`,
+    );
+    await storeRawModel('bad-2', '{"schemaVersion": 1, "weights"');
+    await expect(local.store.currentModel()).rejects.toThrow(
+      `bad model: table ${local.dynamo.table} item MODEL/VERSION#bad-2: JSON text of a culprit model`,
+    );
   });
 });
 

@@ -75,9 +75,8 @@ describe('rehearse (demo, approvals auto)', () => {
     for (const type of ['recovered', 'act', 'gate', 'approval', 'record']) expect(types).toContain(type);
     expect((await local.store.currentModel())?.version).toBe(result.model.after);
     expect(result.model.after).not.toBe(result.model.before);
-    expect(await local.store.acquireLease(result.application, 'another-incident', Date.now(), 1000)).toStrictEqual({
-      acquired: true,
-    });
+    const another = { holder: 'another-incident', holderArn: 'arn:aws:states:::execution:o:x', takenAt: '' };
+    expect(await local.store.acquireLease(result.application, another)).toStrictEqual({ acquired: true });
     await local.store.releaseLease(result.application, 'another-incident');
     expect(result.duplicateIgnored).toBe(true);
   });

@@ -1,8 +1,11 @@
 // The alarm path (intake + orchestrator definitions, as deployed) on the local interpreter, its DynamoDB
 // calls on dynalite: duplicates (rule 7), ordering and joining (rule 8), one run and no loop (rule 13).
 import { DeleteItemCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { marshall } from '@aws-sdk/util-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { useLocalDynamo } from '../local-dynamo';
+import { setKillSwitch } from '../../lib/aws/config';
+import type { LeaseHolder } from '../../lib/core/store';
+import { alarmOrderKey, KILL_SWITCH_KEY, killSwitchItem, leaseKey } from '../../lib/core/table';
 import { deliverAlarmEvent, type LocalAws } from '../../lib/local/orchestrator';
 import { runDefinition, type LocalRunResult } from '../../lib/local/runner';
 import { incidentExecutionName, intakeDefinition, orchestratorDefinition } from '../../statemachines/orchestrator';
@@ -27,8 +30,21 @@ function alarmEvent(alarm: string, timestamp: string) {
 }
 
 async function registerPlan(alarm: string, application: string): Promise<void> {
-  const item = { pk: `ALARMPLAN#${alarm}`, sk: 'PLAN', application, planId: 'p-1', stateMachine: PLAN_ARN };
-  await local.dynamo.client.send(new PutItemCommand({ TableName: local.dynamo.table, Item: marshall(item) }));
+  await local.store.putAlarmPlan({ alarm, application, planId: 'p-1', stateMachine: PLAN_ARN });
+}
+
+/** The orchestrator's executions, as the local engine names them (lib/local/orchestrator.ts). */
+const EXECUTIONS = 'arn:aws:states:us-east-1:000000000000:execution:backstep-orchestrator:';
+
+function holder(name: string, takenAt = '2026-11-27T09:00:00.000Z'): LeaseHolder {
+  return { holder: name, holderArn: `${EXECUTIONS}${name}`, takenAt };
+}
+
+async function getItem(key: { pk: string; sk: string }) {
+  const out = await local.dynamo.client.send(
+    new GetItemCommand({ TableName: local.dynamo.table, Key: marshall(key), ConsistentRead: true }),
+  );
+  return out.Item;
 }
 
 function engine(runPlan: LocalAws['runPlan']) {
@@ -145,7 +161,7 @@ describe('the alarm path', () => {
     expect(run.run).toMatchObject({ status: 'FAILED', error: 'Backstep.NotRecovered' });
     expect(calls).toHaveLength(1);
     expect(published).toStrictEqual(['Backstep: the rollback did not recover the incident']);
-    expect((await local.store.acquireLease('shop-c', 'next', Date.now(), 1000)).acquired).toBe(true);
+    expect((await local.store.acquireLease('shop-c', holder('next'))).acquired).toBe(true);
   });
 
   it.each([
@@ -153,24 +169,19 @@ describe('the alarm path', () => {
     ['no longer exists', false],
   ])('takes over a lease whose holder %s, and runs the plan (rule 8)', async (_case, known) => {
     const alarm = `search-5xx-${String(known)}`;
-    await registerPlan(alarm, 'shop-d');
+    const app = `shop-d-${String(known)}`;
+    await registerPlan(alarm, app);
     const { aws, calls } = engine(() => Promise.resolve(recovered));
     const ghost = 'f'.repeat(64);
     if (known) aws.executions.add(ghost);
-    const lease = {
-      pk: 'LEASE#shop-d',
-      sk: 'LEASE',
-      holder: ghost,
-      holderArn: `arn:aws:states:us-east-1:000000000000:execution:backstep-orchestrator:${ghost}`,
-      takenAt: '2026-11-27T09:00:00.000Z',
-    };
-    await local.dynamo.client.send(new PutItemCommand({ TableName: local.dynamo.table, Item: marshall(lease) }));
+    // Taken through the store: the orchestrator reads the holder the store wrote.
+    expect(await local.store.acquireLease(app, holder(ghost))).toStrictEqual({ acquired: true });
     const run = await deliverAlarmEvent(aws, alarmEvent(alarm, '2026-11-27T10:00:00.000+0000'));
     if (run.duplicate) throw new Error('unexpected duplicate');
     expect(run.run.path).toContain('Take over lease');
     expect(run.run.path.slice(-3)).toStrictEqual(['Cool down', 'Release lease', 'Recovered']);
     expect(calls).toHaveLength(1);
-    expect((await local.store.acquireLease('shop-d', 'next', Date.now(), 1000)).acquired).toBe(true);
+    expect((await local.store.acquireLease(app, holder('next'))).acquired).toBe(true);
   });
 
   it.each([
@@ -183,10 +194,11 @@ describe('the alarm path', () => {
     const app = `shop-${_case.replace(/\W+/g, '-')}`;
     const alarm = `${app}-5xx`;
     await registerPlan(alarm, app);
-    const sw = { TableName: local.dynamo.table, Key: marshall({ pk: 'CONFIG', sk: 'KILLSWITCH' }) };
+    const sw = { TableName: local.dynamo.table, Key: marshall(KILL_SWITCH_KEY) };
+    // Written raw: the item may lack fields the kill switch helpers always write.
     if (item)
       await local.dynamo.client.send(
-        new PutItemCommand({ TableName: sw.TableName, Item: marshall({ pk: 'CONFIG', sk: 'KILLSWITCH', ...item }) }),
+        new PutItemCommand({ TableName: sw.TableName, Item: marshall({ ...KILL_SWITCH_KEY, ...item }) }),
       );
     else await local.dynamo.client.send(new DeleteItemCommand(sw));
     const { aws, calls } = engine(() => Promise.resolve(recovered));
@@ -255,12 +267,88 @@ describe('the alarm path', () => {
     ]);
     expect(calls).toHaveLength(0);
     // Nothing is written for an alarm Backstep does not manage.
-    const seen = await local.dynamo.client.send(
-      new GetItemCommand({
-        TableName: local.dynamo.table,
-        Key: marshall({ pk: 'ALARM#ServerCpuTooHigh', sk: 'LAST' }),
-      }),
-    );
-    expect(seen.Item).toBeUndefined();
+    expect(await getItem(alarmOrderKey('ServerCpuTooHigh'))).toBeUndefined();
   });
 });
+
+// The orchestrator definition (what runs in AWS) and the store write the same items of the one table
+// (lib/core/table.ts): each must read and compare correctly what the other wrote.
+describe('the alarm path and the store, on the same table', () => {
+  it('orders alarm events alike: an event either one saw makes an older one stale for the other', async () => {
+    await registerPlan('order-5xx', 'shop-order');
+    const { aws, calls } = engine(() => Promise.resolve(recovered));
+    const first = await deliverAlarmEvent(aws, alarmEvent('order-5xx', '2026-11-27T10:05:00.000+0000'));
+    expect(first.duplicate ? [] : first.run.path).toContain('Run plan');
+    // What the orchestrator wrote, the store compares: older and equal are stale, later is newer.
+    expect(await local.store.markAlarmEvent('order-5xx', '2026-11-27T10:04:59.999Z')).toBe('stale');
+    expect(await local.store.markAlarmEvent('order-5xx', '2026-11-27T10:05:00.000Z')).toBe('stale');
+    expect(await local.store.markAlarmEvent('order-5xx', '2026-11-27T10:06:00Z')).toBe('newer');
+    // What the store wrote, the orchestrator compares.
+    const older = await deliverAlarmEvent(aws, alarmEvent('order-5xx', '2026-11-27T10:05:30.000+0000'));
+    expect(older.duplicate ? [] : older.run.path.slice(-1)).toStrictEqual(['Ignored · older event']);
+    const later = await deliverAlarmEvent(aws, alarmEvent('order-5xx', '2026-11-27T10:07:00.000+0000'));
+    expect(later.duplicate ? [] : later.run.path).toContain('Run plan');
+    expect(calls).toHaveLength(2);
+    // One type for `at` whoever wrote it last: the CloudWatch event's timestamp, as text.
+    expect(unmarshall((await getItem(alarmOrderKey('order-5xx'))) ?? {})).toStrictEqual({
+      ...alarmOrderKey('order-5xx'),
+      at: '2026-11-27T10:07:00.000+0000',
+    });
+  });
+
+  it('shares the lease: the store sees the running incident as holder, and takes the lease once it is given back', async () => {
+    await registerPlan('lease-5xx', 'shop-lease');
+    let finish: (r: LocalRunResult) => void = () => undefined;
+    const { aws } = engine(() => new Promise((resolve) => (finish = resolve)));
+    const running = deliverAlarmEvent(aws, alarmEvent('lease-5xx', '2026-11-27T10:00:00.000+0000'));
+    await new Promise((r) => setTimeout(r, 300));
+    const name = incidentExecutionName(
+      'arn:aws:cloudwatch:us-east-1:123456789012:alarm:lease-5xx',
+      '2026-11-27T10:00:00.000+0000',
+    );
+    const seen = await local.store.acquireLease('shop-lease', holder('someone-else'));
+    expect(seen).toMatchObject({ acquired: false, holder: { holder: name, holderArn: `${EXECUTIONS}${name}` } });
+    expect(seen.acquired ? '' : seen.holder.takenAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(await local.store.releaseLease('shop-lease', 'someone-else')).toBe(false);
+    finish(recovered);
+    await running;
+    expect(await getItem(leaseKey('shop-lease'))).toBeUndefined();
+    expect(await local.store.acquireLease('shop-lease', holder('someone-else'))).toStrictEqual({ acquired: true });
+    expect(await local.store.releaseLease('shop-lease', 'someone-else')).toBe(true);
+  });
+
+  it('records the incident with the fields the store reads', async () => {
+    await registerPlan('meta-5xx', 'shop-meta');
+    const { aws } = engine(() => Promise.resolve(recovered));
+    const run = await deliverAlarmEvent(aws, alarmEvent('meta-5xx', '2026-11-27T10:00:00.000+0000'));
+    if (run.duplicate) throw new Error('unexpected duplicate');
+    const meta = await local.store.getIncident(run.name);
+    expect(meta).toStrictEqual({
+      incidentId: run.name,
+      application: 'shop-meta',
+      alarms: ['meta-5xx'],
+      startedAt: meta?.startedAt,
+      planId: 'p-1',
+    });
+    expect(Number.isNaN(Date.parse(meta?.startedAt ?? ''))).toBe(false);
+  });
+
+  it('reads a kill switch the operator tools wrote', async () => {
+    await registerPlan('switch-5xx', 'shop-switch');
+    await setKillSwitch(local.dynamo.client, local.dynamo.table, { on: true, by: 'oncall@example.com', at: T });
+    try {
+      const { aws, calls } = engine(() => Promise.resolve(recovered));
+      await deliverAlarmEvent(aws, alarmEvent('switch-5xx', '2026-11-27T10:00:00.000+0000'));
+      expect(JSON.parse((calls[0] as string).split(' ').slice(2).join(' '))).toMatchObject({ mode: 'suggest' });
+    } finally {
+      await local.dynamo.client.send(
+        new PutItemCommand({
+          TableName: local.dynamo.table,
+          Item: marshall(killSwitchItem({ on: false, by: 'test', at: T })),
+        }),
+      );
+    }
+  });
+});
+
+const T = '2026-11-27T10:00:00.000Z';
