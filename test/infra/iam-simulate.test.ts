@@ -83,10 +83,10 @@ async function simulate(
   // The reference gives AppConfig's configuration profile and hosted configuration version one ARN
   // pattern; the simulator then cannot pick a type, and both types are granted by the same statement.
   if (out.resultType === 'error' && out.errors.message === 'multiple.resource.types') {
-    return runUnsafeSimulation(simulation, {}) as Result;
+    return runUnsafeSimulation(simulation, {});
   }
   if (out.resultType === 'error') return `error: ${out.errors.message}`;
-  return out.overallResult as Result;
+  return out.overallResult;
 }
 
 /** Every (role, call, resource) the registry lists for the catalog, and the neighbour's same call. */
@@ -95,7 +95,7 @@ function targetCases() {
   for (const { service, calls } of catalogCalls(ALL_TARGETS_CATALOG)) {
     const action = ALL_TARGETS_CATALOG.services[service]?.action as Action<ActionType>;
     const next = NEIGHBOURS[action.type];
-    const theirs = next ? targetOf(next.type).calls(next as never) : undefined;
+    const theirs = next ? targetOf(next.type).calls(next) : undefined;
     for (const role of Object.keys(ROLES) as TargetRole[]) {
       calls[role].forEach((call, i) =>
         call.resources.forEach((r, j) => {
