@@ -22,7 +22,7 @@ import {
   GetFunctionConfigurationCommand,
   LambdaClient,
 } from '@aws-sdk/client-lambda';
-import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
+import { mockClient } from 'aws-sdk-client-mock';
 import { TARGETS, targetOf } from '../../lib/aws/targets';
 import type { Action, Attempts, History, TargetClients, TargetRole } from '../../lib/aws/targets/target';
 import type { ActionType } from '../../lib/core/catalog';
@@ -44,7 +44,8 @@ const mocks = {
   ecr: mockClient(ECRClient),
   appconfig: mockClient(AppConfigClient),
 };
-type AnyStub = AwsStub<object, object, object>;
+/** What this test needs of any client's mock. */
+type AnyStub = { reset(): unknown; calls(): { args: unknown[] }[] };
 const T = Date.parse('2026-11-27T10:00:00Z');
 
 /** Answers for every command the targets send, enough to walk each branch. */
