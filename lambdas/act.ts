@@ -1,10 +1,6 @@
 // Task "roll back a step": one rollback per step and incident, through the AWS actions.
-import { AppConfigClient } from '@aws-sdk/client-appconfig';
-import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
-import { ECRClient } from '@aws-sdk/client-ecr';
-import { ECSClient } from '@aws-sdk/client-ecs';
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import { awsRollback, type Severity } from '../lib/aws/rollback';
+import { createTargetClients } from '../lib/aws/targets';
 import { actHandler } from '../lib/core/handlers';
 import { actInputSchema } from '../lib/core/tasks';
 import { logger, metrics, parse, traced } from './runtime';
@@ -16,16 +12,9 @@ const act = actHandler({
   timeline: { append: (id, event) => store.appendEvent(id, event) },
   rollbackMarks: { mark: (mark) => store.putRollbackMark(mark) },
   now: () => Date.now(),
-  rollback: awsRollback(
-    {
-      codedeploy: traced(new CodeDeployClient({})),
-      lambda: traced(new LambdaClient({})),
-      ecs: traced(new ECSClient({})),
-      ecr: traced(new ECRClient({})),
-      appconfig: traced(new AppConfigClient({})),
-    },
-    { blockingSeverity: (process.env['BLOCKING_SEVERITY'] ?? 'CRITICAL') as Severity },
-  ),
+  rollback: awsRollback(createTargetClients(traced), {
+    blockingSeverity: (process.env['BLOCKING_SEVERITY'] ?? 'CRITICAL') as Severity,
+  }),
 });
 
 export const handler = async (event: unknown) => {

@@ -1,22 +1,16 @@
 // Scheduled: reads the service graph, alarms and deployments, and stores the snapshot and the changes.
-import { AppConfigClient } from '@aws-sdk/client-appconfig';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
-import { ECSClient } from '@aws-sdk/client-ecs';
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import { XRayClient } from '@aws-sdk/client-xray';
 import { discoverAndStore } from '../lib/aws/discover';
+import { createTargetClients } from '../lib/aws/targets';
 import { parseDuration } from '../lib/core/changes';
 import { logger, traced } from './runtime';
 import { catalog, store } from './table';
 
 const clients = {
+  ...createTargetClients(traced),
   xray: traced(new XRayClient({})),
   cloudwatch: traced(new CloudWatchClient({})),
-  codedeploy: traced(new CodeDeployClient({})),
-  lambda: traced(new LambdaClient({})),
-  ecs: traced(new ECSClient({})),
-  appconfig: traced(new AppConfigClient({})),
 };
 const windows = {
   windowMs: duration('CHANGE_WINDOW', '24h'),

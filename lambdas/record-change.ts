@@ -1,11 +1,10 @@
 // EventBridge target: records one deployment event as a change (or says why it ignored it).
-import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
-import { ECSClient } from '@aws-sdk/client-ecs';
 import { recordChange } from '../lib/aws/change-events';
+import { createTargetClients } from '../lib/aws/targets';
 import { logger, traced } from './runtime';
 import { catalog, store } from './table';
 
-const clients = { codedeploy: traced(new CodeDeployClient({})), ecs: traced(new ECSClient({})) };
+const clients = createTargetClients(traced);
 
 export const handler = async (event: unknown) => {
   const result = await recordChange(clients, store, await catalog(), event);

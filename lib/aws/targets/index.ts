@@ -1,12 +1,17 @@
 // The registry: one target per ActionType, checked by the compiler, so a new type (EKS, say) is one file
 // plus one line here, and cannot forget its discovery, its events or its IAM.
+import { AppConfigClient } from '@aws-sdk/client-appconfig';
+import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
+import { ECRClient } from '@aws-sdk/client-ecr';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import type { ActionType, Catalog } from '../../core/catalog';
 import { appconfigTarget } from './appconfig';
 import { codedeployTarget } from './codedeploy';
 import { ecsTarget } from './ecs';
 import { lambdaAliasTarget } from './lambda-alias';
 import { featureFlagTarget, manualTarget } from './no-api';
-import type { Action, ByRole, Call, Catalogued, Permission, RollbackTarget } from './target';
+import type { Action, ByRole, Call, Catalogued, Permission, RollbackTarget, TargetClients } from './target';
 
 export const TARGETS = {
   ecs: ecsTarget,
@@ -16,6 +21,17 @@ export const TARGETS = {
   'feature-flag': featureFlagTarget,
   manual: manualTarget,
 } as const satisfies { readonly [T in ActionType]: RollbackTarget<T> };
+
+/** The clients the targets use, made once per function (`wrap` adds tracing). */
+export function createTargetClients(wrap: <C extends object>(client: C) => C = (client) => client): TargetClients {
+  return {
+    codedeploy: wrap(new CodeDeployClient({})),
+    lambda: wrap(new LambdaClient({})),
+    ecs: wrap(new ECSClient({})),
+    ecr: wrap(new ECRClient({})),
+    appconfig: wrap(new AppConfigClient({})),
+  };
+}
 
 export function targetOf<T extends ActionType>(type: T): RollbackTarget<T> {
   return TARGETS[type] as unknown as RollbackTarget<T>;
