@@ -15,6 +15,7 @@ import type {
   StateMachineBody,
   TaskState,
 } from './asl';
+import { integrationArn, PARTITION_KEY, substituteText } from './substitute';
 
 /** The Task resources; placeholders by default, replaced by CDK `definitionSubstitutions` or locally. */
 export interface TaskResources {
@@ -38,10 +39,26 @@ export const PLACEHOLDER_RESOURCES: TaskResources = {
   notify: '${NotifyFunctionArn}',
 };
 
-export const CALLBACK_RESOURCE = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
+/** The approval tasks' resource, with the partition to fill (`${Partition}`). */
+export const CALLBACK_RESOURCE = integrationArn('lambda:invoke.waitForTaskToken');
+
+/** Every placeholder of a plan's definition with its value: the task functions and the partition. */
+export function planSubstitutions(resources: TaskResources, partition: string): Record<string, string> {
+  return {
+    ...Object.fromEntries(
+      (Object.keys(SUBSTITUTION_KEYS) as (keyof TaskResources)[]).map((k) => [SUBSTITUTION_KEYS[k], resources[k]]),
+    ),
+    [PARTITION_KEY]: partition,
+  };
+}
 
 export interface CompileOptions {
   readonly resources?: TaskResources;
+  /**
+   * The partition the plan runs in (aws, aws-cn, aws-us-gov), for the ARNs of service integrations.
+   * @default - the `${Partition}` placeholder, filled with the task resources (planSubstitutions)
+   */
+  readonly partition?: string;
   /** At most this many rollbacks of one wave run at once. @default 10 */
   readonly maxConcurrency?: number;
   /** Plans with more steps compile every wave to a Map over its step list. @default 50 */
@@ -136,6 +153,10 @@ interface Wave {
 /** Compiles a plan; the same plan and options always give the same definition. */
 export function compilePlan(plan: Plan, options: CompileOptions = {}): Asl {
   const o = { ...DEFAULTS, ...options, resources: options.resources ?? PLACEHOLDER_RESOURCES };
+  const callback =
+    options.partition === undefined
+      ? CALLBACK_RESOURCE
+      : substituteText(CALLBACK_RESOURCE, { [PARTITION_KEY]: options.partition });
   const states = new Map<string, State>();
   const names = new Set<string>();
   /** Unique, readable, at most 80 characters: truncated in the middle of the service name if need be. */
@@ -174,7 +195,7 @@ export function compilePlan(plan: Plan, options: CompileOptions = {}): Asl {
   ];
   const approvalTask = (payload: Record<string, unknown>, next: string, catches: readonly Catcher[]): TaskState => ({
     Type: 'Task',
-    Resource: CALLBACK_RESOURCE,
+    Resource: callback,
     Parameters: {
       FunctionName: o.resources.approval,
       Payload: { ...payload, expiresInSeconds: o.approvalSeconds, 'taskToken.$': '$$.Task.Token' },

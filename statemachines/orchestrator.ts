@@ -24,17 +24,19 @@ import {
   type LeaseHolderPaths,
 } from '../lib/core/table';
 import type { Asl, Catcher, Retrier, State } from './asl';
+import { integrationArn, PARTITION_KEY } from './substitute';
 
-/** Placeholders filled by CDK `definitionSubstitutions` (and by the local test harness). */
-export const ORCHESTRATOR_SUBSTITUTIONS = ['TableName', 'TopicArn', 'OrchestratorArn', 'DefaultMode'] as const;
+/** Placeholders filled by CDK `definitionSubstitutions` (and by the local harness). */
+export const ORCHESTRATOR_SUBSTITUTIONS = ['TableName', 'TopicArn', 'DefaultMode', PARTITION_KEY] as const;
+export const INTAKE_SUBSTITUTIONS = ['OrchestratorArn', PARTITION_KEY] as const;
 
-export const DDB_PUT = 'arn:aws:states:::dynamodb:putItem';
-export const DDB_GET = 'arn:aws:states:::dynamodb:getItem';
-export const DDB_DELETE = 'arn:aws:states:::dynamodb:deleteItem';
-export const SFN_START = 'arn:aws:states:::aws-sdk:sfn:startExecution';
-export const SFN_RUN_SYNC = 'arn:aws:states:::states:startExecution.sync:2';
-export const SFN_DESCRIBE = 'arn:aws:states:::aws-sdk:sfn:describeExecution';
-export const SNS_PUBLISH = 'arn:aws:states:::sns:publish';
+export const DDB_PUT = integrationArn('dynamodb:putItem');
+export const DDB_GET = integrationArn('dynamodb:getItem');
+export const DDB_DELETE = integrationArn('dynamodb:deleteItem');
+export const SFN_START = integrationArn('aws-sdk:sfn:startExecution');
+export const SFN_RUN_SYNC = integrationArn('states:startExecution.sync:2');
+export const SFN_DESCRIBE = integrationArn('aws-sdk:sfn:describeExecution');
+export const SNS_PUBLISH = integrationArn('sns:publish');
 
 export const CONDITION_FAILED = 'DynamoDB.ConditionalCheckFailedException';
 export const EXECUTION_EXISTS = 'Sfn.ExecutionAlreadyExistsException';

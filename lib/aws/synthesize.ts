@@ -111,7 +111,7 @@ async function publishOne(
   await store.putPlan(plan);
   const definition = JSON.stringify(
     substitute(
-      compilePlan(plan, compileOptions),
+      compilePlan(plan, { ...compileOptions, partition: target.partition ?? 'aws' }),
       Object.fromEntries(
         (Object.keys(SUBSTITUTION_KEYS) as (keyof TaskResources)[]).map((k) => [
           SUBSTITUTION_KEYS[k],

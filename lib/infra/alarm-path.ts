@@ -52,6 +52,7 @@ export class AlarmPath extends Construct {
         TableName: props.table.tableName,
         TopicArn: props.topic.topicArn,
         DefaultMode: props.mode,
+        Partition: stack.partition,
       },
       stateMachineType: sfn.StateMachineType.STANDARD,
       tracingEnabled: true,
@@ -99,7 +100,7 @@ export class AlarmPath extends Construct {
 
     this.intake = new sfn.StateMachine(this, 'Intake', {
       definitionBody: sfn.DefinitionBody.fromString(JSON.stringify(intakeDefinition())),
-      definitionSubstitutions: { OrchestratorArn: this.orchestrator.stateMachineArn },
+      definitionSubstitutions: { OrchestratorArn: this.orchestrator.stateMachineArn, Partition: stack.partition },
       stateMachineType: sfn.StateMachineType.EXPRESS,
       tracingEnabled: true,
       logs: {

@@ -17,7 +17,7 @@ import {
   SFN_RUN_SYNC,
   SNS_PUBLISH,
 } from '../../statemachines/orchestrator';
-import { substitute } from '../../statemachines/substitute';
+import { PARTITION_KEY, substitute, substituteText } from '../../statemachines/substitute';
 import { runDefinition, type LocalRunResult, type RunEvent } from './runner';
 
 export interface LocalAws {
@@ -39,7 +39,11 @@ export interface LocalAws {
 export type Delivery =
   { readonly duplicate: true } | { readonly duplicate: false; readonly name: string; readonly run: LocalRunResult };
 
+/** Local runs are in the commercial partition, like the fake ARNs here. */
+const LOCAL_PARTITION = 'aws';
 const ORCHESTRATOR_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:backstep-orchestrator';
+/** An integration's resource as it reads in a definition substituted for a local run. */
+const local = (resource: string) => substituteText(resource, { [PARTITION_KEY]: LOCAL_PARTITION });
 const EXECUTION_PREFIX = 'arn:aws:states:us-east-1:000000000000:execution:backstep-orchestrator:';
 
 /** Orchestrator executions still running, per local engine (what DescribeExecution reports). */
@@ -52,6 +56,7 @@ export async function deliverAlarmEvent(aws: LocalAws, event: unknown): Promise<
     TopicArn: 'arn:aws:sns:us-east-1:000000000000:backstep',
     OrchestratorArn: ORCHESTRATOR_ARN,
     DefaultMode: aws.defaultMode ?? 'auto',
+    [PARTITION_KEY]: LOCAL_PARTITION,
   };
   const intake = substitute(intakeDefinition(), values);
   const orchestrator = substitute(orchestratorDefinition(), values);
@@ -87,29 +92,29 @@ function integrations(asl: Asl, aws: LocalAws): Record<string, (input: unknown) 
     if (state.Type !== 'Task') continue;
     handlers[name] = async (input) => {
       switch (state.Resource) {
-        case DDB_PUT:
+        case local(DDB_PUT):
           return dynamo(() => aws.dynamo.send(new PutItemCommand(input as never)));
-        case DDB_GET: {
+        case local(DDB_GET): {
           const out = await dynamo(() => aws.dynamo.send(new GetItemCommand(input as never)));
           return out.Item ? { Item: out.Item } : {};
         }
-        case DDB_DELETE:
+        case local(DDB_DELETE):
           return dynamo(() => aws.dynamo.send(new DeleteItemCommand(input as never)));
-        case SFN_RUN_SYNC: {
+        case local(SFN_RUN_SYNC): {
           const { StateMachineArn, Name, Input } = input as { StateMachineArn: string; Name: string; Input: unknown };
           const run = await aws.runPlan(StateMachineArn, Name, Input);
           if (run.status !== 'SUCCEEDED')
             throw named(run.error ?? 'States.TaskFailed', run.cause ?? 'the plan did not recover');
           return { Status: 'SUCCEEDED', Output: JSON.stringify(run.output ?? null) };
         }
-        case SFN_DESCRIBE: {
+        case local(SFN_DESCRIBE): {
           const { ExecutionArn } = input as { ExecutionArn: string };
           const name = ExecutionArn.startsWith(EXECUTION_PREFIX) ? ExecutionArn.slice(EXECUTION_PREFIX.length) : '';
           if (!aws.executions.has(name)) throw named(EXECUTION_MISSING, `execution ${ExecutionArn} does not exist`);
           // An execution this engine started and that is no longer running ended one way or another.
           return { Status: running.get(aws)?.has(name) ? 'RUNNING' : 'ABORTED' };
         }
-        case SNS_PUBLISH: {
+        case local(SNS_PUBLISH): {
           const { Subject, Message } = input as { Subject: string; Message: string };
           aws.publish(Subject, Message);
           return { MessageId: 'local' };

@@ -16,8 +16,8 @@ import type {
   StepResult,
 } from '../core/tasks';
 import { walkStates, type Asl } from '../../statemachines/asl';
-import { CALLBACK_RESOURCE, SUBSTITUTION_KEYS, type TaskResources } from '../../statemachines/compile';
-import { substitute } from '../../statemachines/substitute';
+import { CALLBACK_RESOURCE, planSubstitutions, type TaskResources } from '../../statemachines/compile';
+import { substitute, substituteText } from '../../statemachines/substitute';
 
 // The package is an ES module with a CommonJS build for `require`; TypeScript only resolves its types
 // as ESM, so the value is required explicitly.
@@ -79,10 +79,10 @@ export async function runLocally(
   handlers: TaskHandlers,
   options: LocalRunOptions = {},
 ): Promise<LocalRunResult> {
-  const values = Object.fromEntries(
-    (Object.keys(SUBSTITUTION_KEYS) as (keyof TaskResources)[]).map((k) => [SUBSTITUTION_KEYS[k], LOCAL_RESOURCES[k]]),
-  );
+  // Local runs are in the commercial partition, like the fake ARNs of the functions.
+  const values = planSubstitutions(LOCAL_RESOURCES, 'aws');
   const asl = substitute(compiled, values);
+  const callback = substituteText(CALLBACK_RESOURCE, values);
   const byResource = new Map<string, (input: never) => Promise<unknown>>([
     [LOCAL_RESOURCES.act, handlers.act],
     [LOCAL_RESOURCES.gate, handlers.gate],
@@ -101,7 +101,7 @@ export async function runLocally(
     if (state.Type === 'Wait') waits[name] = options.waitMs?.(name, state.Seconds) ?? 0;
     if (state.Type !== 'Task') continue;
     retries[name] = 0;
-    if (state.Resource === CALLBACK_RESOURCE) {
+    if (state.Resource === callback) {
       taskHandlers[name] = (i) => clean(() => handlers.approval((i as { Payload: ApprovalInput }).Payload));
     } else {
       const handler = byResource.get(state.Resource);

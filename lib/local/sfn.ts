@@ -20,6 +20,7 @@ export class LocalStepFunctions {
   constructor(
     private readonly region = 'us-east-1',
     private readonly account = '000000000000',
+    private readonly partition = 'aws',
   ) {}
 
   /** The registry as the SDK client publishPlans expects. */
@@ -48,7 +49,7 @@ export class LocalStepFunctions {
   private handle(command: unknown): unknown {
     if (command instanceof CreateStateMachineCommand) {
       const { name, definition } = command.input;
-      const arn = `arn:aws:states:${this.region}:${this.account}:stateMachine:${name ?? ''}`;
+      const arn = `arn:${this.partition}:states:${this.region}:${this.account}:stateMachine:${name ?? ''}`;
       if (this.machines.has(arn)) throw named('StateMachineAlreadyExists', `${arn} exists`);
       this.machines.set(arn, [definition ?? '{}']);
       return { stateMachineArn: arn, stateMachineVersionArn: `${arn}:1` };

@@ -70,7 +70,8 @@ describe('the alarm path', () => {
         JSON.stringify(asl)
           .replaceAll('${TableName}', 'backstep')
           .replaceAll('${TopicArn}', 'arn:aws:sns:us-east-1:123456789012:backstep')
-          .replaceAll('${OrchestratorArn}', 'arn:aws:states:us-east-1:123456789012:stateMachine:o'),
+          .replaceAll('${OrchestratorArn}', 'arn:aws:states:us-east-1:123456789012:stateMachine:o')
+          .replaceAll('${Partition}', 'aws'),
       ) as typeof asl;
       expect(validate(placeholders)).toStrictEqual([]);
       expect(JSON.stringify(asl)).not.toContain(':lambda:');

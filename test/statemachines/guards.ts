@@ -3,17 +3,12 @@
 import aslValidator from 'asl-validator';
 import { STATES_HEARTBEAT_TIMEOUT, STATES_TIMEOUT, TASK_ERRORS } from '../../lib/core/errors';
 import { walkStates, type Asl, type State } from '../../statemachines/asl';
-import { CALLBACK_RESOURCE, MAX_STATE_NAME } from '../../statemachines/compile';
+import { CALLBACK_RESOURCE, MAX_STATE_NAME, planSubstitutions } from '../../statemachines/compile';
 import { substitute } from '../../statemachines/substitute';
 import { LOCAL_RESOURCES } from '../../lib/local/runner';
 
 export function validate(asl: Asl): string[] {
-  const deployed = substitute(asl, {
-    ActFunctionArn: LOCAL_RESOURCES.act,
-    GateFunctionArn: LOCAL_RESOURCES.gate,
-    ApprovalFunctionArn: LOCAL_RESOURCES.approval,
-    NotifyFunctionArn: LOCAL_RESOURCES.notify,
-  });
+  const deployed = substitute(asl, planSubstitutions(LOCAL_RESOURCES, 'aws'));
   const result = aslValidator(deployed);
   return result.isValid ? [] : result.errorsText('\n').split('\n');
 }
