@@ -6,7 +6,7 @@ import { DynamoStore } from '../../lib/aws/store';
 import { TASK_ERRORS } from '../../lib/core/errors';
 import { FEATURES, type Features } from '../../lib/core/features';
 import { BUILTIN_MODEL, logit, refine, sigmoid } from '../../lib/core/model';
-import { modelCurrentItem, modelVersionItem } from '../../lib/core/table';
+import { incidentKey, modelCurrentItem, modelVersionItem } from '../../lib/core/table';
 import type { ApprovalRecord } from '../../lib/core/store';
 import { useLocalDynamo } from '../local-dynamo';
 import { syntheticPlan } from '../synthetic-plan';
@@ -23,6 +23,13 @@ describe('DynamoStore on dynalite', () => {
     expect(await local.store.createIncident({ ...meta, alarms: ['other'] })).toBe('exists');
     expect(await local.store.getIncident('inc-create')).toStrictEqual(meta);
     expect(await local.store.getIncident('nope')).toBeUndefined();
+  });
+
+  it('reads an incident recorded before `alarms` was a list as one with its one alarm', async () => {
+    const legacy = { incidentId: 'inc-legacy', application: 'boutique', startedAt: T, planId: 'p-1' };
+    const item = { ...incidentKey('inc-legacy'), ...legacy, alarm: 'frontend-5xx' };
+    await local.dynamo.client.send(new PutItemCommand({ TableName: local.dynamo.table, Item: marshall(item) }));
+    expect(await local.store.getIncident('inc-legacy')).toStrictEqual({ ...legacy, alarms: ['frontend-5xx'] });
   });
 
   it('keeps an append-only timeline: a replayed append is a duplicate and changes nothing', async () => {
