@@ -1,13 +1,18 @@
 // Refresh, after discovery or a recorded change: builds every catalogued service's plan with the current
 // model and publishes it as a state machine version behind its `live` alias. Off the alarm path: an alarm
-// finds its plan already built.
+// finds its plan already built. One synthesis at a time; a plan that failed fails the refresh (its alarm).
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { synthesizeAll } from '../lib/aws/synthesis';
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { assertPublished, dynamoRefreshLock, refreshPlans } from '../lib/aws/synthesis';
 import type { SynthesisTarget } from '../lib/aws/synthesize';
-import { env, logger, metrics, traced } from './runtime';
+import { env, logger, metrics, parse, traced } from './runtime';
 import { catalog, store } from './table';
 
 const sfn = traced(new SFNClient({}));
+const dynamo = traced(new DynamoDBClient({}));
+const table = env('TABLE_NAME');
 const target: SynthesisTarget = {
   prefix: env('PLAN_PREFIX'),
   roleArn: env('PLAN_ROLE_ARN'),
@@ -30,19 +35,27 @@ const seconds = (name: string) => {
 const lookBackMs = seconds('LOOK_BACK_SECONDS') * 1000;
 const compile = { bakeSeconds: seconds('BAKE_SECONDS'), approvalSeconds: seconds('APPROVAL_SECONDS') };
 
-export const handler = async () => {
-  const summary = await synthesizeAll({
-    sfn,
-    store,
-    target,
-    catalog: await catalog(),
-    now: Date.now(),
-    lookBackMs,
-    compile,
-    rollbackMarks: () => store.rollbackMarks(),
-  });
+/** The refresh execution holds the lock: its own retry (a timed-out attempt) takes it back at once. */
+const eventSchema = z.object({ execution: z.string().min(1).optional() });
+
+export const handler = async (event: unknown) => {
+  const { execution } = parse(eventSchema, event ?? {}, 'synthesize');
+  const lock = dynamoRefreshLock(dynamo, table, execution ?? randomUUID(), Date.now);
+  const summary = await refreshPlans(
+    {
+      sfn,
+      store,
+      target,
+      catalog: await catalog(),
+      now: Date.now(),
+      lookBackMs,
+      compile,
+      rollbackMarks: () => store.rollbackMarks(),
+    },
+    lock,
+  );
   const failed = summary.results.filter((r) => r.outcome === 'failed');
-  (failed.length > 0 ? logger.warn.bind(logger) : logger.info.bind(logger))('synthesized', {
+  (failed.length > 0 ? logger.error.bind(logger) : logger.info.bind(logger))('synthesized', {
     model: summary.model,
     skipped: summary.skipped,
     results: summary.results.map((r) => ({ service: r.service, outcome: r.outcome, reason: r.reason })),
@@ -50,6 +63,7 @@ export const handler = async () => {
   metrics.addMetric('PlansPublished', 'Count', summary.results.filter((r) => r.outcome !== 'unchanged').length);
   metrics.addMetric('PlansFailed', 'Count', failed.length);
   metrics.publishStoredMetrics();
+  assertPublished(summary);
   return {
     model: summary.model,
     ...(summary.skipped !== undefined ? { skipped: summary.skipped } : {}),

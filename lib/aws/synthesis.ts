@@ -1,8 +1,18 @@
 // One synthesis run, as the scheduled refresh does it: the latest discovery snapshot, the changes the
 // recorder and discovery stored, the current model -> a plan per catalogued service -> published.
 // Plans are built ahead of any alarm; `at` is now, so ages are as an incident starting now would see them.
+// One run at a time (a lock item in the table), and a run in which any plan failed fails, so people hear.
+import {
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  GetItemCommand,
+  PutItemCommand,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
 import type { SFNClient } from '@aws-sdk/client-sfn';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import type { Catalog } from '../core/catalog';
+import { BackstepError } from '../core/errors';
 import { notUndone } from '../core/changes';
 import { BUILTIN_MODEL } from '../core/model';
 import { planRollback } from '../core/planner';
@@ -71,4 +81,118 @@ export async function synthesizeAll(run: SynthesisRun): Promise<SynthesisSummary
     run.compile ?? {},
   );
   return { model: model.version, snapshotTakenAt: snapshot.takenAt, results };
+}
+
+/** Error names the refresh state machine matches (lib/infra/planning.ts): thrown here, retried or not there. */
+export const REFRESH_ERRORS = {
+  /** Another synthesis holds the lock: retried with backoff until it is done. */
+  busy: 'Backstep.RefreshBusy',
+  /** Some plans could not be built or published (the others were): the refresh fails and its alarm fires. */
+  plansFailed: 'Backstep.PlansFailed',
+} as const;
+
+export class RefreshBusyError extends BackstepError {
+  constructor(holder: string) {
+    super(`another plan refresh (${holder}) is synthesizing; retry when it is done`);
+    this.name = REFRESH_ERRORS.busy;
+  }
+}
+
+export class PlansFailedError extends BackstepError {
+  readonly failed: readonly SynthesisResult[];
+
+  constructor(failed: readonly SynthesisResult[]) {
+    super(
+      `${failed.length} plan(s) not published: ${failed.map((r) => `${r.service} (${r.reason ?? 'no reason'})`).join('; ')}`,
+    );
+    this.name = REFRESH_ERRORS.plansFailed;
+    this.failed = failed;
+  }
+}
+
+/** The synthesize function's timeout (lib/infra/planning.ts): no live synthesis holds the lock longer. */
+export const SYNTHESIS_TIMEOUT_MS = 5 * 60_000;
+
+/** The lock item: one per table, apart from every incident, plan and lease item. */
+export const REFRESH_LOCK_KEY = { pk: 'REFRESH', sk: 'LOCK' } as const;
+
+export interface RefreshLock {
+  /** Takes the lock when it is free, expired or already ours; otherwise says who holds it. */
+  acquire(): Promise<{ readonly acquired: true } | { readonly acquired: false; readonly holder: string }>;
+  release(): Promise<void>;
+}
+
+/**
+ * The lock as one conditional write: publishing creates, updates and deletes versions of the same state
+ * machines, and two writers would race (Step Functions answers ConflictException, or an alias moves back).
+ * It expires with the function's timeout, so a synthesis that died frees it by itself.
+ */
+export function dynamoRefreshLock(
+  client: Pick<DynamoDBClient, 'send'>,
+  table: string,
+  holder: string,
+  now: () => number,
+  ttlMs = SYNTHESIS_TIMEOUT_MS,
+): RefreshLock {
+  return {
+    async acquire() {
+      const at = now();
+      try {
+        await client.send(
+          new PutItemCommand({
+            TableName: table,
+            // `ttl` (seconds) lets DynamoDB remove a lock nobody released, a day after it expired.
+            Item: marshall({
+              ...REFRESH_LOCK_KEY,
+              holder,
+              expiresAt: at + ttlMs,
+              ttl: Math.ceil((at + ttlMs) / 1000) + 86_400,
+            }),
+            ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now OR holder = :holder',
+            ExpressionAttributeValues: marshall({ ':now': at, ':holder': holder }),
+          }),
+        );
+        return { acquired: true };
+      } catch (err) {
+        if (!(err instanceof ConditionalCheckFailedException)) throw err;
+        const held = await client.send(
+          new GetItemCommand({ TableName: table, Key: marshall(REFRESH_LOCK_KEY), ConsistentRead: true }),
+        );
+        return { acquired: false, holder: held.Item?.['holder']?.S ?? 'unknown' };
+      }
+    },
+    async release() {
+      try {
+        await client.send(
+          new DeleteItemCommand({
+            TableName: table,
+            Key: marshall(REFRESH_LOCK_KEY),
+            ConditionExpression: 'holder = :holder',
+            ExpressionAttributeValues: marshall({ ':holder': holder }),
+          }),
+        );
+      } catch (err) {
+        // Not ours any more (it expired and another synthesis took it): nothing to release.
+        if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      }
+    },
+  };
+}
+
+/** A synthesis run under the lock; busy when another run holds it. */
+export async function refreshPlans(run: SynthesisRun, lock: RefreshLock): Promise<SynthesisSummary> {
+  const taken = await lock.acquire();
+  if (!taken.acquired) throw new RefreshBusyError(taken.holder);
+  try {
+    return await synthesizeAll(run);
+  } finally {
+    // A lock left behind expires with the function's timeout: the plans are published either way.
+    await lock.release().catch(() => undefined);
+  }
+}
+
+/** Fails when any plan failed, after the others were published: a stale plan must not go unnoticed. */
+export function assertPublished(summary: SynthesisSummary): void {
+  const failed = summary.results.filter((r) => r.outcome === 'failed');
+  if (failed.length > 0) throw new PlansFailedError(failed);
 }

@@ -1,10 +1,14 @@
 // Plans are pre-built, so an alarm never waits for planning: for every catalogued service with alarms,
 // plan with the current model, compile, and create or update its state machine (a new version, the
-// `live` alias moved to it); then point each of its alarms at the alias. Unchanged plans are skipped.
+// `live` alias moved to it); then point each of its alarms at the alias, and delete the versions nothing
+// routes to any more (a state machine may have 1,000). Unchanged plans are skipped.
 import {
   CreateStateMachineAliasCommand,
   CreateStateMachineCommand,
+  DeleteStateMachineVersionCommand,
   DescribeStateMachineAliasCommand,
+  ListStateMachineAliasesCommand,
+  ListStateMachineVersionsCommand,
   UpdateStateMachineAliasCommand,
   UpdateStateMachineCommand,
   type SFNClient,
@@ -37,6 +41,13 @@ export interface SynthesisResult {
 }
 
 export const LIVE_ALIAS = 'live';
+
+/**
+ * Published versions kept besides those an alias routes to: the last few plans, to compare or go back to by
+ * hand. Step Functions allows 1,000 versions per state machine and deletes none by itself
+ * (https://docs.aws.amazon.com/step-functions/latest/apireference/API_PublishStateMachineVersion.html).
+ */
+export const KEPT_VERSIONS = 5;
 
 /** A valid state machine name (1-80 of [A-Za-z0-9-_]) for a service. */
 export function planStateMachineName(prefix: string, service: string): string {
@@ -131,6 +142,8 @@ async function publishOne(
       shape,
     });
   }
+  // Last: the new plan is live and pointed at before anything old goes.
+  await pruneVersions(sfn, arn);
   return { service, planId: plan.planId, outcome: version.created ? 'created' : 'updated', alias };
 }
 
@@ -195,4 +208,42 @@ async function pointAlias(sfn: Pick<SFNClient, 'send'>, alias: string, arn: stri
   }
   await sfn.send(new UpdateStateMachineAliasCommand({ stateMachineAliasArn: alias, routingConfiguration }));
   void arn;
+}
+
+/**
+ * Deletes a machine's versions beyond the newest KEPT_VERSIONS that no alias routes to. Step Functions refuses
+ * to delete a version an alias references, and lets a deleted version's running executions finish
+ * (https://docs.aws.amazon.com/step-functions/latest/apireference/API_DeleteStateMachineVersion.html).
+ * Returns the versions deleted.
+ */
+export async function pruneVersions(sfn: Pick<SFNClient, 'send'>, arn: string): Promise<string[]> {
+  const versions: string[] = [];
+  let next: string | undefined;
+  do {
+    const page = await sfn.send(new ListStateMachineVersionsCommand({ stateMachineArn: arn, nextToken: next }));
+    versions.push(...(page.stateMachineVersions ?? []).map((v) => v.stateMachineVersionArn ?? ''));
+    next = page.nextToken;
+  } while (next);
+  const routed = new Set<string>();
+  do {
+    const page = await sfn.send(new ListStateMachineAliasesCommand({ stateMachineArn: arn, nextToken: next }));
+    for (const alias of page.stateMachineAliases ?? []) {
+      const described = await sfn.send(
+        new DescribeStateMachineAliasCommand({ stateMachineAliasArn: alias.stateMachineAliasArn }),
+      );
+      for (const route of described.routingConfiguration ?? []) routed.add(route.stateMachineVersionArn ?? '');
+    }
+    next = page.nextToken;
+  } while (next);
+  // Version numbers only grow and are never reused: the newest are the highest
+  // (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-state-machine-version.html).
+  const number = (version: string) => Number(/:(\d+)$/.exec(version)?.[1] ?? 0);
+  const stale = versions
+    .filter((v) => v !== '')
+    .sort((a, b) => number(b) - number(a))
+    .slice(KEPT_VERSIONS)
+    .filter((v) => !routed.has(v));
+  for (const version of stale)
+    await sfn.send(new DeleteStateMachineVersionCommand({ stateMachineVersionArn: version }));
+  return stale;
 }

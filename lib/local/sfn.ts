@@ -1,10 +1,13 @@
 // Step Functions' state machine registry on one machine: what publishPlans creates (state machines,
 // published versions, the `live` alias) is kept here, and an alias resolves to the definition that
-// the local runner executes. Only the calls publishing makes are understood.
+// the local runner executes. Only the calls publishing makes are understood (pruning old versions too).
 import {
   CreateStateMachineAliasCommand,
   CreateStateMachineCommand,
+  DeleteStateMachineVersionCommand,
   DescribeStateMachineAliasCommand,
+  ListStateMachineAliasesCommand,
+  ListStateMachineVersionsCommand,
   UpdateStateMachineAliasCommand,
   UpdateStateMachineCommand,
   type SFNClient,
@@ -12,8 +15,8 @@ import {
 import type { Asl } from '../../statemachines/asl';
 
 export class LocalStepFunctions {
-  /** State machine ARN -> its published definitions (version n is index n - 1). */
-  private readonly machines = new Map<string, string[]>();
+  /** State machine ARN -> its published definitions (version n is index n - 1; a deleted one is undefined). */
+  private readonly machines = new Map<string, (string | undefined)[]>();
   /** Alias ARN -> version ARN. */
   private readonly aliases = new Map<string, string>();
 
@@ -33,7 +36,7 @@ export class LocalStepFunctions {
     const version = this.aliases.get(arn) ?? arn;
     const match = /^(.*):(\d+)$/.exec(version);
     const versions = this.machines.get(match?.[1] ?? version);
-    const text = match ? versions?.[Number(match[2]) - 1] : versions?.[versions.length - 1];
+    const text = match ? versions?.[Number(match[2]) - 1] : versions?.findLast((v) => v !== undefined);
     if (text === undefined) throw named('StateMachineDoesNotExist', `no state machine ${arn}`);
     return JSON.parse(text) as Asl;
   }
@@ -58,13 +61,35 @@ export class LocalStepFunctions {
       const { stateMachineArn = '', definition } = command.input;
       const versions = this.machines.get(stateMachineArn);
       if (!versions) throw named('StateMachineDoesNotExist', `no state machine ${stateMachineArn}`);
-      versions.push(definition ?? versions[versions.length - 1] ?? '{}');
+      versions.push(definition ?? versions.findLast((v) => v !== undefined) ?? '{}');
       return { stateMachineVersionArn: `${stateMachineArn}:${versions.length}` };
     }
     if (command instanceof DescribeStateMachineAliasCommand) {
       const arn = command.input.stateMachineAliasArn ?? '';
       if (!this.aliases.has(arn)) throw named('ResourceNotFound', `no alias ${arn}`);
-      return { stateMachineAliasArn: arn };
+      return {
+        stateMachineAliasArn: arn,
+        routingConfiguration: [{ stateMachineVersionArn: this.aliases.get(arn), weight: 100 }],
+      };
+    }
+    if (command instanceof ListStateMachineVersionsCommand) {
+      const arn = command.input.stateMachineArn ?? '';
+      const versions = (this.machines.get(arn) ?? []).flatMap((v, i) => (v === undefined ? [] : [`${arn}:${i + 1}`]));
+      return { stateMachineVersions: versions.reverse().map((v) => ({ stateMachineVersionArn: v })) };
+    }
+    if (command instanceof ListStateMachineAliasesCommand) {
+      const arn = command.input.stateMachineArn ?? '';
+      const aliases = [...this.aliases.keys()].filter((a) => a.startsWith(`${arn}:`));
+      return { stateMachineAliases: aliases.map((a) => ({ stateMachineAliasArn: a })) };
+    }
+    if (command instanceof DeleteStateMachineVersionCommand) {
+      const version = command.input.stateMachineVersionArn ?? '';
+      if ([...this.aliases.values()].includes(version))
+        throw named('ConflictException', `an alias routes to ${version}`);
+      const match = /^(.*):(\d+)$/.exec(version);
+      const versions = this.machines.get(match?.[1] ?? '');
+      if (match && versions) versions[Number(match[2]) - 1] = undefined;
+      return {};
     }
     if (command instanceof CreateStateMachineAliasCommand || command instanceof UpdateStateMachineAliasCommand) {
       const version = command.input.routingConfiguration?.[0]?.stateMachineVersionArn ?? '';

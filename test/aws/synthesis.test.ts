@@ -4,11 +4,22 @@ import {
   CreateStateMachineAliasCommand,
   CreateStateMachineCommand,
   DescribeStateMachineAliasCommand,
+  ListStateMachineAliasesCommand,
+  ListStateMachineVersionsCommand,
   SFNClient,
   UpdateStateMachineCommand,
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { synthesizeAll } from '../../lib/aws/synthesis';
+import {
+  assertPublished,
+  dynamoRefreshLock,
+  PlansFailedError,
+  REFRESH_ERRORS,
+  refreshPlans,
+  synthesizeAll,
+  SYNTHESIS_TIMEOUT_MS,
+  type SynthesisRun,
+} from '../../lib/aws/synthesis';
 import type { SynthesisTarget } from '../../lib/aws/synthesize';
 import { parseCatalog } from '../../lib/core/catalog';
 import { notUndone, parseChanges } from '../../lib/core/changes';
@@ -60,6 +71,8 @@ beforeEach(() => {
   }));
   sfn.on(DescribeStateMachineAliasCommand).rejects(Object.assign(new Error('no'), { name: 'ResourceNotFound' }));
   sfn.on(CreateStateMachineAliasCommand).resolves({});
+  sfn.on(ListStateMachineVersionsCommand).resolves({ stateMachineVersions: [] });
+  sfn.on(ListStateMachineAliasesCommand).resolves({ stateMachineAliases: [] });
 });
 
 describe('a synthesis run', () => {
@@ -166,5 +179,80 @@ describe('a synthesis run', () => {
       (await local.store.currentModel())?.version,
     );
     expect((await run()).model).toBe('refined-test');
+  });
+});
+
+describe('a refresh', () => {
+  const runWith = (overrides: Partial<SynthesisRun> = {}): SynthesisRun => ({
+    sfn: sfn as never,
+    store: local.store,
+    target,
+    catalog,
+    now: T0,
+    lookBackMs: DAY,
+    ...overrides,
+  });
+  const lock = (holder: string, now: () => number = () => T0) =>
+    dynamoRefreshLock(local.dynamo.client, local.dynamo.table, holder, now);
+
+  it('fails when a plan failed, after publishing the others, naming the service and why', async () => {
+    await local.store.putSnapshot({ ...snapshot(true), takenAt: T0 + 10 });
+    const broken = { ...catalog.services['cartservice']!, alarms: ['cart-5xx'] };
+    const withUnknown = { ...catalog, services: { ...catalog.services, ghost: broken } };
+    const summary = await refreshPlans(runWith({ catalog: withUnknown }), lock('refresh-1'));
+    const failed = summary.results.filter((r) => r.outcome === 'failed');
+    expect(failed.map((r) => r.service)).toStrictEqual(['ghost']);
+    expect(summary.results.filter((r) => r.outcome !== 'failed').length).toBeGreaterThan(0);
+    let thrown: unknown;
+    try {
+      assertPublished(summary);
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(PlansFailedError);
+    expect(thrown).toMatchObject({ name: REFRESH_ERRORS.plansFailed });
+    expect((thrown as Error).message).toMatch(/^1 plan\(s\) not published: ghost \(/);
+    expect(() =>
+      assertPublished({ ...summary, results: summary.results.filter((r) => r.outcome !== 'failed') }),
+    ).not.toThrow();
+  });
+
+  it('is busy while another refresh holds the lock, and runs once it is released', async () => {
+    const first = lock('refresh-a');
+    expect(await first.acquire()).toStrictEqual({ acquired: true });
+    await expect(refreshPlans(runWith(), lock('refresh-b'))).rejects.toMatchObject({
+      name: REFRESH_ERRORS.busy,
+      message: expect.stringContaining('refresh-a') as unknown,
+    });
+    expect(sfn.calls()).toHaveLength(0);
+    // The same execution again (its own retry) takes the lock back.
+    expect(await lock('refresh-a').acquire()).toStrictEqual({ acquired: true });
+    await first.release();
+    const summary = await refreshPlans(runWith(), lock('refresh-b'));
+    expect(summary.results.map((r) => r.service)).toContain('frontend');
+    // Released after the run: free for the next one.
+    expect(await lock('refresh-c').acquire()).toStrictEqual({ acquired: true });
+    await lock('refresh-c').release();
+  });
+
+  it('takes over a lock whose holder outlived the function timeout (it died)', async () => {
+    expect(await lock('died').acquire()).toStrictEqual({ acquired: true });
+    const later = lock('next', () => T0 + SYNTHESIS_TIMEOUT_MS - 1);
+    expect(await later.acquire()).toStrictEqual({ acquired: false, holder: 'died' });
+    const afterTimeout = lock('next', () => T0 + SYNTHESIS_TIMEOUT_MS + 1);
+    expect(await afterTimeout.acquire()).toStrictEqual({ acquired: true });
+    // The dead holder's release does not free the new holder's lock.
+    await lock('died').release();
+    expect(await lock('third', () => T0 + SYNTHESIS_TIMEOUT_MS + 2).acquire()).toMatchObject({ acquired: false });
+    await afterTimeout.release();
+  });
+
+  it('releases the lock when the run throws', async () => {
+    const failing = runWith({
+      store: { ...local.store, currentModel: () => Promise.reject(new Error('table gone')) } as never,
+    });
+    await expect(refreshPlans(failing, lock('refresh-x'))).rejects.toThrow('table gone');
+    expect(await lock('refresh-y').acquire()).toStrictEqual({ acquired: true });
+    await lock('refresh-y').release();
   });
 });

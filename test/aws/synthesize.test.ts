@@ -4,13 +4,22 @@
 import {
   CreateStateMachineAliasCommand,
   CreateStateMachineCommand,
+  DeleteStateMachineVersionCommand,
   DescribeStateMachineAliasCommand,
+  ListStateMachineAliasesCommand,
+  ListStateMachineVersionsCommand,
   SFNClient,
   UpdateStateMachineAliasCommand,
   UpdateStateMachineCommand,
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { planStateMachineName, publishPlans, type SynthesisTarget } from '../../lib/aws/synthesize';
+import {
+  KEPT_VERSIONS,
+  planStateMachineName,
+  pruneVersions,
+  publishPlans,
+  type SynthesisTarget,
+} from '../../lib/aws/synthesize';
 import { parseCatalog } from '../../lib/core/catalog';
 import { makeHandlers } from '../../lib/core/handlers';
 import type { Plan } from '../../lib/core/plan';
@@ -23,7 +32,12 @@ import { fixture, examplePlan, T0 } from '../helpers';
 
 const sfn = mockClient(SFNClient);
 const local = useLocalDynamo();
-beforeEach(() => sfn.reset());
+beforeEach(() => {
+  sfn.reset();
+  // No versions to prune unless a test says so.
+  sfn.on(ListStateMachineVersionsCommand).resolves({ stateMachineVersions: [] });
+  sfn.on(ListStateMachineAliasesCommand).resolves({ stateMachineAliases: [] });
+});
 
 const catalog = parseCatalog(fixture('examples/online-boutique/catalog.json'), 'catalog.json');
 const target: SynthesisTarget = {
@@ -100,6 +114,7 @@ describe('publishPlans', () => {
     const kept = await publishPlans(sfn as never, local.store, target, only, () => later);
     expect(kept[0]).toMatchObject({ outcome: 'unchanged', planId: published });
     expect(sfn.calls()).toHaveLength(0);
+    sfn.resetHistory();
     sfn.on(UpdateStateMachineCommand).resolves({ stateMachineVersionArn: `${ARN}:2` });
     sfn.on(DescribeStateMachineAliasCommand).resolves({});
     const changed = () => examplePlan({ alarmed: ['frontend'], windowMs: 6 * 3_600_000 });
@@ -163,6 +178,69 @@ describe('publishPlans', () => {
       ['web.api', 'failed', 'Error: not planned in this test'],
       ['web/api', 'failed', "state machine name backstep-plan-web-api is web.api's too"],
     ]);
+  });
+
+  it('deletes the versions no alias routes to after moving the alias, keeping the newest few', async () => {
+    // Versions 1..12 on two pages, newest first as Step Functions lists them; `live` moves to 12, and someone
+    // keeps an alias of their own on 3.
+    const version = (n: number) => ({ stateMachineVersionArn: `${ARN}:${n}`, creationDate: new Date(T0 + n) });
+    sfn.on(UpdateStateMachineCommand).resolves({ stateMachineVersionArn: `${ARN}:12` });
+    sfn.on(DescribeStateMachineAliasCommand).resolves({});
+    sfn
+      .on(ListStateMachineVersionsCommand)
+      .resolvesOnce({ stateMachineVersions: [12, 11, 10, 9, 8, 7].map(version), nextToken: 'page-2' })
+      .resolves({ stateMachineVersions: [6, 5, 4, 3, 2, 1].map(version) });
+    sfn.on(ListStateMachineAliasesCommand).resolves({
+      stateMachineAliases: ['live', 'pinned'].map((name) => ({
+        stateMachineAliasArn: `${ARN}:${name}`,
+        creationDate: new Date(T0),
+      })),
+    });
+    sfn
+      .on(DescribeStateMachineAliasCommand, { stateMachineAliasArn: `${ARN}:pinned` })
+      .resolves({ routingConfiguration: [{ stateMachineVersionArn: `${ARN}:3`, weight: 100 }] });
+    const only = { ...catalog, services: { frontend: catalog.services['frontend']! } };
+    const changed = () => examplePlan({ alarmed: ['frontend'], windowMs: 5 * 3_600_000 });
+    expect((await publishPlans(sfn as never, local.store, target, only, changed))[0]?.outcome).toBe('updated');
+    const deleted = sfn
+      .commandCalls(DeleteStateMachineVersionCommand)
+      .map((c) => c.args[0].input.stateMachineVersionArn);
+    expect(KEPT_VERSIONS).toBe(5);
+    expect(deleted).toStrictEqual([7, 6, 5, 4, 2, 1].map((n) => `${ARN}:${n}`));
+    expect(sfn.commandCalls(ListStateMachineVersionsCommand)[1]?.args[0].input).toStrictEqual({
+      stateMachineArn: ARN,
+      nextToken: 'page-2',
+    });
+    // Only once the alias has moved and the alarms point at it.
+    const order = sfn.calls().map((c) => (c.args[0] as object).constructor.name);
+    expect(order.indexOf('UpdateStateMachineAliasCommand')).toBeLessThan(
+      order.indexOf('DeleteStateMachineVersionCommand'),
+    );
+    expect((await local.store.getAlarmPlan('frontend-5xx'))?.stateMachine).toBe(`${ARN}:live`);
+  });
+
+  it('deletes nothing while a machine has only the newest few versions', async () => {
+    sfn.on(ListStateMachineVersionsCommand).resolves({
+      stateMachineVersions: [3, 2, 1].map((n) => ({ stateMachineVersionArn: `${ARN}:${n}`, creationDate: new Date() })),
+    });
+    expect(await pruneVersions(sfn as never, ARN)).toStrictEqual([]);
+    expect(sfn.commandCalls(DeleteStateMachineVersionCommand)).toHaveLength(0);
+  });
+
+  it('reports a plan whose old versions cannot be deleted as failed, after it is live', async () => {
+    sfn.on(UpdateStateMachineCommand).resolves({ stateMachineVersionArn: `${ARN}:9` });
+    sfn.on(DescribeStateMachineAliasCommand).resolves({});
+    sfn
+      .on(ListStateMachineVersionsCommand)
+      .rejects(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' }));
+    const only = { ...catalog, services: { frontend: catalog.services['frontend']! } };
+    const changed = () => examplePlan({ alarmed: ['frontend'], windowMs: 2 * 3_600_000 });
+    // Other settings: published again.
+    const results = await publishPlans(sfn as never, local.store, target, only, changed, { bakeSeconds: 61 });
+    expect(results.map((r) => [r.outcome, r.reason])).toStrictEqual([
+      ['failed', 'AccessDeniedException: not authorized'],
+    ]);
+    expect(sfn.commandCalls(UpdateStateMachineAliasCommand)).toHaveLength(1);
   });
 
   it('names state machines validly', () => {
