@@ -6,13 +6,13 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { intakeDefinition, orchestratorDefinition } from '../../statemachines/orchestrator';
 import { alarmOnAny } from './alarms';
+import { stateMachineLogGroup, type LogSettings } from './functions';
 
 /** Plan state machines are created at run time by the synthesize function, under this name prefix. */
 export const PLAN_STATE_MACHINE_PREFIX = 'backstep-plan-';
@@ -22,7 +22,7 @@ export interface AlarmPathProps {
   readonly topic: sns.ITopic;
   readonly deadLetters: sqs.IQueue;
   readonly mode: 'auto' | 'suggest';
-  readonly retention: logs.RetentionDays;
+  readonly logs: LogSettings;
   /** The plans' state machine name prefix: the orchestrator may start only these. */
   readonly planPrefix: string;
   readonly cooldownSeconds: number;
@@ -57,7 +57,7 @@ export class AlarmPath extends Construct {
       stateMachineType: sfn.StateMachineType.STANDARD,
       tracingEnabled: true,
       logs: {
-        destination: new logs.LogGroup(this, 'OrchestratorLogs', { retention: props.retention }),
+        destination: stateMachineLogGroup(this, 'OrchestratorLogs', props.logs),
         level: sfn.LogLevel.ALL,
       },
     });
@@ -104,7 +104,7 @@ export class AlarmPath extends Construct {
       stateMachineType: sfn.StateMachineType.EXPRESS,
       tracingEnabled: true,
       logs: {
-        destination: new logs.LogGroup(this, 'IntakeLogs', { retention: props.retention }),
+        destination: stateMachineLogGroup(this, 'IntakeLogs', props.logs),
         level: sfn.LogLevel.ALL,
       },
     });

@@ -9,17 +9,16 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { backstepFunction } from './functions';
+import { backstepFunction, logGroup, type LogSettings } from './functions';
 
 export interface ApprovalsProps {
   readonly table: dynamodb.Table;
   readonly topic: sns.ITopic;
   readonly key: kms.IKey;
-  readonly retention: logs.RetentionDays;
+  readonly logs: LogSettings;
   /** The application whose approver list applies when an incident names none. */
   readonly application: string;
   readonly approvers?: Readonly<Record<string, readonly string[]>>;
@@ -52,7 +51,7 @@ export class Approvals extends Construct {
         },
         timeout: Duration.seconds(15),
       },
-      props.retention,
+      props.logs,
     );
     props.table.grantReadWriteData(callback);
     this.secret.grantRead(callback);
@@ -62,7 +61,7 @@ export class Approvals extends Construct {
     );
     this.callbackFunction = callback;
 
-    const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', { retention: props.retention });
+    const accessLogs = logGroup(this, 'ApiAccessLogs', props.logs);
     this.api = new apigateway.RestApi(this, 'Api', {
       description: 'Backstep approval pages: GET and HEAD render, POST decides once',
       endpointTypes: [apigateway.EndpointType.REGIONAL],
@@ -105,7 +104,7 @@ export class Approvals extends Construct {
         },
         timeout: Duration.seconds(30),
       },
-      props.retention,
+      props.logs,
     );
     props.table.grantReadWriteData(request);
     this.secret.grantRead(request);

@@ -1,7 +1,7 @@
 // The reusable construct: what Backstep deploys into an account. The store, topic and dead-letter queue;
 // the task functions the compiled plans call; the alarm path (alarm-path.ts); learning when an incident
 // ends; the catalog and mode kept in the table; a dashboard. Each function has only the permissions it uses.
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -20,25 +20,33 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { Construct } from 'constructs';
 import { createHash } from 'node:crypto';
+import type { z } from 'zod';
 import { catalogItem } from '../aws/config';
 import { CLAIM_STALE_MS } from '../aws/store';
 import { TABLE_KEYS } from '../aws/table';
-import type { Catalog } from '../core/catalog';
+import { parseCatalog, type Catalog, type catalogSchema } from '../core/catalog';
 import { AlarmPath } from './alarm-path';
 import { alarmOnAny } from './alarms';
 import { Approvals } from './approvals';
 import { Planning } from './planning';
 import { backstepDashboard } from './dashboard';
-import { backstepFunction, type FunctionSpec } from './functions';
+import { controlTowerAcknowledgements, type ControlTowerAcknowledgement } from './control-tower';
+import { backstepFunction, logGroup, type FunctionSpec, type LogSettings } from './functions';
 import { acknowledge, actionStatements, BASIC_EXECUTION_ROLE } from './permissions';
 
 import { PLAN_STATE_MACHINE_PREFIX } from './alarm-path';
 
 export { PLAN_STATE_MACHINE_PREFIX };
 
+/** A catalog as written (a parsed `catalog.json`): fields with defaults may be left out. */
+export type CatalogInput = z.input<typeof catalogSchema>;
+
 export interface BackstepProps {
-  /** The services Backstep may roll back: actions, alarms, modes (validated like `--catalog`). */
-  readonly catalog: Catalog;
+  /**
+   * The services Backstep may roll back: actions, alarms, modes. Validated at synth time like `--catalog`;
+   * a bad field fails the synth with the construct's path and the field.
+   */
+  readonly catalog: CatalogInput;
   /** Who gets escalations and approval requests by email. @default - no email subscriptions */
   readonly approverEmails?: readonly string[];
   /**
@@ -85,8 +93,19 @@ export interface BackstepProps {
    * @default 'backstep-plan-'
    */
   readonly planPrefix?: string;
-  /** How long function and state machine logs are kept. @default one month */
+  /**
+   * How long function and state machine logs are kept; with `compliance`, at least a year.
+   * @default - one month; one year with `compliance`
+   */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Meets the AWS Control Tower proactive controls that Backstep's defaults do not: every log group kept a
+   * year or more (CT.CLOUDWATCH.PR.2) and encrypted with the construct's key (CT.CLOUDWATCH.PR.3), whose
+   * policy then lets CloudWatch Logs use it and denies grants that are not for AWS resources (CT.KMS.PR.3).
+   * An imported `key` must allow `logs.<region>.amazonaws.com` and carry that deny itself. What remains is
+   * acknowledged in `controlTowerAcknowledgements`. @default false
+   */
+  readonly compliance?: boolean;
 }
 
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
@@ -99,6 +118,7 @@ export interface BackstepSettings {
   readonly bakeSeconds: number;
   readonly approvalSeconds: number;
   readonly cooldownSeconds: number;
+  readonly logRetention: logs.RetentionDays;
 }
 
 export class Backstep extends Construct {
@@ -120,15 +140,24 @@ export class Backstep extends Construct {
   public readonly intake: sfn.StateMachine;
   public readonly alarmRule: events.Rule;
   public readonly settings: BackstepSettings;
+  /** The catalog as validated, defaults applied. */
+  public readonly catalog: Catalog;
+  /** Control Tower proactive-control findings this construct's template still has, each with its reason. */
+  public readonly controlTowerAcknowledgements: readonly ControlTowerAcknowledgement[];
   /** Discover, record changes, rebuild plans; and the role the plans run under. */
   public readonly planning: Planning;
 
   constructor(scope: Construct, id: string, props: BackstepProps) {
     super(scope, id);
-    this.settings = validate(props);
+    this.catalog = parseCatalog(props.catalog, `${this.node.path} catalog`);
+    this.settings = validate(props, this.catalog);
     const stack = Stack.of(this);
-    const retention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+    const compliance = props.compliance === true;
     this.key = props.key ?? new kms.Key(this, 'Key', { enableKeyRotation: true, description: 'Backstep data at rest' });
+    const logSettings: LogSettings = {
+      retention: this.settings.logRetention,
+      ...(compliance ? { encryptionKey: this.key } : {}),
+    };
 
     this.table = new dynamodb.Table(this, 'Table', {
       partitionKey: { name: TABLE_KEYS.partitionKey, type: dynamodb.AttributeType.STRING },
@@ -142,9 +171,28 @@ export class Backstep extends Construct {
       // Incident history is the record of what was done: never deleted with the stack.
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    this.writeCatalog(props.catalog);
+    this.writeCatalog(this.catalog, logSettings);
 
     this.topic = new sns.Topic(this, 'Topic', { masterKey: this.key, enforceSSL: true, displayName: 'Backstep' });
+    // A topic policy replaces the default one that lets CloudWatch alarms publish: say it again, for this
+    // account's alarms only (https://repost.aws/knowledge-center/cloudwatch-receive-sns-for-alarm-trigger).
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: {
+            'aws:SourceArn': Arn.format(
+              { service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME },
+              stack,
+            ),
+          },
+        },
+      }),
+    );
     for (const email of props.approverEmails ?? [])
       this.topic.addSubscription(new subscriptions.EmailSubscription(email));
 
@@ -153,9 +201,12 @@ export class Backstep extends Construct {
       encryptionMasterKey: this.key,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
+      // It is a dead-letter queue (Control Tower's CT.SQS.PR.1 tells one by this); any queue may use it,
+      // which is SQS's default.
+      redriveAllowPolicy: { redrivePermission: sqs.RedrivePermission.ALLOW_ALL },
     });
 
-    const fn = (name: string, spec: FunctionSpec) => backstepFunction(this, name, spec, retention);
+    const fn = (name: string, spec: FunctionSpec) => backstepFunction(this, name, spec, logSettings);
     const tableEnv = { TABLE_NAME: this.table.tableName };
 
     const act = fn('Act', {
@@ -165,7 +216,7 @@ export class Backstep extends Construct {
       timeout: Duration.millis(CLAIM_STALE_MS),
     });
     this.table.grantReadWriteData(act);
-    const actions = actionStatements(stack, props.catalog);
+    const actions = actionStatements(stack, this.catalog);
     for (const statement of actions.statements) act.addToRolePolicy(statement);
     this.actFunction = act;
 
@@ -187,8 +238,8 @@ export class Backstep extends Construct {
       table: this.table,
       topic: this.topic,
       key: this.key,
-      retention,
-      application: props.catalog.application,
+      logs: logSettings,
+      application: this.catalog.application,
       ...(props.approvers ? { approvers: props.approvers } : {}),
       ...(props.approvalUserPool ? { userPool: props.approvalUserPool } : {}),
     });
@@ -200,7 +251,7 @@ export class Backstep extends Construct {
       topic: this.topic,
       deadLetters: this.deadLetters,
       mode: this.settings.mode,
-      retention,
+      logs: logSettings,
       planPrefix: this.settings.planPrefix,
       cooldownSeconds: this.settings.cooldownSeconds,
     });
@@ -240,8 +291,8 @@ export class Backstep extends Construct {
     this.planning = new Planning(this, 'Planning', {
       table: this.table,
       deadLetters: this.deadLetters,
-      catalog: props.catalog,
-      retention,
+      catalog: this.catalog,
+      logs: logSettings,
       schedule: props.discoverySchedule ?? events.Schedule.rate(Duration.minutes(10)),
       planPrefix: this.settings.planPrefix,
       lookBackSeconds: this.settings.lookBackSeconds,
@@ -276,12 +327,53 @@ export class Backstep extends Construct {
       // EventBridge writes to the encrypted queue; CloudWatch publishes to the encrypted topic.
       this.key.grant(new iam.ServicePrincipal('events.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey');
       this.key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey');
+      if (compliance) this.meetControlTowerKeyControls(this.key, stack);
     }
+    this.controlTowerAcknowledgements = controlTowerAcknowledgements({
+      compliance,
+      ownKey: this.key instanceof kms.Key,
+    });
     acknowledge(this, stack, [...actions.wildcards, ...alarmPath.wildcards, ...this.planning.wildcards]);
   }
 
+  /**
+   * With `compliance` the log groups are encrypted with the key: CloudWatch Logs may use it for this account's
+   * log groups (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html); and only
+   * AWS services may create grants on it (Control Tower CT.KMS.PR.3).
+   */
+  private meetControlTowerKeyControls(key: kms.Key, stack: Stack): void {
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchLogsEncrypt',
+        principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
+        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        resources: ['*'],
+        conditions: {
+          ArnLike: {
+            'kms:EncryptionContext:aws:logs:arn': Arn.format(
+              { service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME },
+              stack,
+            ),
+          },
+        },
+      }),
+    );
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'GrantsOnlyForAwsResources',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['kms:CreateGrant'],
+        resources: ['*'],
+        conditions: {
+          BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' },
+        },
+      }),
+    );
+  }
+
   /** The catalog goes into the table at deploy time (no 4 KB environment limit); a new catalog, a new write. */
-  private writeCatalog(catalog: Catalog): void {
+  private writeCatalog(catalog: Catalog, logSettings: LogSettings): void {
     const item = catalogItem(catalog);
     const write: cr.AwsSdkCall = {
       service: 'DynamoDB',
@@ -296,6 +388,8 @@ export class Backstep extends Construct {
       onUpdate: write,
       policy: cr.AwsCustomResourcePolicy.fromSdkCalls({ resources: [this.table.tableArn] }),
       installLatestAwsSdk: false,
+      // CDK's provider function is shared by the stack; its logs are kept like the construct's own.
+      logGroup: logGroup(this, 'CatalogItemLogs', logSettings),
     });
     this.key.grantEncryptDecrypt(writer);
     // CDK's provider for such calls is one function per stack, outside this construct: its findings too.
@@ -312,7 +406,7 @@ export class Backstep extends Construct {
   }
 }
 
-function validate(props: BackstepProps): BackstepSettings {
+function validate(props: BackstepProps, catalog: Catalog): BackstepSettings {
   const checkEmails = (where: string, emails: readonly string[]) => {
     for (const email of emails) {
       if (!EMAIL.test(email))
@@ -320,16 +414,16 @@ function validate(props: BackstepProps): BackstepSettings {
     }
   };
   checkEmails('approverEmails', props.approverEmails ?? []);
-  if (Object.keys(props.catalog.services).length === 0) {
+  if (Object.keys(catalog.services).length === 0) {
     throw new Error('catalog: no services; expected at least one service with its rollback action');
   }
   for (const [application, emails] of Object.entries(props.approvers ?? {})) {
     if (emails.length === 0) throw new Error(`approvers.${application}: empty; expected at least one email address`);
     checkEmails(`approvers.${application}`, emails);
   }
-  if (props.approvers && !Object.hasOwn(props.approvers, props.catalog.application)) {
+  if (props.approvers && !Object.hasOwn(props.approvers, catalog.application)) {
     throw new Error(
-      `approvers: no list for application "${props.catalog.application}" (the catalog's); expected a key "${props.catalog.application}"`,
+      `approvers: no list for application "${catalog.application}" (the catalog's); expected a key "${catalog.application}"`,
     );
   }
   if (props.approvers && !props.approvalUserPool) {
@@ -347,7 +441,14 @@ function validate(props: BackstepProps): BackstepSettings {
   if (!/^[A-Za-z0-9_-]{1,40}$/.test(planPrefix)) {
     throw new Error(`planPrefix: "${planPrefix}"; expected 1 to 40 of A-Z, a-z, 0-9, - and _`);
   }
+  const logRetention =
+    props.logRetention ?? (props.compliance ? logs.RetentionDays.ONE_YEAR : logs.RetentionDays.ONE_MONTH);
+  // RetentionDays.INFINITE (never expire) keeps logs longest of all.
+  if (props.compliance && logRetention < logs.RetentionDays.ONE_YEAR) {
+    throw new Error(`logRetention: ${logRetention} days; compliance needs at least 365 days (RetentionDays.ONE_YEAR)`);
+  }
   return {
+    logRetention,
     mode: props.killSwitch === true ? 'suggest' : (props.mode ?? 'auto'),
     planPrefix,
     lookBackSeconds: seconds('lookBack', props.lookBack, 86_400, 60, 366 * 86_400),

@@ -1,6 +1,8 @@
 // Every Backstep function the same way: Node.js 22 on ARM, X-Ray active, Powertools settings, its own
-// log group with a retention, the SDK left out of the bundle (the runtime has it).
-import type { Duration } from 'aws-cdk-lib';
+// log group with a retention, the SDK left out of the bundle (the runtime has it). And every log group the
+// same way: kept as long as the construct says, encrypted with its key when it says so.
+import { Lazy, Names, Stack, type Duration } from 'aws-cdk-lib';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as lambdaNode from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -9,20 +11,56 @@ import { join } from 'node:path';
 
 const LAMBDAS = join(__dirname, '..', '..', 'lambdas');
 
+/**
+ * Step Functions adds every log group it logs to to the account's CloudWatch Logs resource policy, which is
+ * limited to 5,120 characters; groups under /aws/vendedlogs/ stay out of it
+ * (https://docs.aws.amazon.com/step-functions/latest/dg/bp-cwl.html).
+ */
+export const VENDED_LOGS_PREFIX = '/aws/vendedlogs/states/';
+
+/** How every log group of the construct is kept. */
+export interface LogSettings {
+  readonly retention: logs.RetentionDays;
+  /** Encrypts every log group with this key (its policy must let CloudWatch Logs use it). */
+  readonly encryptionKey?: kms.IKey;
+}
+
 export interface FunctionSpec {
   /** The entry file in `lambdas/`. */
   readonly file: string;
   readonly environment?: Readonly<Record<string, string>>;
   readonly timeout: Duration;
   readonly memorySize?: number;
-  readonly reservedConcurrency?: number;
+}
+
+export function logGroup(scope: Construct, id: string, settings: LogSettings): logs.LogGroup {
+  return new logs.LogGroup(scope, id, {
+    retention: settings.retention,
+    ...(settings.encryptionKey ? { encryptionKey: settings.encryptionKey } : {}),
+  });
+}
+
+/**
+ * A state machine's log group, named under /aws/vendedlogs/states/ and apart from any other stack's: the
+ * stack name is unique in its account and region, the construct path within the stack.
+ */
+export function stateMachineLogGroup(scope: Construct, id: string, settings: LogSettings): logs.LogGroup {
+  const group: logs.LogGroup = new logs.LogGroup(scope, id, {
+    logGroupName: Lazy.string({
+      produce: () =>
+        `${VENDED_LOGS_PREFIX}${Stack.of(group).stackName}-${Names.uniqueResourceName(group, { maxLength: 200, separator: '-' })}`,
+    }),
+    retention: settings.retention,
+    ...(settings.encryptionKey ? { encryptionKey: settings.encryptionKey } : {}),
+  });
+  return group;
 }
 
 export function backstepFunction(
   scope: Construct,
   id: string,
   spec: FunctionSpec,
-  retention: logs.RetentionDays,
+  logSettings: LogSettings,
 ): lambdaNode.NodejsFunction {
   return new lambdaNode.NodejsFunction(scope, id, {
     entry: join(LAMBDAS, spec.file),
@@ -31,13 +69,12 @@ export function backstepFunction(
     tracing: lambda.Tracing.ACTIVE,
     timeout: spec.timeout,
     memorySize: spec.memorySize ?? 512,
-    ...(spec.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: spec.reservedConcurrency } : {}),
     environment: {
       POWERTOOLS_SERVICE_NAME: 'backstep',
       POWERTOOLS_METRICS_NAMESPACE: 'Backstep',
       ...spec.environment,
     },
-    logGroup: new logs.LogGroup(scope, `${id}Logs`, { retention }),
+    logGroup: logGroup(scope, `${id}Logs`, logSettings),
     bundling: { minify: true, sourceMap: true, externalModules: ['@aws-sdk/*'] },
   });
 }

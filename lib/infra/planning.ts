@@ -7,21 +7,22 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import type { Catalog } from '../core/catalog';
 import { CHANGE_EVENT_PATTERNS } from '../aws/change-events';
-import { backstepFunction } from './functions';
+import { REFRESH_ERRORS, SYNTHESIS_TIMEOUT_MS } from '../aws/synthesis';
+import { TRANSIENT_RETRY } from '../../statemachines/compile';
+import { backstepFunction, stateMachineLogGroup, type LogSettings } from './functions';
 import { discoveryStatements } from './permissions';
 
 export interface PlanningProps {
   readonly table: dynamodb.Table;
   readonly deadLetters: sqs.IQueue;
   readonly catalog: Catalog;
-  readonly retention: logs.RetentionDays;
+  readonly logs: LogSettings;
   readonly schedule: events.Schedule;
   /** The plans' state machine name prefix. */
   readonly planPrefix: string;
@@ -78,7 +79,7 @@ export class Planning extends Construct {
       }),
     );
     this.planRole.addToPolicy(new iam.PolicyStatement({ actions: LOG_DELIVERY, resources: ['*'] }));
-    const planLogs = new logs.LogGroup(this, 'PlanLogs', { retention: props.retention });
+    const planLogs = stateMachineLogGroup(this, 'PlanLogs', props.logs);
 
     const discover = backstepFunction(
       this,
@@ -94,7 +95,7 @@ export class Planning extends Construct {
         timeout: Duration.minutes(5),
         memorySize: 1024,
       },
-      props.retention,
+      props.logs,
     );
     props.table.grantReadWriteData(discover);
     const reads = discoveryStatements(stack, props.catalog);
@@ -105,7 +106,7 @@ export class Planning extends Construct {
       this,
       'RecordChange',
       { file: 'record-change.ts', environment: tableEnv, timeout: Duration.seconds(30) },
-      props.retention,
+      props.logs,
     );
     props.table.grantReadWriteData(record);
     for (const statement of reads.record) record.addToRolePolicy(statement);
@@ -137,13 +138,11 @@ export class Planning extends Construct {
           BAKE_SECONDS: String(props.bakeSeconds),
           APPROVAL_SECONDS: String(props.approvalSeconds),
         },
-        timeout: Duration.minutes(5),
+        // The lock it holds expires with it (lib/aws/synthesis.ts): the two must stay equal.
+        timeout: Duration.millis(SYNTHESIS_TIMEOUT_MS),
         memorySize: 1024,
-        // One at a time: concurrent refreshes would race on the same state machines; the refresh
-        // state machine retries a throttled invoke.
-        reservedConcurrency: 1,
       },
-      props.retention,
+      props.logs,
     );
     props.table.grantReadWriteData(synthesize);
     synthesize.addToRolePolicy(
@@ -156,6 +155,10 @@ export class Planning extends Construct {
           'states:CreateStateMachineAlias',
           'states:UpdateStateMachineAlias',
           'states:DescribeStateMachineAlias',
+          // Deleting the versions no alias routes to (1,000 per state machine at most).
+          'states:ListStateMachineVersions',
+          'states:ListStateMachineAliases',
+          'states:DeleteStateMachineVersion',
         ],
         // The machines, and their versions and aliases (`<machine>:<version or alias>`).
         resources: [plans, `${plans}:*`],
@@ -166,15 +169,38 @@ export class Planning extends Construct {
     this.synthesizeFunction = synthesize;
 
     // Refresh: scheduled -> discover; a deployment event -> record it; then synthesize (unless ignored).
-    const invoke = (name: string, fn: lambda.IFunction, resultPath: string) =>
+    // Deployments come in bursts (ECS and CodeDeploy each send several events): a throttled invoke or a
+    // synthesis already running is waited out, with jitter so that the waiting refreshes spread out.
+    const invoke = (name: string, fn: lambda.IFunction, resultPath: string, payload?: sfn.TaskInput) =>
       new tasks.LambdaInvoke(this, name, {
         lambdaFunction: fn,
         payloadResponseOnly: true,
+        ...(payload ? { payload } : {}),
         resultPath,
-        taskTimeout: sfn.Timeout.duration(Duration.minutes(6)),
-        retryOnServiceExceptions: true,
+        taskTimeout: sfn.Timeout.duration(Duration.millis(SYNTHESIS_TIMEOUT_MS + 60_000)),
+        retryOnServiceExceptions: false,
+      }).addRetry({
+        errors: [...TRANSIENT_RETRY.ErrorEquals, 'Lambda.ClientExecutionTimeoutException'],
+        interval: Duration.seconds(2),
+        backoffRate: 2,
+        maxAttempts: 6,
+        maxDelay: Duration.minutes(1),
+        jitterStrategy: sfn.JitterType.FULL,
       });
-    const synthesizeStep = invoke('Synthesize plans', synthesize, '$.synthesis');
+    const synthesizeStep = invoke(
+      'Synthesize plans',
+      synthesize,
+      '$.synthesis',
+      // The execution holds the synthesis lock; a retry of its own takes it back.
+      sfn.TaskInput.fromObject({ execution: sfn.JsonPath.executionId }),
+    ).addRetry({
+      errors: [REFRESH_ERRORS.busy],
+      interval: Duration.seconds(20),
+      backoffRate: 1.5,
+      maxAttempts: 12,
+      maxDelay: Duration.minutes(2),
+      jitterStrategy: sfn.JitterType.FULL,
+    });
     const definition = new sfn.Choice(this, 'Scheduled or a deployment?')
       .when(
         sfn.Condition.stringEquals('$.detail-type', 'Scheduled Event'),
@@ -190,10 +216,11 @@ export class Planning extends Construct {
     this.refresh = new sfn.StateMachine(this, 'Refresh', {
       definitionBody: sfn.DefinitionBody.fromChainable(definition),
       stateMachineType: sfn.StateMachineType.STANDARD,
-      timeout: Duration.minutes(20),
+      // Long enough to wait out a synthesis that died holding the lock, and then synthesize.
+      timeout: Duration.minutes(30),
       tracingEnabled: true,
       logs: {
-        destination: new logs.LogGroup(this, 'RefreshLogs', { retention: props.retention }),
+        destination: stateMachineLogGroup(this, 'RefreshLogs', props.logs),
         level: sfn.LogLevel.ALL,
       },
     });

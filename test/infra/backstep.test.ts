@@ -7,19 +7,61 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { REFRESH_ERRORS, SYNTHESIS_TIMEOUT_MS } from '../../lib/aws/synthesis';
 import { parseCatalog } from '../../lib/core/catalog';
 import { Backstep, type BackstepProps } from '../../lib/infra/backstep';
 import { fixture } from '../helpers';
+import { ResolvedTemplate } from './cfn';
 
 const catalog = parseCatalog(fixture('examples/online-boutique/catalog.json'), 'catalog.json');
 
-function build(props: Partial<BackstepProps> = {}) {
+const ACCOUNT = '123456789012';
+const REGION = 'eu-west-1';
+
+function build(props: Partial<BackstepProps> = {}, stackName = 'Test') {
   // Fast: no bundling, no CloudFormation validation (one full synth below keeps both).
   const app = new App({ builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [] } });
-  const stack = new Stack(app, 'Test', { env: { account: '123456789012', region: 'eu-west-1' } });
+  const stack = new Stack(app, stackName, { env: { account: ACCOUNT, region: REGION } });
   const backstep = new Backstep(stack, 'Backstep', { catalog, approverEmails: ['oncall@example.com'], ...props });
   return { stack, backstep, template: Template.fromStack(stack) };
+}
+
+type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;
+
+function resourcesOf(template: Template, type: string): [string, Record<string, unknown>][] {
+  return Object.entries(template.findResources(type) as Resources).map(([id, r]) => [id, r.Properties ?? {}]);
+}
+
+/** One request to iam-simulate (AWS's Service Authorization Reference as data): Allowed, or how it was denied. */
+async function simulate(request: {
+  principal: string;
+  action: string;
+  resource: string;
+  context?: Record<string, string>;
+  identityPolicies?: { name: string; policy: unknown }[];
+  resourcePolicy?: unknown;
+}): Promise<string> {
+  const result = await runSimulation(
+    {
+      request: {
+        principal: request.principal,
+        action: request.action,
+        resource: { resource: request.resource, accountId: ACCOUNT },
+        contextVariables: { 'aws:SecureTransport': 'true', ...request.context },
+      },
+      identityPolicies: request.identityPolicies ?? [],
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      ...(request.resourcePolicy ? { resourcePolicy: request.resourcePolicy } : {}),
+    },
+    {},
+  );
+  const errors = (result as { errors?: unknown }).errors;
+  if (errors) throw new Error(`simulation refused the request: ${JSON.stringify(errors)}`);
+  return (result as { overallResult: string }).overallResult;
 }
 
 describe('the Backstep construct', () => {
@@ -249,13 +291,102 @@ describe('the Backstep construct', () => {
     }
   });
 
-  it('synthesizes one refresh at a time (reserved concurrency 1; the refresh retries a throttled invoke)', () => {
-    const functions = template.findResources('AWS::Lambda::Function') as Record<
-      string,
-      { Properties: Record<string, unknown> }
-    >;
-    const synth = Object.entries(functions).find(([id]) => id.startsWith('BackstepPlanningSynthesize'))?.[1];
-    expect(synth?.Properties['ReservedConcurrentExecutions']).toBe(1);
+  it('reserves no concurrency, which an account at the default quota would refuse', () => {
+    // Lambda keeps 100 executions unreserved; new accounts may have a quota of 10
+    // (https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html).
+    for (const [id, f] of resourcesOf(template, 'AWS::Lambda::Function'))
+      expect([id, f['ReservedConcurrentExecutions']]).toStrictEqual([id, undefined]);
+  });
+
+  it('waits out throttled invokes and a synthesis already running, with backoff and jitter, and fails on failed plans', () => {
+    const [, refresh] = resourcesOf(template, 'AWS::StepFunctions::StateMachine').find(([id]) =>
+      id.startsWith('BackstepPlanningRefresh'),
+    )!;
+    const definition = JSON.parse(String(new ResolvedTemplate(template).resolve(refresh['DefinitionString']))) as {
+      States: Record<
+        string,
+        { Type: string; Retry?: Record<string, unknown>[]; Catch?: unknown; TimeoutSeconds?: number }
+      >;
+    };
+    const tasks = Object.entries(definition.States).filter(([, s]) => s.Type === 'Task');
+    expect(tasks.map(([name]) => name).sort()).toStrictEqual([
+      'Discover services',
+      'Record change',
+      'Synthesize plans',
+    ]);
+    for (const [name, task] of tasks) {
+      // Deployment events come in bursts: a throttled invoke is retried, never lost.
+      expect([name, task.Retry?.[0]]).toStrictEqual([
+        name,
+        expect.objectContaining({
+          ErrorEquals: expect.arrayContaining([
+            'Lambda.TooManyRequestsException',
+            'Lambda.ServiceException',
+          ]) as unknown,
+          BackoffRate: 2,
+          JitterStrategy: 'FULL',
+        }),
+      ]);
+      expect(task.Catch).toBeUndefined();
+    }
+    const synthesize = definition.States['Synthesize plans']!;
+    expect(synthesize.Retry?.[1]).toMatchObject({ ErrorEquals: [REFRESH_ERRORS.busy], JitterStrategy: 'FULL' });
+    // Waiting out a synthesis that died holding the lock fits in the execution's time.
+    const busy = synthesize.Retry?.[1] as { IntervalSeconds: number; MaxAttempts: number; MaxDelaySeconds: number };
+    let waited = 0;
+    for (let i = 0; i < busy.MaxAttempts; i++)
+      waited += Math.min(busy.IntervalSeconds * 1.5 ** i, busy.MaxDelaySeconds);
+    expect(waited).toBeGreaterThan((2 * SYNTHESIS_TIMEOUT_MS) / 1000);
+    expect(JSON.stringify(synthesize.Retry)).not.toContain(REFRESH_ERRORS.plansFailed);
+    const [, synthFn] = resourcesOf(template, 'AWS::Lambda::Function').find(([id]) =>
+      id.startsWith('BackstepPlanningSynthesize'),
+    )!;
+    expect(synthFn['Timeout']).toBe(SYNTHESIS_TIMEOUT_MS / 1000);
+  });
+
+  it('names every state machine log group under /aws/vendedlogs/states/, apart from any other stack', () => {
+    // Step Functions adds each log group to the account's Logs resource policy unless it is under
+    // /aws/vendedlogs/ (https://docs.aws.amazon.com/step-functions/latest/dg/bp-cwl.html).
+    const stateMachineGroups = (t: Template) => {
+      const groups = Object.fromEntries(resourcesOf(t, 'AWS::Logs::LogGroup'));
+      const used = new Set<string>();
+      for (const [, m] of resourcesOf(t, 'AWS::StepFunctions::StateMachine'))
+        for (const match of JSON.stringify(m['LoggingConfiguration']).matchAll(/"Fn::GetAtt":\["(\w+)","Arn"\]/g))
+          used.add(match[1]!);
+      // The plans' state machines, which synthesize creates, log to the group it is given.
+      for (const [id, f] of resourcesOf(t, 'AWS::Lambda::Function'))
+        if (id.startsWith('BackstepPlanningSynthesize'))
+          used.add(
+            JSON.stringify(
+              (f['Environment'] as { Variables: Record<string, unknown> }).Variables['PLAN_LOG_GROUP_ARN'],
+            ).match(/"Fn::GetAtt":\["(\w+)","Arn"\]/)![1]!,
+          );
+      return [...used].map((id) => groups[id]?.['LogGroupName']);
+    };
+    const names = stateMachineGroups(template);
+    expect(names).toHaveLength(4);
+    for (const name of names) expect(name).toMatch(/^\/aws\/vendedlogs\/states\/Test-[\w-]+$/);
+    const other = stateMachineGroups(build({}, 'Other').template);
+    expect(new Set([...names, ...other]).size).toBe(8);
+  });
+
+  it('accepts a catalog as written, with the defaults left out', () => {
+    const { backstep } = build({ catalog: { services: { web: { action: { type: 'manual' }, alarms: ['web-5xx'] } } } });
+    expect(backstep.catalog).toMatchObject({ application: 'default', mode: 'auto' });
+    expect(backstep.catalog.services['web']).toMatchObject({ irreversibleData: false, alarms: ['web-5xx'] });
+  });
+
+  it('fails when the catalog is invalid, naming the construct and the field', () => {
+    const bad = {
+      services: { web: { action: { type: 'helm', release: 'web' } } },
+    } as unknown as BackstepProps['catalog'];
+    expect(() => build({ catalog: bad })).toThrow(
+      'bad catalog: Test/Backstep catalog: services.web.action.type: expected one of codedeploy, lambda-alias, ecs, appconfig, feature-flag, manual',
+    );
+    const unknownField = { services: { web: { action: { type: 'manual' }, alarm: 'x' } } } as never;
+    expect(() => build({ catalog: unknownField })).toThrow(
+      'bad catalog: Test/Backstep catalog: services.web: unknown field "alarm"',
+    );
   });
 
   it('lets the synthesize function create only backstep-plan-* state machines, passing only the plan role', () => {
@@ -302,6 +433,71 @@ describe('the Backstep construct', () => {
     [{ lookBack: Duration.days(400) }, 'lookBack: 34560000 seconds; expected 60 to 31622400 seconds'],
   ])('fails when the props are wrong (%j)', (props, message) => {
     expect(() => build(props)).toThrow(message);
+  });
+});
+
+describe('compliance', () => {
+  const { template } = build({ compliance: true });
+
+  it('keeps every log group a year, encrypted with the construct key', () => {
+    const [[keyId]] = resourcesOf(template, 'AWS::KMS::Key') as [[string, unknown]];
+    const groups = resourcesOf(template, 'AWS::Logs::LogGroup');
+    expect(groups.length).toBeGreaterThanOrEqual(15);
+    for (const [id, group] of groups) {
+      expect([id, group['RetentionInDays'], group['KmsKeyId']]).toStrictEqual([
+        id,
+        365,
+        { 'Fn::GetAtt': [keyId, 'Arn'] },
+      ]);
+    }
+    // By default: a month, and CloudWatch Logs' own encryption.
+    for (const [, group] of resourcesOf(build().template, 'AWS::Logs::LogGroup')) {
+      expect([group['RetentionInDays'], group['KmsKeyId']]).toStrictEqual([30, undefined]);
+    }
+  });
+
+  it("lets CloudWatch Logs use the key for this account's log groups, and only AWS resources have grants", async () => {
+    const [[, key]] = resourcesOf(template, 'AWS::KMS::Key') as [[string, Record<string, unknown>]];
+    const keyPolicy = new ResolvedTemplate(template).resolve(key['KeyPolicy']);
+    const keyArn = `arn:aws:kms:${REGION}:${ACCOUNT}:key/0000`;
+    // The statement AWS documents (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html).
+    // Checked as written: iam-simulate ignores the kms:EncryptionContext:aws:logs:arn key.
+    expect((keyPolicy as { Statement: unknown[] }).Statement).toContainEqual({
+      Sid: 'CloudWatchLogsEncrypt',
+      Effect: 'Allow',
+      Principal: { Service: `logs.${REGION}.amazonaws.com` },
+      Action: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+      Resource: '*',
+      Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:*` } },
+    });
+    // An administrator allowed every KMS action still cannot grant the key to anything but an AWS resource.
+    const admin = {
+      name: 'admin',
+      policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:*', Resource: '*' }] },
+    };
+    const grant = (forAwsResource: string) =>
+      simulate({
+        principal: `arn:aws:iam::${ACCOUNT}:role/admin`,
+        action: 'kms:CreateGrant',
+        resource: keyArn,
+        context: { 'kms:GrantIsForAWSResource': forAwsResource, 'aws:PrincipalIsAWSService': 'false' },
+        identityPolicies: [admin],
+        resourcePolicy: keyPolicy,
+      });
+    expect(await grant('false')).toBe('ExplicitlyDenied');
+    expect(await grant('true')).toBe('Allowed');
+  });
+
+  it('marks the dead-letter queue as one (a redrive allow policy), by default too', () => {
+    for (const t of [template, build().template])
+      t.hasResourceProperties('AWS::SQS::Queue', { RedriveAllowPolicy: { redrivePermission: 'allowAll' } });
+  });
+
+  it('fails when compliance is asked with logs kept less than a year', () => {
+    expect(() => build({ compliance: true, logRetention: logs.RetentionDays.SIX_MONTHS })).toThrow(
+      'logRetention: 180 days; compliance needs at least 365 days (RetentionDays.ONE_YEAR)',
+    );
+    expect(() => build({ compliance: true, logRetention: logs.RetentionDays.INFINITE })).not.toThrow();
   });
 });
 

@@ -223,9 +223,14 @@ describe('IAM of the platform, simulated', () => {
         ['states:DescribeStateMachineAlias', `${plan}:live`, `${other}:live`],
         ['states:CreateStateMachineAlias', `${plan}:live`, `${other}:live`],
         ['states:UpdateStateMachineAlias', `${plan}:live`, `${other}:live`],
+        // Old versions no alias routes to are deleted (lib/aws/synthesize.ts pruneVersions).
+        ['states:ListStateMachineVersions', plan, other],
+        ['states:ListStateMachineAliases', plan, other],
+        ['states:DeleteStateMachineVersion', `${plan}:7`, `${other}:7`],
         ['iam:PassRole', roleArn(planRole), `arn:aws:iam::${ENV.account}:role/admin`],
         ['logs:CreateLogDelivery', '*'],
-        ...dynamo('Query', 'PutItem', 'GetItem'),
+        // The refresh lock (lib/aws/synthesis.ts) is put and deleted.
+        ...dynamo('Query', 'PutItem', 'GetItem', 'DeleteItem'),
       ],
     },
     // statemachines/orchestrator.ts
