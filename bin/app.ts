@@ -1,17 +1,35 @@
-// CDK app: the demo stack with cdk-nag, nothing else. The catalog is the bundled example's.
+// CDK app: the demo stack with cdk-nag, nothing else. The catalog is the bundled example's unless
+// `-c catalog=FILE` names another; `-c compliance=true` meets the Control Tower controls (README).
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseCatalog } from '../lib/core/catalog';
+import { readInput } from '../lib/cli/io';
+import { parseCatalog, type Catalog } from '../lib/core/catalog';
+import { InputError } from '../lib/core/errors';
+import { parseJson } from '../lib/core/json';
 import { Backstep } from '../lib/infra/backstep';
 
+const EXAMPLE_CATALOG = join(__dirname, 'example-catalog.json');
+
 const app = new App();
-const catalogFile = join(__dirname, '..', 'test', 'fixtures', 'examples', 'online-boutique', 'catalog.json');
-const catalog = parseCatalog(JSON.parse(readFileSync(catalogFile, 'utf8')) as unknown, catalogFile);
+const file = String(app.node.tryGetContext('catalog') ?? EXAMPLE_CATALOG);
+const complianceContext: unknown = app.node.tryGetContext('compliance');
+const compliance = complianceContext === true || complianceContext === 'true';
+
+/** A bad catalog file is bad input: one line naming the file and the field, as the CLI says it. */
+function loadCatalog(path: string): Catalog {
+  try {
+    return parseCatalog(parseJson(readInput(path), path), path);
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    process.stderr.write(`backstep: ${err.message}\n`);
+    process.exit(2);
+  }
+}
+
 const stack = new Stack(app, 'BackstepDemo', {
   description: 'Backstep: pre-built, staged rollbacks for microservices',
 });
-new Backstep(stack, 'Backstep', { catalog, approverEmails: ['oncall@example.com'] });
+new Backstep(stack, 'Backstep', { catalog: loadCatalog(file), approverEmails: ['oncall@example.com'], compliance });
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 app.synth();
