@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { learnFromIncident } from '../lib/aws/learn';
 import { logger, metrics, parse } from './runtime';
-import { store } from './table';
+import { modelStore as store } from './models';
 
 const endedSchema = z.object({
   'detail-type': z.literal('Step Functions Execution Status Change'),

@@ -8,7 +8,8 @@ import { z } from 'zod';
 import { assertPublished, dynamoRefreshLock, refreshPlans } from '../lib/aws/synthesis';
 import type { SynthesisTarget } from '../lib/aws/synthesize';
 import { env, logger, metrics, parse, traced } from './runtime';
-import { catalog, store } from './table';
+import { modelStore as store } from './models';
+import { catalog } from './table';
 
 const sfn = traced(new SFNClient({}));
 const dynamo = traced(new DynamoDBClient({}));

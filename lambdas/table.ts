@@ -5,7 +5,7 @@ import { readCatalog } from '../lib/aws/config';
 import { DynamoStore } from '../lib/aws/store';
 import { cached, env, traced } from './runtime';
 
-const dynamo = traced(new DynamoDBClient({}));
-const table = env('TABLE_NAME');
+export const dynamo = traced(new DynamoDBClient({}));
+export const table = env('TABLE_NAME');
 export const store = new DynamoStore(dynamo, table);
 export const catalog = cached(60_000, () => readCatalog(dynamo, table));

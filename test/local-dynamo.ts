@@ -1,5 +1,6 @@
 // One dynalite server on loopback per test file, and the store on it.
 import { DynamoStore } from '../lib/aws/store';
+import { readStoredModel } from '../lib/core/model';
 import { startLocalDynamo, type LocalDynamo } from '../lib/local/dynamo';
 
 export interface LocalStore {
@@ -12,7 +13,7 @@ export function useLocalDynamo(): LocalStore {
   const local = {} as { dynamo: LocalDynamo; store: DynamoStore };
   beforeAll(async () => {
     local.dynamo = await startLocalDynamo();
-    local.store = new DynamoStore(local.dynamo.client, local.dynamo.table);
+    local.store = new DynamoStore(local.dynamo.client, local.dynamo.table, readStoredModel);
   });
   afterAll(() => local.dynamo.close());
   return local;

@@ -14,7 +14,7 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { TransientError } from '../core/errors';
 import type { RollbackMark } from '../core/handlers';
-import { readStoredModel, type CulpritModel, type IncidentRecord } from '../core/model';
+import type { CulpritModel, IncidentRecord } from '../core/model';
 import type { Plan } from '../core/plan';
 import type { DiscoverySnapshot } from '../core/snapshot';
 import type {
@@ -70,6 +70,12 @@ import type { Change } from '../core/types';
 
 type Send = Pick<DynamoDBClient, 'send'>;
 
+/**
+ * Validates (and migrates) a stored model: `readStoredModel` of lib/core/model.ts. Passed in rather than
+ * imported, so that the functions on the alarm path, which never read models, do not bundle the model.
+ */
+export type ModelReader = (text: string, source: string) => CulpritModel;
+
 /** The act function's timeout (lib/infra/backstep.ts): no live claim is older. */
 export const CLAIM_STALE_MS = 5 * 60_000;
 type Item = Record<string, AttributeValue>;
@@ -86,6 +92,7 @@ export class DynamoStore implements IncidentStore {
   constructor(
     private readonly client: Send,
     private readonly table: string,
+    private readonly readModel?: ModelReader,
   ) {}
 
   async createIncident(meta: IncidentMeta): Promise<'created' | 'exists'> {
@@ -332,7 +339,7 @@ export class DynamoStore implements IncidentStore {
     }
   }
 
-  /** The current model, validated; an older one is migrated (lib/core/model.ts readStoredModel). */
+  /** The current model, validated by the reader given; an older one is migrated (lib/core/model.ts readStoredModel). */
   async currentModel(): Promise<CulpritModel | undefined> {
     const current = await this.get<{ version: string }>(MODEL_CURRENT_KEY);
     if (!current) return undefined;
@@ -340,7 +347,8 @@ export class DynamoStore implements IncidentStore {
     const item = await this.get<{ body: string }>(key);
     const source = `table ${this.table} item ${key.pk}/${key.sk}`;
     if (!item) throw new Error(`${source}: missing, but ${MODEL_CURRENT_KEY.pk}/${MODEL_CURRENT_KEY.sk} names it`);
-    return readStoredModel(item.body, source);
+    if (!this.readModel) throw new Error(`${source}: this store was made without a model reader (readStoredModel)`);
+    return this.readModel(item.body, source);
   }
 
   // Discovery snapshots (the pointer, or the whole snapshot when it fits one item; else chunks) and

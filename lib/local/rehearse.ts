@@ -8,7 +8,7 @@ import { DynamoStore } from '../aws/store';
 import { publishPlans, type SynthesisTarget } from '../aws/synthesize';
 import type { Catalog } from '../core/catalog';
 import { InputError } from '../core/errors';
-import { BUILTIN_MODEL, refine, type CulpritModel } from '../core/model';
+import { BUILTIN_MODEL, readStoredModel, refine, type CulpritModel } from '../core/model';
 import type { Plan } from '../core/plan';
 import { planRollback } from '../core/planner';
 import { own } from '../core/records';
@@ -102,7 +102,7 @@ export async function rehearse(incident: RehearsalIncident, options: RehearsalOp
   const dynamo = options.dynamo ?? (await startLocalDynamo(options.dataDir ? { path: options.dataDir } : {}));
   let approvals: ApprovalService | undefined;
   try {
-    const store = new DynamoStore(dynamo.client, dynamo.table);
+    const store = new DynamoStore(dynamo.client, dynamo.table, readStoredModel);
     const progress = options.progress ?? Progress.silent;
     if (options.approvals && options.approve === 'manual') {
       approvals = await options.approvals({
