@@ -19,6 +19,7 @@ import { planRollback } from '../core/planner';
 import type { IncidentStore } from '../core/store';
 import { rankWith } from '../core/suspects';
 import type { Change } from '../core/types';
+import { REFRESH_LOCK_CONDITION, REFRESH_LOCK_KEY, refreshLockItem } from '../core/table';
 import type { CompileOptions } from '../../statemachines/compile';
 import type { RollbackMark } from '../core/handlers';
 import { publishPlans, type SynthesisResult, type SynthesisTarget } from './synthesize';
@@ -113,9 +114,6 @@ export class PlansFailedError extends BackstepError {
 /** The synthesize function's timeout (lib/infra/planning.ts): no live synthesis holds the lock longer. */
 export const SYNTHESIS_TIMEOUT_MS = 5 * 60_000;
 
-/** The lock item: one per table, apart from every incident, plan and lease item. */
-export const REFRESH_LOCK_KEY = { pk: 'REFRESH', sk: 'LOCK' } as const;
-
 export interface RefreshLock {
   /** Takes the lock when it is free, expired or already ours; otherwise says who holds it. */
   acquire(): Promise<{ readonly acquired: true } | { readonly acquired: false; readonly holder: string }>;
@@ -141,14 +139,8 @@ export function dynamoRefreshLock(
         await client.send(
           new PutItemCommand({
             TableName: table,
-            // `ttl` (seconds) lets DynamoDB remove a lock nobody released, a day after it expired.
-            Item: marshall({
-              ...REFRESH_LOCK_KEY,
-              holder,
-              expiresAt: at + ttlMs,
-              ttl: Math.ceil((at + ttlMs) / 1000) + 86_400,
-            }),
-            ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now OR holder = :holder',
+            Item: marshall(refreshLockItem(holder, at + ttlMs)),
+            ConditionExpression: REFRESH_LOCK_CONDITION,
             ExpressionAttributeValues: marshall({ ':now': at, ':holder': holder }),
           }),
         );

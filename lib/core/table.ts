@@ -269,6 +269,20 @@ export function killSwitchItem(state: KillSwitch): Key & KillSwitch {
   return { ...KILL_SWITCH_KEY, ...state };
 }
 
+/** The plan refresh's lock: one per table, so that two syntheses never publish the same machines at once. */
+export const REFRESH_LOCK_KEY: Key = fixed('REFRESH', 'LOCK');
+
+/** Free, expired, or already this holder's: the lock may be taken. */
+export const REFRESH_LOCK_CONDITION = 'attribute_not_exists(pk) OR expiresAt < :now OR holder = :holder';
+
+/** The lock until `expiresAt` (epoch ms); DynamoDB's TTL (`ttl`, seconds) removes one nobody released a day later. */
+export function refreshLockItem(
+  holder: string,
+  expiresAt: number,
+): Key & { holder: string; expiresAt: number; ttl: number } {
+  return { ...REFRESH_LOCK_KEY, holder, expiresAt, ttl: Math.ceil(expiresAt / 1000) + 86_400 };
+}
+
 // ---- The same shapes as a state machine writes them --------------------------------------------------------
 // DynamoDB JSON for the optimized integrations (arn:<partition>:states:::dynamodb:*), each value fixed
 // or read from a path of the state's input or context object.
