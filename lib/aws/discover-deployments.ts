@@ -17,8 +17,7 @@ export async function deploymentsOf(
   const byType = cataloguedByType(catalog);
   for (const type of Object.keys(byType) as ActionType[]) {
     const services = byType[type] as Catalogued<ActionType>[];
-    if (services.length > 0)
-      found.push(...(await targetOf(type).discover(clients, services, history, attempts)));
+    if (services.length > 0) found.push(...(await targetOf(type).discover(clients, services, history, attempts)));
   }
   for (const change of found.flatMap((f) => f.changes)) {
     if (change.fromVersion === undefined) {
