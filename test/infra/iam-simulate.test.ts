@@ -62,6 +62,12 @@ const ROLES: Record<TargetRole, string> = {
 const arnOf = (r: ArnParts | FullArn | '*') => (r === '*' ? '*' : 'arn' in r ? r.arn : t.arn(r.service, r.resource));
 const roleArn = (roleId: string) => t.attribute(roleId, 'Arn') as string;
 
+/** Every simulated request and its answer: principal, action, resource, result (IAM_TABLE=1 prints it). */
+const rows: string[] = [];
+afterAll(() => {
+  if (process.env['IAM_TABLE']) console.log(rows.join('\n'));
+});
+
 type Result = 'Allowed' | 'ImplicitlyDenied' | 'ExplicitlyDenied' | `error: ${string}`;
 
 async function simulate(
@@ -82,11 +88,15 @@ async function simulate(
   const out = await runSimulation(simulation, {});
   // The reference gives AppConfig's configuration profile and hosted configuration version one ARN
   // pattern; the simulator then cannot pick a type, and both types are granted by the same statement.
-  if (out.resultType === 'error' && out.errors.message === 'multiple.resource.types') {
-    return runUnsafeSimulation(simulation, {});
-  }
-  if (out.resultType === 'error') return `error: ${out.errors.message}`;
-  return out.overallResult;
+  const result: Result =
+    out.resultType === 'error' && out.errors.message === 'multiple.resource.types'
+      ? runUnsafeSimulation(simulation, {})
+      : out.resultType === 'error'
+        ? `error: ${out.errors.message}`
+        : out.overallResult;
+  const who = principal.slice(principal.lastIndexOf('/') + 1).replace(/[0-9A-F]{8}$/, '');
+  rows.push(`| ${who} | ${action} | ${resource} | ${result} |`);
+  return result;
 }
 
 /** Every (role, call, resource) the registry lists for the catalog, and the neighbour's same call. */
@@ -118,11 +128,6 @@ function targetCases() {
 
 describe('IAM, simulated against the Service Authorization Reference', () => {
   const cases = targetCases();
-  const rows: string[] = [];
-  afterAll(() => {
-    // The table for the closing note: principal, action, resource, result.
-    if (process.env['IAM_TABLE']) console.log(rows.join('\n'));
-  });
 
   it('covers every target type that calls AWS', () => {
     const types = new Set(cases.map((c) => ALL_TARGETS_CATALOG.services[c.service]?.action.type));
@@ -134,11 +139,9 @@ describe('IAM, simulated against the Service Authorization Reference', () => {
     async (role, action, resource, c) => {
       const identity = rolePolicies(t, ROLES[role]);
       const result = await simulate(roleArn(ROLES[role]), action, resource, identity);
-      rows.push(`| ${role} | ${action} | ${resource} | ${result} |`);
       expect(result).toBe('Allowed');
       if (c.neighbour !== undefined) {
         const theirs = await simulate(roleArn(ROLES[role]), action, c.neighbour, identity);
-        rows.push(`| ${role} | ${action} | ${c.neighbour} (neighbour) | ${theirs} |`);
         expect(theirs).toBe('ImplicitlyDenied');
       }
     },
