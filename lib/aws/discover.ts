@@ -2,11 +2,7 @@
 // CloudWatch alarms, and the deployments of the catalogued services in the window. A source that
 // fails (throttled after the SDK's retries, access denied, not found) becomes a warning; the rest
 // still lands in the snapshot.
-import type { AppConfigClient } from '@aws-sdk/client-appconfig';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import type { CodeDeployClient } from '@aws-sdk/client-codedeploy';
-import type { ECSClient } from '@aws-sdk/client-ecs';
-import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { GetServiceGraphCommand, type XRayClient } from '@aws-sdk/client-xray';
 import type { Catalog } from '../core/catalog';
 import type { DiscoverySnapshot, TimeWindow } from '../core/snapshot';
@@ -16,16 +12,14 @@ import { parseServiceGraphs } from '../core/xray';
 import { readAlarms } from './discover-alarms';
 import { deploymentsOf } from './discover-deployments';
 import { describeError, pages } from './discover-calls';
+import type { DiscoveryClients as TargetDiscoveryClients, Send } from './targets/target';
 
-export type Send<T> = Pick<T, 'send' & keyof T>;
+export type { Send } from './targets/target';
 
-export interface DiscoveryClients {
+/** The service graph and alarms, and what each target type reads its deployments with. */
+export interface DiscoveryClients extends TargetDiscoveryClients {
   readonly xray: Send<XRayClient>;
   readonly cloudwatch: Send<CloudWatchClient>;
-  readonly codedeploy: Send<CodeDeployClient>;
-  readonly lambda: Send<LambdaClient>;
-  readonly ecs: Send<ECSClient>;
-  readonly appconfig: Send<AppConfigClient>;
 }
 
 export interface DiscoveryOptions {
