@@ -31,7 +31,8 @@ function sizingArn(r: Resource): string {
 /**
  * One statement per set of actions, over every resource the catalog names for it. Past the budget, the
  * resources that share a scope (a cluster's services, an application's groups) are granted by that scope,
- * the widest first, until the role fits; a catalog that still does not fit is refused at synth.
+ * narrow scopes before account-wide ones and the biggest saving first, until the role fits; a catalog that
+ * still does not fit is refused at synth.
  */
 export function packPermissions(permissions: readonly Permission[], budget = RESOURCE_BUDGET): Map<string, Resource[]> {
   const groups = new Map<string, Map<string, { resource: Resource; scope?: ArnParts }>>();
@@ -44,16 +45,27 @@ export function packPermissions(permissions: readonly Permission[], budget = RES
   const size = () =>
     [...groups.values()].reduce((sum, g) => sum + [...g.keys()].reduce((s, arn) => s + arn.length + 3, 0), 0);
   while (size() > budget) {
-    // The scope that covers the most resources saves the most characters.
-    const counts = new Map<string, { scope: ArnParts; n: number }>();
+    // The narrowest kind of scope first (a cluster's services before every function of the account), and
+    // among those the one that saves the most characters.
+    const saved = new Map<string, { scope: ArnParts; chars: number }>();
     for (const g of groups.values()) {
+      const inGroup = new Map<string, number>();
       for (const [arn, { scope }] of g) {
         if (!scope || sizingArn(scope) === arn) continue;
         const k = sizingArn(scope);
-        counts.set(k, { scope, n: (counts.get(k)?.n ?? 0) + 1 });
+        inGroup.set(k, (inGroup.get(k) ?? 0) + arn.length + 3);
+        saved.set(k, { scope, chars: saved.get(k)?.chars ?? 0 });
+      }
+      // Replacing a group's resources by the scope saves them, less the scope written once.
+      for (const [k, chars] of inGroup) {
+        const entry = saved.get(k);
+        if (entry) entry.chars += chars - (k.length + 3);
       }
     }
-    const widest = [...counts.entries()].sort((a, b) => b[1].n - a[1].n || (a[0] < b[0] ? -1 : 1))[0];
+    const depth = (scope: ArnParts) => scope.resource.split(/[/:]/).length;
+    const widest = [...saved.entries()]
+      .filter(([, e]) => e.chars > 0)
+      .sort((a, b) => depth(b[1].scope) - depth(a[1].scope) || b[1].chars - a[1].chars || (a[0] < b[0] ? -1 : 1))[0];
     if (!widest) {
       throw new Error(
         `catalog: its rollback targets need ${size()} characters of IAM resources, over the ${budget} a role can hold; split the catalog over two Backstep stacks`,

@@ -151,6 +151,19 @@ describe('packPermissions', () => {
     expect(resources).not.toContainEqual({ service: 'ecs', resource: 'service/small/*' });
   });
 
+  it('widens a cluster before granting every function of the account', () => {
+    const lambdas = Array.from({ length: 20 }, (_, i) => ({
+      actions: ['lambda:UpdateAlias'],
+      resource: { service: 'lambda', resource: `function:handler-${i}` },
+      scope: { service: 'lambda', resource: 'function:*' },
+    }));
+    const services = Array.from({ length: 39 }, (_, i) => ecs('prod', `service-number-${i}`));
+    const packed = [...packPermissions([...lambdas, ...services], 3_500).values()].flat();
+    expect(packed).toContainEqual({ service: 'ecs', resource: 'service/prod/*' });
+    expect(packed).not.toContainEqual({ service: 'lambda', resource: 'function:*' });
+    expect(packed).toContainEqual({ service: 'lambda', resource: 'function:handler-7' });
+  });
+
   it('fails when even the scopes do not fit, naming what to do', () => {
     const unscoped = Array.from({ length: 100 }, (_, i) => ({
       actions: ['lambda:InvokeFunction'],

@@ -31,6 +31,10 @@ const profile = (a: Action<'appconfig'>): ArnParts => ({
   service: 'appconfig',
   resource: `application/${a.application}/configurationprofile/${a.configurationProfile}`,
 });
+const hostedVersions = (a: Action<'appconfig'>): ArnParts => ({
+  service: 'appconfig',
+  resource: `${profile(a).resource}/hostedconfigurationversion/*`,
+});
 const deployments = (a: Action<'appconfig'>): ArnParts => ({
   service: 'appconfig',
   resource: `application/${a.application}/environment/${a.environment}/deployment/*`,
@@ -230,6 +234,14 @@ export const appconfigTarget: RollbackTarget<'appconfig'> = {
           actions: ['appconfig:GetHostedConfigurationVersion', 'appconfig:StartDeployment'],
           resource: profile(a),
           scope,
+        },
+        {
+          // The reference's data gives hosted versions the profile's ARN; some of its renderings add
+          // `/hostedconfigurationversion/<n>`. Both are granted, so either way the check is allowed.
+          actions: ['appconfig:GetHostedConfigurationVersion'],
+          resource: hostedVersions(a),
+          scope,
+          why: 'The configuration version a rollback goes back to is not known before the incident.',
         },
         {
           actions: ['appconfig:StopDeployment'],

@@ -10,7 +10,7 @@ import { isRecord } from '../../core/json';
 import { changeIds } from './change-ids';
 import { BadEvent, detailOf, field, findCatalogued, notCatalogued, text, time } from './events';
 import { call, discoveredChange, guard, inWindow, manual } from './shared';
-import type { Action, ArnParts, RollbackTarget, ServiceDeployments } from './target';
+import type { Action, ArnParts, FullArn, RollbackTarget, ServiceDeployments } from './target';
 
 /** `my-fn`, `123456789012:function:my-fn` and `arn:aws:lambda:r:a:function:my-fn[:qualifier]` -> `my-fn`. */
 export function functionNameOf(value: string): string {
@@ -20,18 +20,23 @@ export function functionNameOf(value: string): string {
 
 // Lambda authorizes GetAlias and UpdateAlias on the unqualified function ARN, and a call with a Qualifier
 // on the qualified one: https://docs.aws.amazon.com/lambda/latest/dg/lambda-api-permissions-ref.html
-const fn = (a: Action<'lambda-alias'>): ArnParts => ({
-  service: 'lambda',
-  resource: `function:${functionNameOf(a.functionName)}`,
-});
-const versions = (a: Action<'lambda-alias'>): ArnParts => ({
-  service: 'lambda',
-  resource: `function:${functionNameOf(a.functionName)}:*`,
-});
-const version = (a: Action<'lambda-alias'>, v: string): ArnParts => ({
-  service: 'lambda',
-  resource: `function:${functionNameOf(a.functionName)}:${v}`,
-});
+// A function named by ARN (another account or region) is granted as named.
+const fn = (a: Action<'lambda-alias'>): ArnParts | FullArn =>
+  a.functionName.startsWith('arn:')
+    ? { arn: unqualified(a.functionName) }
+    : { service: 'lambda', resource: `function:${functionNameOf(a.functionName)}` };
+const qualified = (a: Action<'lambda-alias'>, v: string): ArnParts | FullArn => {
+  const f = fn(a);
+  return 'arn' in f ? { arn: `${f.arn}:${v}` } : { service: f.service, resource: `${f.resource}:${v}` };
+};
+const versions = (a: Action<'lambda-alias'>) => qualified(a, '*');
+const version = (a: Action<'lambda-alias'>, v: string) => qualified(a, v);
+
+/** `arn:...:function:name[:qualifier]` -> `arn:...:function:name`. */
+function unqualified(arn: string): string {
+  const at = arn.indexOf(':function:');
+  return `${arn.slice(0, at)}:function:${functionNameOf(arn)}`;
+}
 /** Functions have no grouping IAM can name: the scope of a large catalog is every function of the account. */
 const ANY_FUNCTION: ArnParts = { service: 'lambda', resource: 'function:*' };
 const VERSIONS_WHY = 'The versions a rollback goes back to are not known before the incident.';
@@ -182,19 +187,24 @@ export const lambdaAliasTarget: RollbackTarget<'lambda-alias'> = {
   },
 
   permissions(a) {
+    // Only functions of this account and region fall under its `function:*` scope.
+    const scope = 'arn' in fn(a) ? {} : { scope: ANY_FUNCTION };
+    const configuration = {
+      actions: ['lambda:GetFunctionConfiguration'],
+      resource: versions(a),
+      ...scope,
+      why: VERSIONS_WHY,
+    };
     return {
       act: [
         {
           actions: ['lambda:GetAlias', 'lambda:UpdateAlias', 'lambda:GetFunctionCodeSigningConfig'],
           resource: fn(a),
-          scope: ANY_FUNCTION,
+          ...scope,
         },
-        { actions: ['lambda:GetFunctionConfiguration'], resource: versions(a), scope: ANY_FUNCTION, why: VERSIONS_WHY },
+        configuration,
       ],
-      discover: [
-        { actions: ['lambda:GetAlias'], resource: fn(a), scope: ANY_FUNCTION },
-        { actions: ['lambda:GetFunctionConfiguration'], resource: versions(a), scope: ANY_FUNCTION, why: VERSIONS_WHY },
-      ],
+      discover: [{ actions: ['lambda:GetAlias'], resource: fn(a), ...scope }, configuration],
       record: [],
     };
   },
