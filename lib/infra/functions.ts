@@ -1,7 +1,7 @@
 // Every Backstep function the same way: Node.js 22 on ARM, X-Ray active, Powertools settings, its own
 // log group with a retention, the SDK left out of the bundle (the runtime has it). And every log group the
 // same way: kept as long as the construct says, encrypted with its key when it says so.
-import { Lazy, Names, Stack, type Duration } from 'aws-cdk-lib';
+import { Fn, Lazy, Names, Stack, type Duration } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as lambdaNode from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -42,14 +42,20 @@ export function logGroup(scope: Construct, id: string, settings: LogSettings): l
 
 /**
  * A state machine's log group, named under /aws/vendedlogs/states/ and apart from any other stack's: the
- * stack name is unique in its account and region, the construct path within the stack.
+ * stack name is unique in its account and region, the construct path within the stack, and the stack id's
+ * GUID within the stack's life. Log groups outlive a deleted stack (they are retained), so a stack created
+ * again under the same name must not reuse a name, or CloudFormation fails with "already exists".
  */
 export function stateMachineLogGroup(scope: Construct, id: string, settings: LogSettings): logs.LogGroup {
+  const stackGuid = Fn.select(2, Fn.split('/', Stack.of(scope).stackId));
   const group: logs.LogGroup = new logs.LogGroup(scope, id, {
-    logGroupName: Lazy.string({
-      produce: () =>
-        `${VENDED_LOGS_PREFIX}${Stack.of(group).stackName}-${Names.uniqueResourceName(group, { maxLength: 200, separator: '-' })}`,
-    }),
+    logGroupName: Fn.join('', [
+      Lazy.string({
+        produce: () =>
+          `${VENDED_LOGS_PREFIX}${Stack.of(group).stackName}-${Names.uniqueResourceName(group, { maxLength: 200, separator: '-' })}-`,
+      }),
+      stackGuid,
+    ]),
     retention: settings.retention,
     ...(settings.encryptionKey ? { encryptionKey: settings.encryptionKey } : {}),
   });

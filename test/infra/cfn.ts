@@ -91,6 +91,7 @@ export class ResolvedTemplate {
       'AWS::AccountId': account,
       'AWS::URLSuffix': partition === 'aws-cn' ? 'amazonaws.com.cn' : 'amazonaws.com',
       'AWS::StackName': 'Test',
+      'AWS::StackId': `arn:${partition}:cloudformation:${region}:${account}:stack/Test/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0`,
       'AWS::NoValue': '',
     };
     if (id in pseudo) return pseudo[id];
