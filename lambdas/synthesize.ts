@@ -36,13 +36,14 @@ const seconds = (name: string) => {
 const lookBackMs = seconds('LOOK_BACK_SECONDS') * 1000;
 const compile = { bakeSeconds: seconds('BAKE_SECONDS'), approvalSeconds: seconds('APPROVAL_SECONDS') };
 
-/** The refresh execution holds the lock: its own retry (a timed-out attempt) takes it back at once. */
+/** The refresh execution, named in the lock's holder so that people can see who holds it. */
 const eventSchema = z.object({ execution: z.string().min(1).optional() });
 
 export const handler = async (event: unknown) => {
   const { execution } = parse(eventSchema, event ?? {}, 'synthesize');
-  const lock = dynamoRefreshLock(dynamo, table, execution ?? randomUUID(), Date.now);
-  const summary = await refreshPlans(
+  // One token per invocation: a retry never takes the lock of an attempt that may still be running.
+  const lock = dynamoRefreshLock(dynamo, table, `${execution ?? 'direct'}/${randomUUID()}`, Date.now);
+  const outcome = await refreshPlans(
     {
       sfn,
       store,
@@ -54,7 +55,13 @@ export const handler = async (event: unknown) => {
       rollbackMarks: () => store.rollbackMarks(),
     },
     lock,
+    Date.now,
   );
+  if ('coalescedInto' in outcome) {
+    logger.info('coalesced', { into: outcome.coalescedInto });
+    return { coalescedInto: outcome.coalescedInto };
+  }
+  const summary = outcome;
   const failed = summary.results.filter((r) => r.outcome === 'failed');
   (failed.length > 0 ? logger.error.bind(logger) : logger.info.bind(logger))('synthesized', {
     model: summary.model,

@@ -7,6 +7,7 @@ import {
   DeleteItemCommand,
   GetItemCommand,
   PutItemCommand,
+  UpdateItemCommand,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import type { SFNClient } from '@aws-sdk/client-sfn';
@@ -19,7 +20,7 @@ import { planRollback } from '../core/planner';
 import type { IncidentStore } from '../core/store';
 import { rankWith } from '../core/suspects';
 import type { Change } from '../core/types';
-import { REFRESH_LOCK_CONDITION, REFRESH_LOCK_KEY, refreshLockItem } from '../core/table';
+import { REFRESH_LOCK_CONDITION, REFRESH_LOCK_HELD, REFRESH_LOCK_KEY, refreshLockItem } from '../core/table';
 import type { CompileOptions } from '../../statemachines/compile';
 import type { RollbackMark } from '../core/handlers';
 import { publishPlans, type SynthesisResult, type SynthesisTarget } from './synthesize';
@@ -115,15 +116,21 @@ export class PlansFailedError extends BackstepError {
 export const SYNTHESIS_TIMEOUT_MS = 5 * 60_000;
 
 export interface RefreshLock {
-  /** Takes the lock when it is free, expired or already ours; otherwise says who holds it. */
+  /** Takes the lock when it is free or expired; otherwise says who holds it. Nobody takes it twice. */
   acquire(): Promise<{ readonly acquired: true } | { readonly acquired: false; readonly holder: string }>;
+  /** Asks the live holder to synthesize once more (newer changes arrived); false when nobody holds it. */
+  requestAgain(): Promise<boolean>;
+  /** Ends a holder's run: released, or `again` (the request is taken, the lock kept) when one came in. */
+  finish(): Promise<'released' | 'again'>;
+  /** Gives the lock up whatever was asked (after a failure). */
   release(): Promise<void>;
 }
 
 /**
- * The lock as one conditional write: publishing creates, updates and deletes versions of the same state
- * machines, and two writers would race (Step Functions answers ConflictException, or an alias moves back).
- * It expires with the function's timeout, so a synthesis that died frees it by itself.
+ * The lock as single-item conditional writes: publishing creates, updates and deletes versions of the same
+ * state machines, and two writers would race (Step Functions answers ConflictException, or an alias moves
+ * back). It expires with the function's timeout, so a synthesis that died frees it by itself. `holder` is
+ * one invocation's own token: a retried invocation never takes the lock of one that may still be running.
  */
 export function dynamoRefreshLock(
   client: Pick<DynamoDBClient, 'send'>,
@@ -132,54 +139,118 @@ export function dynamoRefreshLock(
   now: () => number,
   ttlMs = SYNTHESIS_TIMEOUT_MS,
 ): RefreshLock {
+  const key = marshall(REFRESH_LOCK_KEY);
+  /** The write if its condition held; false if it did not. */
+  const conditional = async (write: () => Promise<unknown>): Promise<boolean> => {
+    try {
+      await write();
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
+    }
+  };
+  const deleteIf = (condition: string) =>
+    conditional(() =>
+      client.send(
+        new DeleteItemCommand({
+          TableName: table,
+          Key: key,
+          ConditionExpression: condition,
+          ExpressionAttributeValues: marshall({ ':holder': holder }),
+        }),
+      ),
+    );
   return {
     async acquire() {
       const at = now();
-      try {
-        await client.send(
+      const taken = await conditional(() =>
+        client.send(
           new PutItemCommand({
             TableName: table,
             Item: marshall(refreshLockItem(holder, at + ttlMs)),
             ConditionExpression: REFRESH_LOCK_CONDITION,
-            ExpressionAttributeValues: marshall({ ':now': at, ':holder': holder }),
+            ExpressionAttributeValues: marshall({ ':now': at }),
           }),
-        );
-        return { acquired: true };
-      } catch (err) {
-        if (!(err instanceof ConditionalCheckFailedException)) throw err;
-        const held = await client.send(
-          new GetItemCommand({ TableName: table, Key: marshall(REFRESH_LOCK_KEY), ConsistentRead: true }),
-        );
-        return { acquired: false, holder: held.Item?.['holder']?.S ?? 'unknown' };
-      }
+        ),
+      );
+      if (taken) return { acquired: true };
+      const held = await client.send(new GetItemCommand({ TableName: table, Key: key, ConsistentRead: true }));
+      return { acquired: false, holder: held.Item?.['holder']?.S ?? 'unknown' };
     },
-    async release() {
-      try {
-        await client.send(
-          new DeleteItemCommand({
+    requestAgain() {
+      return conditional(() =>
+        client.send(
+          new UpdateItemCommand({
             TableName: table,
-            Key: marshall(REFRESH_LOCK_KEY),
-            ConditionExpression: 'holder = :holder',
+            Key: key,
+            UpdateExpression: 'SET again = :true',
+            ConditionExpression: REFRESH_LOCK_HELD,
+            ExpressionAttributeValues: marshall({ ':true': true, ':now': now() }),
+          }),
+        ),
+      );
+    },
+    async finish() {
+      if (await deleteIf('holder = :holder AND attribute_not_exists(again)')) return 'released';
+      // Not released: either a request came in (take it, keep the lock) or the lock is not ours any more.
+      const taken = await conditional(() =>
+        client.send(
+          new UpdateItemCommand({
+            TableName: table,
+            Key: key,
+            UpdateExpression: 'REMOVE again',
+            ConditionExpression: 'holder = :holder AND attribute_exists(again)',
             ExpressionAttributeValues: marshall({ ':holder': holder }),
           }),
-        );
-      } catch (err) {
-        // Not ours any more (it expired and another synthesis took it): nothing to release.
-        if (!(err instanceof ConditionalCheckFailedException)) throw err;
-      }
+        ),
+      );
+      return taken ? 'again' : 'released';
+    },
+    async release() {
+      // Not ours any more (it expired and another synthesis took it): nothing to release.
+      await deleteIf('holder = :holder');
     },
   };
 }
 
-/** A synthesis run under the lock; busy when another run holds it. */
-export async function refreshPlans(run: SynthesisRun, lock: RefreshLock): Promise<SynthesisSummary> {
-  const taken = await lock.acquire();
-  if (!taken.acquired) throw new RefreshBusyError(taken.holder);
+/** A refresh that found another one synthesizing, and asked it to synthesize once more instead. */
+export interface Coalesced {
+  readonly coalescedInto: string;
+}
+
+/** How many times one invocation synthesizes while requests keep coming; then its execution retries. */
+export const MAX_RUNS_PER_INVOCATION = 3;
+
+/**
+ * A synthesis run under the lock. A refresh that finds the lock held asks the holder to run once more and
+ * ends there (a burst of deployment events makes a few runs, not one run each, and no false alarm); the
+ * holder runs again for each request, up to MAX_RUNS_PER_INVOCATION, with the time `clock` gives.
+ */
+export async function refreshPlans(
+  run: SynthesisRun,
+  lock: RefreshLock,
+  clock: () => number = () => run.now,
+): Promise<SynthesisSummary | Coalesced> {
+  let taken = await lock.acquire();
+  if (!taken.acquired) {
+    if (await lock.requestAgain()) return { coalescedInto: taken.holder };
+    // Released in between: try once more, then let the state machine retry.
+    taken = await lock.acquire();
+    if (!taken.acquired) throw new RefreshBusyError(taken.holder);
+  }
+  let finished = false;
   try {
-    return await synthesizeAll(run);
+    let summary = await synthesizeAll(run);
+    for (let runs = 1; (await lock.finish()) === 'again'; runs++) {
+      if (runs >= MAX_RUNS_PER_INVOCATION) throw new RefreshBusyError(`changes still arriving after ${runs} runs`);
+      summary = await synthesizeAll({ ...run, now: clock() });
+    }
+    finished = true;
+    return summary;
   } finally {
     // A lock left behind expires with the function's timeout: the plans are published either way.
-    await lock.release().catch(() => undefined);
+    if (!finished) await lock.release().catch(() => undefined);
   }
 }
 

@@ -272,14 +272,18 @@ export function killSwitchItem(state: KillSwitch): Key & KillSwitch {
 /** The plan refresh's lock: one per table, so that two syntheses never publish the same machines at once. */
 export const REFRESH_LOCK_KEY: Key = fixed('REFRESH', 'LOCK');
 
-/** Free, expired, or already this holder's: the lock may be taken. */
-export const REFRESH_LOCK_CONDITION = 'attribute_not_exists(pk) OR expiresAt < :now OR holder = :holder';
+/** Free or expired: the lock may be taken (never again by its holder: one token per invocation). */
+export const REFRESH_LOCK_CONDITION = 'attribute_not_exists(pk) OR expiresAt < :now';
+
+/** Held by a live holder. */
+export const REFRESH_LOCK_HELD = 'attribute_exists(pk) AND expiresAt >= :now';
 
 /** The lock until `expiresAt` (epoch ms); DynamoDB's TTL (`ttl`, seconds) removes one nobody released a day later. */
 export function refreshLockItem(
   holder: string,
   expiresAt: number,
 ): Key & { holder: string; expiresAt: number; ttl: number } {
+  // `again` (a later refresh asks for one more run) is set on this item by requestAgain.
   return { ...REFRESH_LOCK_KEY, holder, expiresAt, ttl: Math.ceil(expiresAt / 1000) + 86_400 };
 }
 

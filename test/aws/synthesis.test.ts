@@ -13,12 +13,15 @@ import { mockClient } from 'aws-sdk-client-mock';
 import {
   assertPublished,
   dynamoRefreshLock,
+  MAX_RUNS_PER_INVOCATION,
   PlansFailedError,
   REFRESH_ERRORS,
   refreshPlans,
   synthesizeAll,
   SYNTHESIS_TIMEOUT_MS,
   type SynthesisRun,
+  type Coalesced,
+  type SynthesisSummary,
 } from '../../lib/aws/synthesis';
 import type { SynthesisTarget } from '../../lib/aws/synthesize';
 import { parseCatalog } from '../../lib/core/catalog';
@@ -194,12 +197,16 @@ describe('a refresh', () => {
   });
   const lock = (holder: string, now: () => number = () => T0) =>
     dynamoRefreshLock(local.dynamo.client, local.dynamo.table, holder, now);
+  const published = (outcome: SynthesisSummary | Coalesced): SynthesisSummary => {
+    if ('coalescedInto' in outcome) throw new Error(`coalesced into ${outcome.coalescedInto}`);
+    return outcome;
+  };
 
   it('fails when a plan failed, after publishing the others, naming the service and why', async () => {
     await local.store.putSnapshot({ ...snapshot(true), takenAt: T0 + 10 });
     const broken = { ...catalog.services['cartservice']!, alarms: ['cart-5xx'] };
     const withUnknown = { ...catalog, services: { ...catalog.services, ghost: broken } };
-    const summary = await refreshPlans(runWith({ catalog: withUnknown }), lock('refresh-1'));
+    const summary = published(await refreshPlans(runWith({ catalog: withUnknown }), lock('refresh-1')));
     const failed = summary.results.filter((r) => r.outcome === 'failed');
     expect(failed.map((r) => r.service)).toStrictEqual(['ghost']);
     expect(summary.results.filter((r) => r.outcome !== 'failed').length).toBeGreaterThan(0);
@@ -217,22 +224,59 @@ describe('a refresh', () => {
     ).not.toThrow();
   });
 
-  it('is busy while another refresh holds the lock, and runs once it is released', async () => {
+  it('asks the running refresh to synthesize once more instead of running beside it or failing', async () => {
     const first = lock('refresh-a');
     expect(await first.acquire()).toStrictEqual({ acquired: true });
-    await expect(refreshPlans(runWith(), lock('refresh-b'))).rejects.toMatchObject({
-      name: REFRESH_ERRORS.busy,
-      message: expect.stringContaining('refresh-a') as unknown,
-    });
+    expect(await refreshPlans(runWith(), lock('refresh-b'))).toStrictEqual({ coalescedInto: 'refresh-a' });
+    expect(await refreshPlans(runWith(), lock('refresh-c'))).toStrictEqual({ coalescedInto: 'refresh-a' });
     expect(sfn.calls()).toHaveLength(0);
-    // The same execution again (its own retry) takes the lock back.
-    expect(await lock('refresh-a').acquire()).toStrictEqual({ acquired: true });
-    await first.release();
-    const summary = await refreshPlans(runWith(), lock('refresh-b'));
-    expect(summary.results.map((r) => r.service)).toContain('frontend');
-    // Released after the run: free for the next one.
-    expect(await lock('refresh-c').acquire()).toStrictEqual({ acquired: true });
-    await lock('refresh-c').release();
+    // No holder takes the lock twice: a retried invocation gets a token of its own.
+    expect(await lock('refresh-a').acquire()).toStrictEqual({ acquired: false, holder: 'refresh-a' });
+    // The two requests are one more run; then the lock is free.
+    expect(await first.finish()).toBe('again');
+    expect(await first.finish()).toBe('released');
+    expect(await lock('refresh-d').acquire()).toStrictEqual({ acquired: true });
+    await lock('refresh-d').release();
+  });
+
+  it('runs again when a refresh asked while it was synthesizing, and never loses the request', async () => {
+    await local.store.putSnapshot({ ...snapshot(true), takenAt: T0 + 20 });
+    let runs = 0;
+    const asking = runWith({
+      store: Object.assign(Object.create(local.store) as typeof local.store, {
+        latestSnapshot: async (app: string) => {
+          runs++;
+          // A deployment event's refresh arrives during the first run only.
+          if (runs === 1)
+            expect(await refreshPlans(runWith(), lock('late'))).toStrictEqual({ coalescedInto: 'holder' });
+          return local.store.latestSnapshot(app);
+        },
+      }),
+    });
+    const summary = published(await refreshPlans(asking, lock('holder')));
+    expect(runs).toBe(2);
+    expect(summary.results.length).toBeGreaterThan(0);
+    expect(await lock('next').acquire()).toStrictEqual({ acquired: true });
+    await lock('next').release();
+  });
+
+  it('hands over to the retry of its execution when requests keep coming', async () => {
+    await local.store.putSnapshot({ ...snapshot(true), takenAt: T0 + 30 });
+    let runs = 0;
+    const storm = runWith({
+      store: Object.assign(Object.create(local.store) as typeof local.store, {
+        latestSnapshot: async (app: string) => {
+          runs++;
+          await refreshPlans(runWith(), lock(`event-${runs}`));
+          return local.store.latestSnapshot(app);
+        },
+      }),
+    });
+    await expect(refreshPlans(storm, lock('holder'))).rejects.toMatchObject({ name: REFRESH_ERRORS.busy });
+    expect(runs).toBe(MAX_RUNS_PER_INVOCATION);
+    // Given up, not left held.
+    expect(await lock('retry').acquire()).toStrictEqual({ acquired: true });
+    await lock('retry').release();
   });
 
   it('takes over a lock whose holder outlived the function timeout (it died)', async () => {
