@@ -66,10 +66,16 @@ export const handler = async (event: unknown) => {
   (failed.length > 0 ? logger.error.bind(logger) : logger.info.bind(logger))('synthesized', {
     model: summary.model,
     skipped: summary.skipped,
-    results: summary.results.map((r) => ({ service: r.service, outcome: r.outcome, reason: r.reason })),
+    results: summary.results.map((r) => ({
+      service: r.service,
+      outcome: r.outcome,
+      reason: r.reason,
+      warning: r.warning,
+    })),
   });
   metrics.addMetric('PlansPublished', 'Count', summary.results.filter((r) => r.outcome !== 'unchanged').length);
   metrics.addMetric('PlansFailed', 'Count', failed.length);
+  metrics.addMetric('PlansNotPruned', 'Count', summary.results.filter((r) => r.warning !== undefined).length);
   metrics.publishStoredMetrics();
   assertPublished(summary);
   return {

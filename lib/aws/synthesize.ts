@@ -38,6 +38,8 @@ export interface SynthesisResult {
   readonly alias?: string;
   /** Why it failed: one service that cannot be planned or published does not stop the others. */
   readonly reason?: string;
+  /** Published, but its old versions could not be deleted (the next publish, or the quota, tries again). */
+  readonly warning?: string;
 }
 
 export const LIVE_ALIAS = 'live';
@@ -142,9 +144,15 @@ async function publishOne(
       shape,
     });
   }
-  // Last: the new plan is live and pointed at before anything old goes.
-  await pruneVersions(sfn, arn);
-  return { service, planId: plan.planId, outcome: version.created ? 'created' : 'updated', alias };
+  const published = { service, planId: plan.planId, outcome: version.created ? 'created' : 'updated', alias } as const;
+  // Last: the new plan is live and pointed at before anything old goes. A plan that is live is published,
+  // whatever happens to its old versions.
+  try {
+    await pruneVersions(sfn, arn);
+    return published;
+  } catch (err) {
+    return { ...published, warning: `old versions not deleted: ${describe(err)}` };
+  }
 }
 
 async function createOrUpdate(
@@ -155,8 +163,8 @@ async function createOrUpdate(
   planId: string,
   target: SynthesisTarget,
 ): Promise<{ arn: string; created: boolean }> {
-  try {
-    const out = await sfn.send(
+  const update = () =>
+    sfn.send(
       new UpdateStateMachineCommand({
         stateMachineArn: arn,
         definition,
@@ -167,6 +175,16 @@ async function createOrUpdate(
         versionDescription: `plan ${planId}`,
       }),
     );
+  try {
+    let out;
+    try {
+      out = await update();
+    } catch (err) {
+      // At the quota of versions (1,000) nothing can be published until old ones go: prune, then once more.
+      if (!(err instanceof Error && err.name === 'ServiceQuotaExceededException')) throw err;
+      await pruneVersions(sfn, arn);
+      out = await update();
+    }
     return { arn: out.stateMachineVersionArn ?? arn, created: false };
   } catch (err) {
     if (!(err instanceof Error && err.name === 'StateMachineDoesNotExist')) throw err;
@@ -246,4 +264,8 @@ export async function pruneVersions(sfn: Pick<SFNClient, 'send'>, arn: string): 
   for (const version of stale)
     await sfn.send(new DeleteStateMachineVersionCommand({ stateMachineVersionArn: version }));
   return stale;
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }

@@ -227,7 +227,7 @@ describe('publishPlans', () => {
     expect(sfn.commandCalls(DeleteStateMachineVersionCommand)).toHaveLength(0);
   });
 
-  it('reports a plan whose old versions cannot be deleted as failed, after it is live', async () => {
+  it('reports a plan whose old versions cannot be deleted as published, with a warning, once it is live', async () => {
     sfn.on(UpdateStateMachineCommand).resolves({ stateMachineVersionArn: `${ARN}:9` });
     sfn.on(DescribeStateMachineAliasCommand).resolves({});
     sfn
@@ -237,10 +237,32 @@ describe('publishPlans', () => {
     const changed = () => examplePlan({ alarmed: ['frontend'], windowMs: 2 * 3_600_000 });
     // Other settings: published again.
     const results = await publishPlans(sfn as never, local.store, target, only, changed, { bakeSeconds: 61 });
-    expect(results.map((r) => [r.outcome, r.reason])).toStrictEqual([
-      ['failed', 'AccessDeniedException: not authorized'],
+    expect(results.map((r) => [r.outcome, r.warning])).toStrictEqual([
+      ['updated', 'old versions not deleted: AccessDeniedException: not authorized'],
     ]);
     expect(sfn.commandCalls(UpdateStateMachineAliasCommand)).toHaveLength(1);
+  });
+
+  it('deletes old versions and publishes when the machine is at its quota of versions', async () => {
+    // https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html: 1,000 versions a machine.
+    const atQuota = Object.assign(new Error('version quota'), { name: 'ServiceQuotaExceededException' });
+    sfn
+      .on(UpdateStateMachineCommand)
+      .rejectsOnce(atQuota)
+      .resolves({ stateMachineVersionArn: `${ARN}:1001` });
+    sfn.on(DescribeStateMachineAliasCommand).resolves({});
+    sfn.on(ListStateMachineVersionsCommand).resolves({
+      stateMachineVersions: Array.from({ length: 1000 }, (_, i) => ({
+        stateMachineVersionArn: `${ARN}:${i + 1}`,
+        creationDate: new Date(T0),
+      })),
+    });
+    const only = { ...catalog, services: { frontend: catalog.services['frontend']! } };
+    const changed = () => examplePlan({ alarmed: ['frontend'], windowMs: 3 * 3_600_000 });
+    const results = await publishPlans(sfn as never, local.store, target, only, changed, { bakeSeconds: 62 });
+    expect(results.map((r) => r.outcome)).toStrictEqual(['updated']);
+    expect(sfn.commandCalls(UpdateStateMachineCommand)).toHaveLength(2);
+    expect(sfn.commandCalls(DeleteStateMachineVersionCommand).length).toBeGreaterThanOrEqual(995);
   });
 
   it('names state machines validly', () => {
