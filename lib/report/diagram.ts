@@ -6,7 +6,7 @@ import type { Plan, PlanStage, PlanStep } from '../core/plan';
 import { esc, minutes, plural, tone, truncate } from './markup';
 import { diamond, group, line, rect, svg, text } from './svg';
 import type { DemoReport } from './types';
-import { numberedWaves, stepCount } from './waves';
+import { numberedWaves, stepCount, waveOf } from './waves';
 
 const WIDTH = 760;
 const SPINE = 20;
@@ -168,10 +168,16 @@ function stageList(plan: Plan): string {
   return `<ol class="facts">${items.join('')}</ol>`;
 }
 
-const LEGEND =
-  '<ul class="legend"><li><i class="k-act"></i>a rollback step: service, action, versions</li>' +
-  '<li><i class="k-approval"></i>APPROVAL: waits for a person</li>' +
-  '<li><i class="k-gate"></i>gate after each wave (coloured once read)</li></ul>';
+function legend(report: DemoReport): string {
+  const culprit = report.culprit?.service;
+  const marked = culprit !== undefined && waveOf(report.plan).has(culprit);
+  return (
+    '<ul class="legend"><li><i class="k-act"></i>a rollback step: service, action, versions</li>' +
+    '<li><i class="k-approval"></i>APPROVAL: waits for a person</li>' +
+    (marked ? `<li><i class="hl"></i>the culprit, ${esc(culprit)}</li>` : '') +
+    '<li><i class="k-gate"></i>gate after each wave (coloured once read)</li></ul>'
+  );
+}
 
 /** The plan section: the diagram, then its stages and warnings as text. */
 export function planSection(report: DemoReport): string {
@@ -181,7 +187,7 @@ export function planSection(report: DemoReport): string {
     `<p>Plan <code>${esc(plan.planId.slice(0, 12))}</code>, model <code>${esc(plan.model)}</code>: ` +
     `${esc(plural(steps, 'step'))} in ${esc(plural(plan.stages.length, 'stage'))}.</p>`;
   if (steps === 0) return `${intro}<p>The plan has nothing to roll back.</p>${warnings(plan)}`;
-  return intro + planDiagram(report) + LEGEND + stageList(plan) + warnings(plan);
+  return intro + planDiagram(report) + legend(report) + stageList(plan) + warnings(plan);
 }
 
 function warnings(plan: Plan): string {

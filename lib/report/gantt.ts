@@ -1,7 +1,7 @@
 // The execution timeline as a Gantt-like chart: one lane per row name in order of first appearance,
 // bars from start to end in simulated minutes (a diamond when an event has no duration), outlined in
 // the colour of their outcome. Items of a lane that overlap go on sub-rows; a crowded lane keeps its
-// first items and sums up the rest in one bar, and the table under the chart lists every item.
+// alarm, its ending and its first items and sums up the rest in one bar; the table lists every item.
 import { badge, esc, finite, minutes, moreNote, plural, tone, truncate } from './markup';
 import { diamond, group, line, rect, svg, text, textWidth } from './svg';
 import type { DemoReport, ReportTimelineItem, TimelineKind } from './types';
@@ -89,8 +89,15 @@ function lanes(items: readonly ReportTimelineItem[]): [string, ReportTimelineIte
   return [...byLane].map(([lane, list]) => [lane, list.length > LANE_CAP ? summarise(list) : list]);
 }
 
+/** Events a crowded lane always draws: the alarm, and how the incident ended. */
+const KEY_KINDS: readonly TimelineKind[] = ['alarm', 'recovered', 'escalate'];
+
+/** The key events and the first others, up to LANE_CAP - 1 in their order, then one bar for the rest. */
 function summarise(list: readonly ReportTimelineItem[]): ReportTimelineItem[] {
-  const rest = list.slice(LANE_CAP - 1);
+  const keys = list.filter((i) => KEY_KINDS.includes(i.kind)).slice(0, LANE_CAP - 1);
+  const others = list.filter((i) => !keys.includes(i));
+  const kept = new Set([...keys, ...others.slice(0, LANE_CAP - 1 - keys.length)]);
+  const rest = list.filter((i) => !kept.has(i));
   const spans = rest.map(span);
   const counts = new Map<string, number>();
   for (const { outcome } of rest) if (outcome !== undefined) counts.set(outcome, (counts.get(outcome) ?? 0) + 1);
@@ -106,7 +113,20 @@ function summarise(list: readonly ReportTimelineItem[]): ReportTimelineItem[] {
       ? { outcome: first.outcome }
       : {}),
   };
-  return [...list.slice(0, LANE_CAP - 1), merged];
+  return [...list.filter((i) => kept.has(i)), merged];
+}
+
+/** A deployment or rollback of the culprit: by its service, or by a label that starts or ends with it. */
+export function isCulprit(item: ReportTimelineItem, culprit: string): boolean {
+  if (item.kind !== 'deploy' && item.kind !== 'act') return false;
+  if (item.service !== undefined) return item.service === culprit;
+  const { label } = item;
+  return (
+    label === culprit ||
+    label.startsWith(`${culprit} `) ||
+    label.startsWith(`${culprit}:`) ||
+    label.endsWith(` ${culprit}`)
+  );
 }
 
 interface Placed {
@@ -123,9 +143,18 @@ interface Placed {
   readonly to: number;
 }
 
+/** Longest label drawn, in characters, not counting the time of an event before the axis. */
+const LABEL_MAX = 40;
+
+/** A label of at most `max` characters: the name is shortened, the suffix (a time) never. */
+function fit(name: string, suffix: string, max: number): string {
+  return truncate(name, Math.max(4, max - Array.from(suffix).length)) + suffix;
+}
+
 /**
  * Where an item's bar and label go: the label right of the bar, or left when that runs off. What
- * ended before the axis starts (a deployment the day before) sits at its start, its time in the label.
+ * ended before the axis starts (a deployment the day before) sits at its start, its time in the label:
+ * a long name is shortened to keep that time.
  */
 function place(s: Scale, item: ReportTimelineItem): Placed {
   const { start, end } = span(item);
@@ -133,15 +162,15 @@ function place(s: Scale, item: ReportTimelineItem): Placed {
   const mark = clamped || end === start;
   const x0 = x(s, Math.max(start, s.lo));
   const x1 = mark ? x0 : Math.max(x(s, end), x0 + 2);
-  const full = clamped ? `${item.label} (${minutes(start)})` : item.label;
+  const suffix = clamped ? ` (${minutes(start)})` : '';
   const base = { item, x0, x1, mark, clamped };
-  let label = truncate(full, 40);
+  let label = fit(item.label, suffix, LABEL_MAX + Array.from(suffix).length);
   const width = textWidth(label, FONT);
   const right = (mark ? x0 + 8 : x1 + 4) + width;
   if (right <= WIDTH - 2) return { ...base, label, labelX: right - width, anchor: 'start', from: x0 - 7, to: right };
   const left = (mark ? x0 - 8 : x0 - 4) - width;
   if (left >= PLOT_X0 - 8) return { ...base, label, labelX: left + width, anchor: 'end', from: left, to: x1 + 7 };
-  label = truncate(full, Math.max(4, Math.floor((WIDTH - 2 - x1 - 8) / (FONT * 0.58))));
+  label = fit(item.label, suffix, Math.floor((WIDTH - 2 - x1 - 8) / (FONT * 0.58)));
   return { ...base, label, labelX: x1 + 8, anchor: 'start', from: x0 - 7, to: WIDTH };
 }
 
@@ -156,14 +185,16 @@ function pack(placed: readonly Placed[]): Placed[][] {
   return rows;
 }
 
-function drawItem(p: Placed, y: number): string {
+function drawItem(p: Placed, y: number, culprit: string | undefined): string {
   const { item } = p;
+  const hl =
+    culprit !== undefined && isCulprit(item, culprit) ? rect(p.from, y - 3, p.to - p.from, BAR_H + 6, 'hl', 3) : '';
   const { start, end } = span(item);
   const cls = `bar ${kindClass(item.kind)} t-${tone(item.outcome)}${p.clamped ? ' clamped' : ''}`;
   const shape = p.mark ? diamond(p.x0, y + BAR_H / 2, 6, cls) : rect(p.x0, y, p.x1 - p.x0, BAR_H, cls, 2);
   const when = end === start ? minutes(start) : `${minutes(start)} to ${minutes(end)}`;
   const title = `${item.lane}: ${item.label}\n${item.kind}, ${when}${item.outcome ? `\noutcome: ${item.outcome}` : ''}`;
-  return group(title, shape + text(p.labelX, y + BAR_H - 2, p.label, { anchor: p.anchor }));
+  return group(title, hl + shape + text(p.labelX, y + BAR_H - 2, p.label, { anchor: p.anchor }));
 }
 
 function axis(s: Scale, height: number): string {
@@ -190,7 +221,7 @@ export function ganttChart(report: DemoReport): string {
     const height = rows.length * ROW + 4;
     if (i % 2 === 0) body.push(rect(0, y, WIDTH, height, 'lane'));
     body.push(group(lane, text(6, y + 15, truncate(lane, 19), { cls: 'strong' })));
-    rows.forEach((row, r) => body.push(...row.map((p) => drawItem(p, y + 4 + r * ROW))));
+    rows.forEach((row, r) => body.push(...row.map((p) => drawItem(p, y + 4 + r * ROW, report.culprit?.service))));
     y += height;
   });
   if (all.length > drawn.length) {
@@ -204,8 +235,13 @@ export function ganttChart(report: DemoReport): string {
 function legend(report: DemoReport): string {
   const kinds = KINDS.filter((k) => report.timeline.some((i) => i.kind === k));
   const items = kinds.map((k) => `<li><i class="${kindClass(k)}"></i>${esc(k)}</li>`);
-  items.push('<li>outline: <span class="t-good">good</span>, <span class="t-wait">waiting</span>, ');
-  items.push('<span class="t-bad">bad</span> outcome; ◆ an event without duration; ');
+  const culprit = report.culprit?.service;
+  if (culprit !== undefined && report.timeline.some((i) => isCulprit(i, culprit))) {
+    items.push(`<li><i class="hl"></i>the culprit, ${esc(culprit)}: its deployment and its rollback</li>`);
+  }
+  items.push('<li>outline: <span class="t-good">good</span> (rolled back, approved, recovered), ');
+  items.push('<span class="t-wait">waiting</span>, <span class="t-neutral">neutral</span> (manual, skipped), ');
+  items.push('<span class="t-bad">bad</span> (failed, rejected, worse) outcome; ◆ an event without duration; ');
   items.push('a time in brackets: earlier than the axis, drawn at its start</li>');
   return `<ul class="legend">${items.join('')}</ul>`;
 }

@@ -45,11 +45,27 @@ export function plural(count: number, word: string): string {
   return `${count} ${word}${count === 1 ? '' : 's'}`;
 }
 
-/** How an outcome reads: good (recovered, succeeded, approved), bad (worse, failed, rejected) or waiting. */
-export type Tone = 'good' | 'bad' | 'wait' | 'none';
+/**
+ * How an outcome reads, by what it means: good (recovered, approved, a step that rolled back or was
+ * already back), bad (worse, failed, rejected, timed out), waiting (not yet, retrying), neutral (a step
+ * that people take over, or one skipped): neither a success nor a failure of the rollback.
+ */
+export type Tone = 'good' | 'bad' | 'wait' | 'neutral' | 'none';
 
-const GOOD = new Set(['RECOVERED', 'SUCCEEDED', 'APPROVED', 'OK', 'DONE', 'BASELINE']);
-const WAIT = new Set(['NOT_YET', 'INSUFFICIENT_DATA', 'MANUAL_REQUIRED', 'PENDING', 'RUNNING', 'SKIPPED']);
+// The step statuses that count as done are those of `succeeded` in lib/core/tasks.ts.
+const GOOD = new Set([
+  'RECOVERED',
+  'SUCCEEDED',
+  'APPROVED',
+  'OK',
+  'DONE',
+  'BASELINE',
+  'ROLLED_BACK',
+  'ALREADY_ROLLED_BACK',
+  'MANUAL_DONE',
+]);
+const WAIT = new Set(['NOT_YET', 'INSUFFICIENT_DATA', 'PENDING', 'RUNNING', 'RETRY']);
+const NEUTRAL = new Set(['MANUAL_REQUIRED', 'SKIPPED']);
 
 export function tone(outcome: string | undefined): Tone {
   if (outcome === undefined || outcome.trim() === '') return 'none';
@@ -59,6 +75,7 @@ export function tone(outcome: string | undefined): Tone {
     .replace(/[^A-Z0-9]+/g, '_');
   if (GOOD.has(key)) return 'good';
   if (WAIT.has(key)) return 'wait';
+  if (NEUTRAL.has(key)) return 'neutral';
   return 'bad';
 }
 

@@ -40,7 +40,7 @@ a { color: var(--accent); }
 .badge { display: inline-block; padding: 0 0.4rem; border-radius: 999px; font-size: 0.8rem; font-weight: 600;
   border: 1px solid currentColor; white-space: nowrap; }
 .t-good { color: var(--good); } .t-bad { color: var(--bad); } .t-wait { color: var(--wait); }
-.t-none { color: var(--muted); }
+.t-none, .t-neutral { color: var(--muted); }
 .outcome.t-good, .outcome.t-bad, .outcome.t-wait { color: var(--fg); }
 .note, .muted { color: var(--muted); font-size: 0.9rem; }
 .facts { padding-left: 1.2rem; }
@@ -62,6 +62,7 @@ ol.states code { color: var(--muted); }
 .chart svg { display: block; max-width: 100%; min-width: 38rem; height: auto; }
 .legend { display: flex; flex-wrap: wrap; gap: 0.2rem 0.9rem; font-size: 0.8rem; color: var(--muted);
   list-style: none; padding: 0; margin: 0.3rem 0; }
+.legend i.hl { background: var(--mark); border: 1px solid var(--wait); }
 .legend i { display: inline-block; width: 0.8rem; height: 0.8rem; border-radius: 2px; margin-right: 0.3rem;
   vertical-align: -0.1rem; }
 svg text { fill: var(--fg); font-size: 11px; font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial,
@@ -84,11 +85,14 @@ svg .flow { stroke: var(--muted); stroke-width: 1.4; fill: none; }
 svg .head { fill: var(--muted); }
 svg .gate { fill: var(--bg); stroke: var(--k-gate); stroke-width: 1.4; }
 svg .gate.t-good { fill: var(--good); } svg .gate.t-bad { fill: var(--bad); } svg .gate.t-wait { fill: var(--wait); }
+svg .gate.t-neutral { fill: var(--muted); }
 svg .bar { stroke-width: 0; }
 svg .bar.t-good { stroke: var(--good); stroke-width: 2; }
 svg .bar.t-bad { stroke: var(--bad); stroke-width: 2; }
 svg .bar.t-wait { stroke: var(--wait); stroke-width: 2; }
+svg .bar.t-neutral { stroke: var(--muted); stroke-width: 2; stroke-dasharray: 3 2; }
 svg .bar.t-none { stroke: var(--bg); stroke-width: 1; }
+svg .hl { fill: var(--mark); stroke: var(--wait); stroke-width: 1; }
 svg .ours { fill: var(--accent); }
 svg .other { fill: var(--muted); }
 svg .unrecovered { fill: none; stroke: var(--bad); stroke-width: 1.4; stroke-dasharray: 5 3; }

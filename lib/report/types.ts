@@ -18,6 +18,8 @@ export interface ReportTimelineItem {
   readonly endMin: number;
   /** RECOVERED, NOT_YET, approved, rejected, SUCCEEDED, MANUAL_REQUIRED, ... */
   readonly outcome?: string;
+  /** The service a deployment or a rollback is of; without it, a service named in the label counts. */
+  readonly service?: string;
 }
 
 /** One health-gate reading: what each watched alarm said after a wave's bake time. */

@@ -1,4 +1,5 @@
-import { ganttChart, LANE_CAP, scale, window } from '../../lib/report/gantt';
+import { ganttChart, LANE_CAP, scale, timelineSection, window } from '../../lib/report/gantt';
+import { esc } from '../../lib/report/markup';
 import type { DemoReport, ReportTimelineItem } from '../../lib/report/types';
 import { exampleReport } from './fixture';
 
@@ -62,5 +63,38 @@ describe('ganttChart', () => {
   it('draws a backwards or non-finite item as a mark instead of failing', () => {
     const svg = ganttChart(withTimeline([item('L', 'backwards', 9, 3), item('L', 'nan', Number.NaN, Number.NaN)]));
     expect(svg.match(/<polygon/g)).toHaveLength(2);
+  });
+
+  it('keeps the time of a deployment before the axis and shortens its name instead', () => {
+    const name = 'productcatalogservice-with-a-long-name v1.3.0 -> v1.4.0 (code)';
+    const svg = ganttChart(withTimeline([{ ...item('Incident', name, -1140), kind: 'deploy' }, item('W', 'x', 2, 5)]));
+    const label = svg.match(/<text[^>]*>(productcatalog[^<]*)<\/text>/)?.[1] ?? '';
+    expect(label).toMatch(/^productcatalogservice-with-a-long-name.*… \(-1140 min\)$/);
+    expect(svg).toContain(`<title>Incident: ${esc(name)}`);
+  });
+
+  it('draws the recovery and the alarm when the Incident lane is crowded', () => {
+    const deploys = Array.from({ length: 12 }, (_, i) => ({
+      ...item('Incident', `svc-${i} v2 (code)`, -20 + i),
+      kind: 'deploy' as const,
+    }));
+    const alarm = { ...item('Incident', 'frontend-alarm fires', 0), kind: 'alarm' as const, outcome: 'ALARM' };
+    const recovered = { ...item('Incident', 'recovered', 23), kind: 'recovered' as const, outcome: 'RECOVERED' };
+    const svg = ganttChart(withTimeline([...deploys, alarm, item('W', 'x', 2, 5), recovered], 23));
+    expect(svg).toMatch(/<polygon [^>]*class="bar k-recovered t-good"\/><text [^>]*>recovered<\/text>/);
+    expect(svg).toContain('>frontend-alarm fires</text>');
+    expect(svg).toContain('more</text>');
+    expect(svg).not.toContain('RECOVERED)');
+    expect(svg.match(/<g><title>Incident:/g)).toHaveLength(LANE_CAP);
+  });
+
+  it("highlights the culprit's deployment and rollback and says so in the legend", () => {
+    const report = exampleReport();
+    const html = timelineSection(report);
+    const highlighted = [...html.matchAll(/<title>([^\n<]*)\n[^<]*<\/title><rect [^>]*class="hl"/g)].map((m) => m[1]);
+    expect(highlighted).toStrictEqual(['Deployments: cartservice v2.4.0', 'Wave 2: roll back cartservice']);
+    expect(html).toContain('<li><i class="hl"></i>the culprit, cartservice: its deployment and its rollback</li>');
+    const noCulprit = timelineSection(exampleReport({}));
+    expect(noCulprit).not.toContain('class="hl"');
   });
 });
