@@ -60,29 +60,34 @@ export async function deliverAlarmEvent(aws: LocalAws, event: unknown): Promise<
   };
   const intake = substitute(intakeDefinition(), values);
   const orchestrator = substitute(orchestratorDefinition(), values);
-  let delivery: Delivery = { duplicate: true };
+  // StartExecution returns as soon as the execution exists (the intake's task has 30 s); the incident then
+  // runs for as long as it takes (people deciding approvals included), exactly as in AWS.
+  let started: { name: string; run: Promise<LocalRunResult> } | undefined;
   const intakeRun = await runDefinition(intake, event, {
-    'Start incident': async (input) => {
+    'Start incident': (input) => {
       const { Input } = input as { Name: string; Input: string };
       const read = JSON.parse(Input) as { alarmArn: string; timestamp: string };
       // The interpreter's own SHA-256 is wrong past 64 bytes; name the execution as Step Functions would.
       const Name = incidentExecutionName(read.alarmArn, read.timestamp);
-      if (aws.executions.has(Name)) throw named(EXECUTION_EXISTS, `execution ${Name} already exists`);
+      if (aws.executions.has(Name)) return Promise.reject(named(EXECUTION_EXISTS, `execution ${Name} already exists`));
       aws.executions.add(Name);
       const live = running.get(aws) ?? new Set<string>();
       running.set(aws, live.add(Name));
-      const run = await runDefinition(orchestrator, read, integrations(orchestrator, aws), {
+      const run = runDefinition(orchestrator, read, integrations(orchestrator, aws), {
         context: { Execution: { Name, Id: `${EXECUTION_PREFIX}${Name}`, StartTime: new Date().toISOString() } },
         ...(aws.onEvent ? { onEvent: aws.onEvent } : {}),
         waits: Object.fromEntries(COOLDOWN_STATES.map((state) => [state, aws.cooldownMs ?? 0])),
       }).finally(() => live.delete(Name));
-      delivery = { duplicate: false, name: Name, run };
-      return { executionArn: `${ORCHESTRATOR_ARN}:${Name}` };
+      started = { name: Name, run };
+      return Promise.resolve({ executionArn: `${ORCHESTRATOR_ARN}:${Name}` });
     },
   });
-  if (intakeRun.status !== 'SUCCEEDED')
+  if (intakeRun.status !== 'SUCCEEDED') {
+    // The incident, if it started, still runs to its end before this says why the intake failed.
+    await started?.run.catch(() => undefined);
     throw new Error(`intake failed: ${intakeRun.error ?? ''} ${intakeRun.cause ?? ''}`);
-  return delivery;
+  }
+  return started ? { duplicate: false, name: started.name, run: await started.run } : { duplicate: true };
 }
 
 /** Task handlers for the service integrations a definition uses, keyed by state name. */

@@ -109,6 +109,15 @@ describe('the alarm path', () => {
     expect((await local.store.events(first.name)).map((e) => e.type)).toStrictEqual(['recovered']);
   });
 
+  it('lets an incident run longer than the 30 s of the intake task, as people deciding approvals do', async () => {
+    // In AWS StartExecution returns once the execution exists; the incident then runs for hours if need
+    // be. Locally the intake must not hold the whole incident inside its 30-second task either.
+    await registerPlan('slow-5xx', 'shop-slow');
+    const { aws } = engine(() => new Promise((resolve) => setTimeout(() => resolve(recovered), 31_000)));
+    const delivery = await deliverAlarmEvent(aws, alarmEvent('slow-5xx', '2026-11-27T10:00:00.000+0000'));
+    expect(delivery.duplicate ? 'duplicate' : delivery.run.status).toBe('SUCCEEDED');
+  }, 60_000);
+
   it('ignores an event older than the last one seen for its alarm (rule 8)', async () => {
     await registerPlan('cart-5xx', 'shop-a');
     const { aws, calls } = engine(() => Promise.resolve(recovered));
