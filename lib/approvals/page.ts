@@ -6,22 +6,29 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+// Long unbroken values (the 64-hex incident id, ARNs) wrap anywhere rather than widen a phone's page;
+// dark mode follows the phone's setting.
 const STYLE = `
-body{font:16px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;background:#f4f5f7;color:#1d2330}
+:root{color-scheme:light dark;--bg:#f4f5f7;--panel:#fff;--fg:#1d2330;--muted:#5b6474}
+@media (prefers-color-scheme:dark){:root{--bg:#0d1117;--panel:#161b22;--fg:#e6edf3;--muted:#9198a1}}
+body{font:16px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;background:var(--bg);color:var(--fg)}
 main{max-width:34rem;margin:0 auto;padding:1rem}
 h1{font-size:1.35rem;margin:.5rem 0 1rem}
-section{background:#fff;border-radius:.5rem;padding:.75rem 1rem;margin:0 0 .75rem}
-h2{font-size:.8rem;text-transform:uppercase;letter-spacing:.05em;color:#5b6474;margin:0 0 .25rem}
+h1,p,li{overflow-wrap:anywhere}
+section{background:var(--panel);border-radius:.5rem;padding:.75rem 1rem;margin:0 0 .75rem}
+h2{font-size:.8rem;text-transform:uppercase;letter-spacing:.05em;color:var(--muted);margin:0 0 .25rem}
 ul{margin:0;padding-left:1.2rem}
+code{font:.9em ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
 .buttons{display:flex;gap:.75rem;margin-top:1rem}
 button{flex:1;font-size:1.1rem;padding:.9rem;border:0;border-radius:.5rem;color:#fff}
 .approve{background:#1a7f37}.reject{background:#b42318}
-.note{color:#5b6474;font-size:.9rem}`;
+.note{color:var(--muted);font-size:.9rem}`;
 
 function layout(title: string, body: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">
+<meta name="color-scheme" content="light dark">
 <meta name="robots" content="noindex,nofollow">
 <title>${escapeHtml(title)} · Backstep</title>
 <style>${STYLE}</style></head>
@@ -42,12 +49,12 @@ function list(items: readonly string[], empty: string): string {
 
 function details(view: ApprovalView): string {
   const incident = [
-    `Incident ${view.incidentId}`,
     ...(view.application !== undefined ? [`application ${view.application}`] : []),
     ...(view.alarmed.length ? [`alarmed: ${view.alarmed.join(', ')}`] : []),
   ];
+  const id = `<li>id <code>${escapeHtml(view.incidentId)}</code></li>`;
   return [
-    section('Incident', list(incident, '')),
+    section('Incident', `<ul>${id}${incident.map((i) => `<li>${escapeHtml(i)}</li>`).join('')}</ul>`),
     section('Waiting', `<p>${escapeHtml(view.where)}</p>`),
     section('Actions', list(view.actions, 'the plan is not available')),
     section('Suspects', list(view.suspects, 'no suspects recorded')),

@@ -128,7 +128,7 @@ describe('GET and HEAD (rule 2)', () => {
     expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect(page.headers.get('cache-control')).toBe('no-store');
     expect(page.body).toContain('<meta name="viewport" content="width=device-width,initial-scale=1">');
-    expect(page.body).toContain(`Incident ${p.incidentId}`);
+    expect(page.body).toContain(`id <code>${p.incidentId}</code>`);
     expect(page.body).toContain('alarmed: frontend');
     expect(page.body).toContain('stage expanded');
     expect(page.body).toContain('roll back emailservice (AppConfig boutique/prod/email cfg-17 -&#62; cfg-16)');
