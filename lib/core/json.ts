@@ -4,7 +4,9 @@ import { InputError } from './errors';
 
 export const MAX_JSON_DEPTH = 64;
 
-export function parseJson(text: string, source: string, maxDepth = MAX_JSON_DEPTH): unknown {
+export function parseJson(raw: string, source: string, maxDepth = MAX_JSON_DEPTH): unknown {
+  // A byte order mark (Windows editors write one) is not part of the JSON text (RFC 8259, section 8.1).
+  const text = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
   checkDepth(text, source, maxDepth);
   try {
     return JSON.parse(text) as unknown;
