@@ -14,7 +14,8 @@ import { rehearse, type RehearsalIncident } from '../local/rehearse';
 import type { DemoReport } from '../report/types';
 import { writeReport } from '../report/write';
 import { parseArgs, usage, type FlagSpec, type ParsedArgs } from './args';
-import type { CliIo } from './io';
+import { checkRehearsalInputs } from './inputs';
+import { oneLine, type CliIo } from './io';
 
 /** What the commands need beyond CliIo: the terminal, the pace of the simulated clock, the approval server. */
 export interface RehearsalEnv {
@@ -107,13 +108,25 @@ export async function simulateCommand(argv: readonly string[], io: CliIo, env: R
   const changesPath = one(args, 'changes') as string;
   const catalogPath = one(args, 'catalog');
   const baselinePath = one(args, 'baseline');
+  const graph = load(graphPath);
+  const baseline = baselinePath ? load(baselinePath) : undefined;
+  const alarm = one(args, 'alarm') as string;
+  const catalog = catalogPath ? parseCatalog(load(catalogPath), catalogPath) : undefined;
+  checkRehearsalInputs({
+    graph,
+    graphSource: graphPath,
+    ...(baselinePath ? { baseline, baselineSource: baselinePath } : {}),
+    alarm,
+    ...(catalog ? { catalog } : {}),
+    now: io.now(),
+  });
   const incident = graphIncident({
     source: graphPath,
-    graph: load(graphPath),
-    ...(baselinePath ? { baseline: load(baselinePath) } : {}),
-    changes: parseChanges(load(changesPath), changesPath),
-    alarm: one(args, 'alarm') as string,
-    ...(catalogPath ? { catalog: parseCatalog(load(catalogPath), catalogPath) } : {}),
+    graph,
+    ...(baselinePath ? { baseline } : {}),
+    changes: parseChanges(load(changesPath), changesPath, io.now()),
+    alarm,
+    ...(catalog ? { catalog } : {}),
     seed: seedOf(args, 1),
     now: io.now(),
     windowMs,
@@ -148,6 +161,8 @@ async function rehearseAndReport(
     now: io.now,
   });
   summarise(report, progress);
+  // The plan's warnings (changes left out, graph traps) are in the report and, as for `plan`, on stderr.
+  if (command === 'simulate') for (const w of report.plan.warnings) io.stderr(`backstep: warning: ${oneLine(w)}\n`);
   const out = outFlag ?? mkdtempSync(join(tmpdir(), `backstep-${command}-`));
   progress.raw(`report: ${await writeReport(out, report)}`);
   return 0;

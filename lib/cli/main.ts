@@ -1,8 +1,10 @@
 // The `backstep` command line: exit 0 on success, 2 with one line for bad input, 1 for a bug.
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { InputError } from '../core/errors';
 import { demoCommand, demoUsage, simulateCommand, simulateUsage, type RehearsalEnv } from './demo-command';
-import type { CliIo } from './io';
-import { buildPlan, planUsage, renderPlan } from './plan-command';
+import { oneLine, type CliIo } from './io';
+import { buildPlan, PLAN_FORMATS, planUsage, renderPlan } from './plan-command';
 
 const COMMANDS = ['plan', 'demo', 'simulate', 'help'] as const;
 const USAGES: Readonly<Record<string, () => string>> = { plan: planUsage, demo: demoUsage, simulate: simulateUsage };
@@ -13,12 +15,12 @@ Backstep plans rollbacks for microservices on AWS: from the X-Ray service graph,
 deployments and an alarm to a ranked list of suspects and a staged, ordered rollback plan.
 
 Commands:
-  plan       rank suspect changes and print the rollback plan (json, text or mermaid)
+  plan       rank suspect changes and print the rollback plan (--format ${PLAN_FORMATS.join('|')})
   demo       rehearse an incident on a simulated fleet, end to end on local engines, with a report
   simulate   rehearse the plan of real inputs (graph, changes, alarm) against a simulated fleet
   help       show this help, or the help of a command: backstep help plan
 
-Run backstep <command> --help for the flags of a command.
+Run backstep <command> --help for the flags of a command; backstep --version prints the version.
 `;
 
 export function run(argv: readonly string[], io: CliIo): number {
@@ -28,6 +30,10 @@ export function run(argv: readonly string[], io: CliIo): number {
     const [command, ...rest] = argv.filter((a) => a !== '--debug');
     if (command === undefined || command === '--help' || command === '-h') {
       io.stdout(MAIN_USAGE);
+      return 0;
+    }
+    if (command === '--version' || command === '-V') {
+      io.stdout(`backstep ${packageVersion()}\n`);
       return 0;
     }
     if (command === 'help') {
@@ -66,6 +72,29 @@ export async function runAsync(argv: readonly string[], io: CliIo, env: Rehearsa
   }
 }
 
+/**
+ * The version in Backstep's package.json: the nearest one above this file that names backstep, so that
+ * it is found from the sources (tsx) and from any compiled layout alike.
+ */
+export function packageVersion(from: string = __dirname): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const text = readIfPresent(join(dir, 'package.json'));
+    if (text !== undefined) {
+      const pkg = JSON.parse(text) as { name?: unknown; version?: unknown };
+      if (pkg.name === 'backstep' && typeof pkg.version === 'string') return pkg.version;
+    }
+    if (dirname(dir) === dir) throw new Error(`no package.json of backstep above ${from}`);
+  }
+}
+
+function readIfPresent(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
 /** Exit 2 with one line for bad input, 1 for anything else (a bug). */
 function failed(err: unknown, io: CliIo, debug: boolean): number {
   if (err instanceof InputError) {
@@ -77,10 +106,4 @@ function failed(err: unknown, io: CliIo, debug: boolean): number {
   io.stderr(`backstep: internal error: ${oneLine(message)}${debug ? '' : ' (run with --debug for details)'}\n`);
   if (debug && err instanceof Error && err.stack) io.stderr(`${err.stack}\n`);
   return 1;
-}
-
-/** Input text (file names, change ids) must not be able to start a line of its own on stderr. */
-function oneLine(text: string): string {
-  const flat = text.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').trim();
-  return flat.length > 400 ? `${flat.slice(0, 397)}...` : flat;
 }

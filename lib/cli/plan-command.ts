@@ -1,17 +1,18 @@
 // `backstep plan`: files in, one plan out on stdout, warnings on stderr.
 import { EMPTY_CATALOG, parseCatalog } from '../core/catalog';
-import { parseChanges, parseDuration, parseTime } from '../core/changes';
+import { checkPlausibleTime, parseChanges, parseDuration, parseTime } from '../core/changes';
 import { InputError } from '../core/errors';
 import { formatMermaid, formatText } from '../core/format';
 import { parseJson } from '../core/json';
 import type { Plan } from '../core/plan';
-import { parseModel } from '../core/model';
 import { planRollback } from '../core/planner';
 import { rankWith } from '../core/suspects';
 import { parseServiceGraphs } from '../core/xray';
 import { compilePlan } from '../../statemachines/compile';
 import { parseArgs, usage, type FlagSpec } from './args';
+import { requireServices } from './inputs';
 import type { CliIo } from './io';
+import { readModelFile } from './model-file';
 
 export const PLAN_FORMATS = ['json', 'text', 'mermaid', 'asl'] as const;
 export type PlanFormat = (typeof PLAN_FORMATS)[number];
@@ -80,6 +81,9 @@ export function buildPlan(argv: readonly string[], io: CliIo): PlanRequest | 'he
   if (atText !== undefined && atFlag === undefined) {
     throw new InputError('bad time', `--at ${atText}`, 'an ISO 8601 time such as 2026-11-27T10:15:00Z');
   }
+  // Inputs dated before 2000 or over a day ahead of this machine are mistakes (a unit, a typo), not incidents.
+  const now = io.now();
+  if (atFlag !== undefined) checkPlausibleTime(atFlag, now, `--at ${atText}`);
   const alarmed = all('alarm')
     .flatMap((a) => a.split(','))
     .map((a) => a.trim())
@@ -91,20 +95,27 @@ export function buildPlan(argv: readonly string[], io: CliIo): PlanRequest | 'he
     throw new InputError('stdin used twice', '-', 'at most one input from stdin');
   const load = (path: string): unknown => parseJson(io.read(path), path === '-' ? 'stdin' : path);
 
-  const graph = parseServiceGraphs(all('graph').map((path) => ({ source: sourceName(path), json: load(path) })));
+  const graph = parseServiceGraphs(
+    all('graph').map((path) => ({ source: sourceName(path), json: load(path) })),
+    { now },
+  );
+  requireServices(graph.topology, all('graph').map(sourceName).join(', '));
   const baselineFiles = all('baseline');
   const baseline = baselineFiles.length
-    ? parseServiceGraphs(baselineFiles.map((path) => ({ source: sourceName(path), json: load(path) })))
+    ? parseServiceGraphs(
+        baselineFiles.map((path) => ({ source: sourceName(path), json: load(path) })),
+        { now },
+      )
     : undefined;
   const changesPath = one('changes') as string;
-  const changes = parseChanges(load(changesPath), sourceName(changesPath));
+  const changes = parseChanges(load(changesPath), sourceName(changesPath), now);
   const modelPath = one('model');
-  const model = modelPath ? parseModel(load(modelPath), sourceName(modelPath)) : undefined;
+  const model = modelPath ? readModelFile(load(modelPath), sourceName(modelPath)) : undefined;
   const catalogPath = one('catalog');
   const catalog = catalogPath ? parseCatalog(load(catalogPath), sourceName(catalogPath)) : EMPTY_CATALOG;
 
   const endTime = graph.topology.endTime;
-  const at = atFlag ?? (endTime !== undefined ? Math.round(endTime * 1000) : io.now());
+  const at = atFlag ?? (endTime !== undefined ? Math.round(endTime * 1000) : now);
   const plan = planRollback(
     {
       topology: graph.topology,

@@ -15,8 +15,11 @@ import type { ServiceIndex } from './topology';
 
 const FIELDS = new Set(['id', 'service', 'deployedAt', 'fromVersion', 'toVersion', 'kind', 'reversible', 'source']);
 
-/** Reads a JSON array of changes; every bad field is reported with its index and name. */
-export function parseChanges(json: unknown, source: string): Change[] {
+/**
+ * Reads a JSON array of changes; every bad field is reported with its index and name. Given the
+ * machine's clock (`now`, epoch ms), a deployment dated implausibly (before 2000, in the future) is bad input.
+ */
+export function parseChanges(json: unknown, source: string, now?: number): Change[] {
   if (!Array.isArray(json)) throw new InputError('bad changes', source, `an array of changes, not ${jsonType(json)}`);
   return json.map((raw, i): Change => {
     const at = `${source}: [${i}]`;
@@ -33,6 +36,7 @@ export function parseChanges(json: unknown, source: string): Change[] {
     if (deployedAt === undefined) {
       throw new InputError('bad changes', `${at}.deployedAt`, 'an ISO 8601 time such as 2026-11-27T10:15:00Z');
     }
+    if (now !== undefined) checkPlausibleTime(deployedAt, now, `${at}.deployedAt`);
     const kind = raw['kind'] ?? 'code';
     if (!CHANGE_KINDS.includes(kind as ChangeKind)) {
       throw new InputError('bad changes', `${at}.kind`, `one of ${CHANGE_KINDS.join(', ')}`);
@@ -156,6 +160,32 @@ export function parseDuration(text: string): number | undefined {
   const unit = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd'];
   const ms = Number(m[1]) * unit;
   return ms > 0 && ms <= MAX_WINDOW_MS ? ms : undefined;
+}
+
+// ---- Plausible times -----------------------------------------------------------------------------
+
+/** Earlier inputs are mistakes (a unit, a typo): nothing Backstep reads existed before 2000. */
+export const EARLIEST_PLAUSIBLE_MS = Date.UTC(2000, 0, 1);
+/** How far past the machine's clock an input may be dated: clock skew, a zone written wrongly. */
+export const FUTURE_SLACK_MS = 86_400_000;
+
+export function isPlausibleTime(ms: number, now: number): boolean {
+  return ms >= EARLIEST_PLAUSIBLE_MS && ms <= now + FUTURE_SLACK_MS;
+}
+
+/**
+ * Refuses a time outside [2000-01-01, now + 1 day] as bad input at `where`. `epochSeconds` is the
+ * number the input wrote, when it wrote epoch seconds: a value in milliseconds is then pointed out.
+ */
+export function checkPlausibleTime(ms: number, now: number, where: string, epochSeconds?: number): void {
+  if (isPlausibleTime(ms, now)) return;
+  const shown = isValidTime(ms) ? new Date(ms).toISOString() : `${epochSeconds ?? ms}`;
+  // Read as milliseconds, would the number be a plausible time?
+  const hint =
+    epochSeconds !== undefined && isPlausibleTime(epochSeconds, now)
+      ? ` (milliseconds? epoch seconds are expected: ${epochSeconds / 1000} is ${new Date(epochSeconds).toISOString()})`
+      : '';
+  throw new InputError('implausible time', where, `a time from 2000-01-01 to a day from now, not ${shown}${hint}`);
 }
 
 /** Dates JavaScript can represent (about ±275,000 years around 1970), in ms. */

@@ -1,5 +1,6 @@
 // X-Ray GetServiceGraph responses -> Topology. Several responses (pages, time windows, accounts) merge by
 // node name + type. Real captures have traps; each is handled here and named where it is.
+import { checkPlausibleTime } from './changes';
 import { InputError } from './errors';
 import { isRecord, jsonType } from './json';
 import type { NodeKind, Stats, Topology, TopologyEdge, TopologyNode } from './types';
@@ -68,8 +69,14 @@ interface MutableNode {
   stats: Stats;
 }
 
+export interface GraphOptions {
+  /** The machine's clock, epoch ms: when given, times before 2000 or over a day ahead are bad input. */
+  readonly now?: number;
+}
+
 /** Builds one Topology from any number of responses; warnings say what was skipped and why. */
-export function parseServiceGraphs(inputs: readonly GraphInput[]): ParsedGraph {
+export function parseServiceGraphs(inputs: readonly GraphInput[], options: GraphOptions = {}): ParsedGraph {
+  const { now } = options;
   const warnings: string[] = [];
   const nodes: MutableNode[] = [];
   const nodeByKey = new Map<string, number>();
@@ -127,8 +134,8 @@ export function parseServiceGraphs(inputs: readonly GraphInput[]): ParsedGraph {
         throw new InputError('bad service graph', `${where}: Services`, 'an array of X-Ray services');
       }
       const at = (s: number) => `${where}: Services[${s}]`;
-      const start = readTime(response['StartTime'], `${where}: StartTime`);
-      const end = readTime(response['EndTime'], `${where}: EndTime`);
+      const start = readTime(response['StartTime'], `${where}: StartTime`, now);
+      const end = readTime(response['EndTime'], `${where}: EndTime`, now);
       if (start !== undefined) startTime = startTime === undefined ? start : Math.min(startTime, start);
       if (end !== undefined) endTime = endTime === undefined ? end : Math.max(endTime, end);
 
@@ -163,11 +170,11 @@ export function parseServiceGraphs(inputs: readonly GraphInput[]): ParsedGraph {
         if (typeof account === 'string' && node.accountId === undefined) node.accountId = account;
         addStatsFrom(node.stats, service['SummaryStatistics'], at, s, -1);
         if (start === undefined) {
-          const serviceStart = readTime(service['StartTime'], `${at(s)}.StartTime`);
+          const serviceStart = readTime(service['StartTime'], `${at(s)}.StartTime`, now);
           if (serviceStart !== undefined) startTime = Math.min(startTime ?? serviceStart, serviceStart);
         }
         if (end === undefined) {
-          const serviceEnd = readTime(service['EndTime'], `${at(s)}.EndTime`);
+          const serviceEnd = readTime(service['EndTime'], `${at(s)}.EndTime`, now);
           if (serviceEnd !== undefined) endTime = Math.max(endTime ?? serviceEnd, serviceEnd);
         }
       }
@@ -238,14 +245,24 @@ function readNames(value: unknown, at: ServicePath, s: number): string[] {
   return value;
 }
 
-/** X-Ray times are epoch seconds in the API; the AWS CLI v2 prints them as ISO 8601 strings. */
-function readTime(value: unknown, where: string): number | undefined {
+/**
+ * X-Ray times are epoch seconds in the API; the AWS CLI v2 prints them as ISO 8601 strings.
+ * https://docs.aws.amazon.com/xray/latest/api/API_GetServiceGraph.html
+ */
+function readTime(value: unknown, where: string, now: number | undefined): number | undefined {
   if (value === undefined || value === null) return undefined;
+  if (typeof value === 'number' && Number.isFinite(value) && now !== undefined) {
+    checkPlausibleTime(value * 1000, now, where, value);
+    return value;
+  }
   // Seconds that JavaScript dates can represent; anything else is not a capture of this world.
   if (typeof value === 'number' && Math.abs(value) <= 8.64e12) return value;
   if (typeof value === 'string') {
     const ms = Date.parse(value);
-    if (!Number.isNaN(ms)) return ms / 1000;
+    if (!Number.isNaN(ms)) {
+      if (now !== undefined) checkPlausibleTime(ms, now, where);
+      return ms / 1000;
+    }
   }
   throw new InputError('bad service graph', where, 'epoch seconds or an ISO 8601 time');
 }

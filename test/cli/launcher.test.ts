@@ -81,6 +81,40 @@ describe('backstep launcher', () => {
   );
 
   it(
+    'reads a UTF-16 graph from stdin, as PowerShell pipes a file saved with >',
+    () => {
+      const text = readFileSync(join(ROOT, EXAMPLE, 'graph.json'), 'utf8');
+      const result = spawnSync(
+        process.execPath,
+        ['bin/backstep.js', 'plan', '--graph', '-', '--changes', `${EXAMPLE}/changes.json`, '--alarm', 'frontend'],
+        {
+          cwd: ROOT,
+          timeout: TIMEOUT,
+          input: Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]),
+        },
+      );
+
+      expect(result.error).toBeUndefined();
+      expect(result.status).toBe(0);
+      expect((JSON.parse(result.stdout.toString('utf8')) as { schemaVersion: number }).schemaVersion).toBe(1);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'prints the version and exits 0 when given --version',
+    () => {
+      const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+      const result = backstep(['--version']);
+
+      expect(result.error).toBeUndefined();
+      expect(result.status).toBe(0);
+      expect(result.stdout).toBe(`backstep ${pkg.version}\n`);
+    },
+    TIMEOUT,
+  );
+
+  it(
     'fails when a file does not exist, with one stderr line and no stack',
     () => {
       const result = backstep([

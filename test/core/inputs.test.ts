@@ -1,5 +1,5 @@
 import { parseCatalog, servicesForAlarm } from '../../lib/core/catalog';
-import { parseChanges, parseDuration, selectChanges } from '../../lib/core/changes';
+import { checkPlausibleTime, parseChanges, parseDuration, selectChanges } from '../../lib/core/changes';
 import { parseJson } from '../../lib/core/json';
 import { indexServices } from '../../lib/core/topology';
 import { parseServiceGraphs } from '../../lib/core/xray';
@@ -18,6 +18,56 @@ describe('parseJson', () => {
     const deep = '['.repeat(100_000) + ']'.repeat(100_000);
     expect(() => parseJson(deep, 'deep.json')).toThrow('JSON nested too deep: deep.json: at most 64 levels of nesting');
     expect(() => parseJson('{"k\\\\":[[1]]}', 'f', 2)).toThrow('JSON nested too deep');
+  });
+});
+
+describe('parseJson byte order mark', () => {
+  // RFC 8259, section 8.1: a parser may ignore a byte order mark rather than treat it as an error.
+  it('ignores a leading byte order mark', () => {
+    expect(parseJson('\ufeff{"a":1}', 'f')).toStrictEqual({ a: 1 });
+  });
+});
+
+describe('checkPlausibleTime', () => {
+  const now = Date.parse('2026-11-27T10:05:00Z');
+
+  it('accepts times from 2000-01-01 to a day after now', () => {
+    expect(() => checkPlausibleTime(Date.UTC(2000, 0, 1), now, 'w')).not.toThrow();
+    expect(() => checkPlausibleTime(now + 86_400_000, now, 'w')).not.toThrow();
+  });
+
+  it('fails when a time is before 2000 or over a day after now', () => {
+    expect(() => checkPlausibleTime(Date.UTC(2000, 0, 1) - 1, now, 'w')).toThrow(
+      'implausible time: w: a time from 2000-01-01 to a day from now, not 1999-12-31T23:59:59.999Z',
+    );
+    expect(() => checkPlausibleTime(now + 86_400_001, now, 'w')).toThrow(/^implausible time: w: /);
+  });
+
+  it('fails pointing at milliseconds when epoch seconds read as milliseconds would be plausible', () => {
+    expect(() => checkPlausibleTime(1795773600000 * 1000, now, 'g: EndTime', 1795773600000)).toThrow(
+      '(milliseconds? epoch seconds are expected: 1795773600 is 2026-11-27T10:00:00.000Z)',
+    );
+  });
+
+  it('fails without a units hint when the number is implausible either way', () => {
+    expect(() => checkPlausibleTime(9000, now, 'g: EndTime', 9)).toThrow(
+      'implausible time: g: EndTime: a time from 2000-01-01 to a day from now, not 1970-01-01T00:00:09.000Z',
+    );
+  });
+
+  it('refuses implausible deployments and graph times only when given the clock', () => {
+    const old = [{ service: 'a', deployedAt: '1990-01-01T00:00:00Z' }];
+    expect(parseChanges(old, 'c')).toHaveLength(1);
+    expect(() => parseChanges(old, 'c', now)).toThrow(/^implausible time: c: \[0\]\.deployedAt: /);
+    const graph = { Services: [], EndTime: 9 };
+    expect(parseServiceGraphs([{ source: 'g', json: graph }]).topology.endTime).toBe(9);
+    expect(() => parseServiceGraphs([{ source: 'g', json: graph }], { now })).toThrow(
+      /^implausible time: g: EndTime: /,
+    );
+    const serviceTime = { Services: [{ ReferenceId: 0, Name: 'a', EndTime: 1795773600000 }] };
+    expect(() => parseServiceGraphs([{ source: 'g', json: serviceTime }], { now })).toThrow(
+      /^implausible time: g: Services\[0\]\.EndTime: .*milliseconds\?/,
+    );
   });
 });
 
