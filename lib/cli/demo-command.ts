@@ -42,6 +42,11 @@ const SHARED_FLAGS: readonly FlagSpec[] = [
     value: APPROVAL_MODES.join('|'),
     help: 'auto: approvals granted after 2 simulated minutes (default); manual: suggest mode, every stage waits for a person at an approval link; reject: suggest mode, the first approval is rejected (the halt path)',
   },
+  {
+    name: 'approval-timeout',
+    value: 'DURATION',
+    help: 'how long each approval link waits for a person, e.g. 90s or 10m (default 60m, as in AWS); then the plan halts and escalates',
+  },
   { name: 'out', value: 'DIR', help: 'folder for report.html (default: a new temporary folder)' },
   { name: 'data', value: 'DIR', help: 'keep the store in this folder (default: in memory, gone after the run)' },
 ];
@@ -144,6 +149,7 @@ async function rehearseAndReport(
   const approve = (one(args, 'approve') ?? 'auto') as ApprovalMode;
   if (!APPROVAL_MODES.includes(approve))
     throw new InputError('unknown approval mode', `--approve ${approve}`, `one of ${APPROVAL_MODES.join(', ')}`);
+  const approvalSeconds = approvalTimeoutOf(args);
   const dataDir = folder(args, 'data');
   const outFlag = folder(args, 'out');
   const terminal: Terminal = { write: io.stdout, tty: env.tty, color: env.color };
@@ -154,6 +160,7 @@ async function rehearseAndReport(
   );
   const { report } = await rehearse(incident, {
     approve,
+    ...(approvalSeconds !== undefined ? { approvalSeconds } : {}),
     ...(env.approvals ? { approvals: env.approvals } : {}),
     progress,
     pace: env.pace ?? (env.tty ? TTY_PACE : 0),
@@ -243,4 +250,19 @@ function folder(args: ParsedArgs, name: string): string | undefined {
     );
   }
   return path;
+}
+
+/** `--approval-timeout 10m` -> 600 seconds: from one minute to a day, as the construct allows. */
+function approvalTimeoutOf(args: ParsedArgs): number | undefined {
+  const text = one(args, 'approval-timeout');
+  if (text === undefined) return undefined;
+  const ms = parseDuration(text);
+  if (ms === undefined || ms < 60_000 || ms > 86_400_000) {
+    throw new InputError(
+      'bad approval timeout',
+      `--approval-timeout ${text}`,
+      'a duration from 60s to 24h, such as 90s or 10m',
+    );
+  }
+  return Math.round(ms / 1000);
 }

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { describeAction } from '../core/format';
 import type { Catalog } from '../core/catalog';
-import { RollbackFailedError, TransientError } from '../core/errors';
+import { ApprovalTimedOutError, RollbackFailedError, TransientError } from '../core/errors';
 import { makeHandlers, type ApprovalPort } from '../core/handlers';
 import { pct, type IncidentRecord } from '../core/model';
 import type { Plan, PlanStep } from '../core/plan';
@@ -171,7 +171,7 @@ export class Recorder {
       this.mark('Incident', 'recovered', 'recovered', minutes, 'RECOVERED');
     } else {
       const halted = this.rejected || reason === 'worse';
-      const detail = `${reason ?? 'task-error'}${this.lastGate && reason !== 'approval-rejected' ? `: ${this.lastGate.detail}` : ''}`;
+      const detail = `${reason ?? 'task-error'}${this.lastGate && reason !== 'approval-rejected' && reason !== 'approval-timed-out' ? `: ${this.lastGate.detail}` : ''}`;
       outcome = { status: halted ? 'HALTED' : 'ESCALATED', minutes: this.clock.now, detail };
     }
     return outcome;
@@ -286,7 +286,7 @@ export class Recorder {
     const approvalId = randomUUID();
     if (this.mode !== 'manual') await this.store.putApproval(this.approvalRecord(approvalId, input, plan, start));
     const began = Date.now();
-    const done = async (decision: 'approve' | 'reject', by: string | undefined): Promise<number> => {
+    const done = async (decision: 'approve' | 'reject', by: string | undefined, timedOut = false): Promise<number> => {
       const minutes = this.mode === 'manual' ? (Date.now() - began) / 60_000 : DECISION_MINUTES;
       const end = start + minutes;
       if (key) this.cursors.set(key, end);
@@ -298,14 +298,22 @@ export class Recorder {
           ...(by ? { decidedBy: by } : {}),
         });
       }
-      this.bar(lane, 'approval', `approve ${what}`, start, end, decision === 'approve' ? 'approved' : 'rejected');
+      // No decision in time is not a rejection: nobody said no (the plan halts the same way).
+      const verdict = decision === 'approve' ? 'approved' : timedOut ? 'timed out' : 'rejected';
+      this.bar(
+        lane,
+        'approval',
+        `approve ${what}${timedOut ? ' (timed out)' : ''}`,
+        start,
+        end,
+        decision === 'approve' ? 'approved' : 'rejected',
+      );
       const reason = input.why[input.why.length - 1];
       const why = reason ? ` (${reason})` : '';
-      this.progress.line(
-        'approval',
-        `${what} ${decision === 'approve' ? 'approved' : 'rejected'}${by ? ` by ${by}` : ''}${why}`,
-        { at: end, tone: decision === 'approve' ? 'good' : 'bad' },
-      );
+      this.progress.line('approval', `${what} ${verdict}${by ? ` by ${by}` : ''}${why}`, {
+        at: end,
+        tone: decision === 'approve' ? 'good' : 'bad',
+      });
       return end;
     };
     try {
@@ -314,7 +322,7 @@ export class Recorder {
       return result;
     } catch (err) {
       this.rejected = true;
-      await done('reject', undefined);
+      await done('reject', undefined, err instanceof ApprovalTimedOutError);
       throw err;
     }
   }
@@ -380,7 +388,7 @@ export class Recorder {
       why: input.why,
       taskToken: input.taskToken,
       nonce: randomUUID(),
-      expiresAt: this.clock.iso(start + 60),
+      expiresAt: this.clock.iso(start + (input.expiresInSeconds ?? 3600) / 60),
       status: 'PENDING' as const,
     };
   }

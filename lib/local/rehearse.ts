@@ -81,6 +81,8 @@ export interface RehearsalOptions {
   readonly now?: () => number;
   /** Validate the plan's definition before running it (the compiler's tests do too). @default true */
   readonly validate?: boolean;
+  /** How long each approval waits for a decision (the link's lifetime, as in AWS). @default 3600 */
+  readonly approvalSeconds?: number;
 }
 
 export interface Rehearsal {
@@ -174,6 +176,7 @@ async function run(
   const published = await publishPlans(sfn.client, fresh, TARGET, { ...catalog, services: publishable }, planFor, {
     bakeSeconds: BAKE_SECONDS,
     gatePeriodSeconds: GATE_PERIOD_SECONDS,
+    ...(options.approvalSeconds !== undefined ? { approvalSeconds: options.approvalSeconds } : {}),
   });
   const pointer = await store.getAlarmPlan(incident.alarm);
   const plan = (pointer && (await store.getPlan(pointer.planId))) ?? planFor(incident.alarmed);

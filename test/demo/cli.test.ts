@@ -68,7 +68,15 @@ describe('backstep demo and simulate, bad input', () => {
     ],
     [
       ['demo', '--bogus'],
-      'backstep: unknown flag: --bogus: one of --scenario, --seed, --approve, --out, --data, --help',
+      'backstep: unknown flag: --bogus: one of --scenario, --seed, --approve, --approval-timeout, --out, --data, --help',
+    ],
+    [
+      ['demo', '--approval-timeout', '5s'],
+      'backstep: bad approval timeout: --approval-timeout 5s: a duration from 60s to 24h, such as 90s or 10m',
+    ],
+    [
+      ['demo', '--approval-timeout', 'soon'],
+      'backstep: bad approval timeout: --approval-timeout soon: a duration from 60s to 24h, such as 90s or 10m',
     ],
     [
       ['demo', '--approve', 'manual'],

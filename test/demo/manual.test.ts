@@ -10,7 +10,8 @@ import { useLocalDynamo } from '../local-dynamo';
 const local = useLocalDynamo();
 
 /** What a person does with a link: open the page (which decides nothing), then press a button. */
-async function decide(url: string, decision: 'approve' | 'reject'): Promise<number> {
+async function decide(url: string, decision: 'approve' | 'reject', afterMs = 0): Promise<number> {
+  await new Promise((resolve) => setTimeout(resolve, afterMs));
   const page = await (await fetch(url)).text();
   const nonce = /name="nonce" value="([^"]+)"/.exec(page)?.[1] ?? '';
   const body = new URLSearchParams({ nonce, decision }).toString();
@@ -24,7 +25,7 @@ async function decide(url: string, decision: 'approve' | 'reject'): Promise<numb
 }
 
 describe('backstep demo --approve manual', () => {
-  it('announces each approval as a link and goes on when a person approves it over HTTP', async () => {
+  it('announces each approval as a link and goes on when a person approves it over HTTP, however slowly', async () => {
     const lines: string[] = [];
     const statuses: number[] = [];
     const decisions: Promise<void>[] = [];
@@ -33,7 +34,9 @@ describe('backstep demo --approve manual', () => {
         ...context,
         announce: (url) => {
           context.announce(url);
-          decisions.push(decide(url, 'approve').then((s) => void statuses.push(s)));
+          // The first person takes longer than the intake's 30-second task: the incident still waits.
+          const afterMs = decisions.length === 0 ? 31_000 : 0;
+          decisions.push(decide(url, 'approve', afterMs).then((s) => void statuses.push(s)));
         },
       });
     const progress = new Progress({ write: (t: string) => void lines.push(t), tty: false, color: false });
@@ -53,5 +56,22 @@ describe('backstep demo --approve manual', () => {
     for (const line of announced)
       expect(line).toMatch(/^approval required: http:\/\/127\.0\.0\.1:\d+\/approvals\/\S+\?e=\d+&s=\S+$/);
     expect(statuses).toStrictEqual(announced.map(() => 200));
+  }, 90_000);
+
+  it('reads an approval nobody decided as timed out, never rejected, and still reports the incident', async () => {
+    const lines: string[] = [];
+    const nobody: ApprovalPortFactory = (context) => localApprovalServer(context);
+    const progress = new Progress({ write: (t: string) => void lines.push(t), tty: false, color: false });
+    const result = await rehearse(demoIncident(DEFAULT_SCENARIO, DEFAULT_SEED), {
+      approve: 'manual',
+      approvals: nobody,
+      approvalSeconds: 2,
+      dynamo: local.dynamo,
+      progress,
+    });
+    const text = lines.join('');
+    expect(text).toMatch(/approval +stage targeted timed out/);
+    expect(text).not.toMatch(/approval +stage targeted rejected/);
+    expect(result.report.outcome.status).not.toBe('RECOVERED');
   }, 60_000);
 });
