@@ -144,7 +144,7 @@ interface Placed {
 }
 
 /** Longest label drawn, in characters, not counting the time of an event before the axis. */
-const LABEL_MAX = 40;
+const LABEL_MAX = 56;
 
 /** A label of at most `max` characters: the name is shortened, the suffix (a time) never. */
 function fit(name: string, suffix: string, max: number): string {
