@@ -44,6 +44,8 @@ a { color: var(--accent); }
 .outcome.t-good, .outcome.t-bad, .outcome.t-wait { color: var(--fg); }
 .note, .muted { color: var(--muted); font-size: 0.9rem; }
 .facts { padding-left: 1.2rem; }
+/* Long unbroken names (64-hex ids, generated state names) wrap instead of widening a phone's page. */
+section > p, .facts li, .legend li { overflow-wrap: anywhere; min-width: 0; }
 .scroll { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; font-size: 0.9rem; }
 th, td { text-align: left; vertical-align: top; padding: 0.35rem 0.5rem; border-bottom: 1px solid var(--line); }
