@@ -77,7 +77,7 @@ export class Recorder {
       const at = (c.deployedAt - this.clock.origin) / 60_000;
       if (at > 0 || at < -windowMs / 60_000) continue;
       const versions = c.fromVersion && c.toVersion ? ` ${c.fromVersion} -> ${c.toVersion}` : '';
-      this.mark('Incident', 'deploy', `${c.service}${versions} (${c.kind})`, at);
+      this.mark('Incident', 'deploy', `${c.service}${versions} (${c.kind})`, at, undefined, c.service);
       this.progress.line('deploy', `${c.service}${versions} (${c.kind}, ${c.id})`, { at, tone: 'dim' });
     }
   }
@@ -252,7 +252,7 @@ export class Recorder {
     this.acts.set(key, act);
     const at = { at: end };
     if (attempt.result === 'transient') {
-      this.bar(lane, 'act', `${label}: throttled`, start, end, 'RETRY');
+      this.bar(lane, 'act', `${label}: throttled`, start, end, 'RETRY', step.service);
       this.progress.line(`wave ${ref.wave}`, `${step.service}: the deployment API throttled the call; retrying`, {
         ...at,
         tone: 'warn',
@@ -260,13 +260,13 @@ export class Recorder {
       throw new TransientError(`${step.service}: throttled`);
     }
     if (attempt.result === 'failed') {
-      this.bar(lane, 'act', label, start, end, 'FAILED');
+      this.bar(lane, 'act', label, start, end, 'FAILED', step.service);
       this.progress.line(`wave ${ref.wave}`, `${step.service}: rollback failed`, { ...at, tone: 'bad' });
       throw new RollbackFailedError(`${step.service}: the rollback did not complete`);
     }
     this.fleet.rollBack(step.service, step.change.fromVersion);
     act.status = step.action.type === 'manual' ? 'MANUAL_DONE' : 'ROLLED_BACK';
-    this.bar(lane, 'act', label, start, end, act.status);
+    this.bar(lane, 'act', label, start, end, act.status, step.service);
     const versions = from && step.change.fromVersion ? ` ${from} -> ${step.change.fromVersion}` : '';
     this.progress.line(
       `wave ${ref.wave}`,
@@ -405,10 +405,18 @@ export class Recorder {
     return [...last].sort((a, b) => weight(b) - weight(a))[0];
   }
 
-  private mark(lane: string, kind: ReportTimelineItem['kind'], label: string, at: number, outcome?: string): void {
-    this.bar(lane, kind, label, at, at, outcome);
+  private mark(
+    lane: string,
+    kind: ReportTimelineItem['kind'],
+    label: string,
+    at: number,
+    outcome?: string,
+    service?: string,
+  ): void {
+    this.bar(lane, kind, label, at, at, outcome, service);
   }
 
+  /** `service` names whose deployment or rollback an item is: the report highlights the culprit's exactly. */
   private bar(
     lane: string,
     kind: ReportTimelineItem['kind'],
@@ -416,6 +424,7 @@ export class Recorder {
     start: number,
     end: number,
     outcome?: string,
+    service?: string,
   ): void {
     this.timeline.push({
       lane,
@@ -424,6 +433,7 @@ export class Recorder {
       startMin: round(start),
       endMin: round(end),
       ...(outcome !== undefined ? { outcome } : {}),
+      ...(service !== undefined ? { service } : {}),
     });
   }
 }

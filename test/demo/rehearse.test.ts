@@ -51,6 +51,16 @@ describe('rehearse (demo, approvals auto)', () => {
     expect(alarmedOwn?.recovered).toBe(false);
   });
 
+  it("names the service of every deployment and rollback on the timeline, so the report highlights the culprit's exactly", () => {
+    const { report } = result;
+    const named = report.timeline.filter((t) => t.kind === 'deploy' || t.kind === 'act');
+    expect(named.length).toBeGreaterThan(0);
+    for (const item of named) expect(item.label.startsWith(item.service ?? '?')).toBe(true);
+    expect(named.filter((t) => t.service === incident.culprit?.service).map((t) => t.kind)).toStrictEqual(
+      expect.arrayContaining(['deploy', 'act']) as unknown,
+    );
+  });
+
   it('reports a timeline in simulated minutes: deployments before the alarm, rollbacks, bakes and gates after it', () => {
     const { report } = result;
     const kinds = new Set(report.timeline.map((t) => t.kind));
