@@ -1,5 +1,6 @@
 // The approval Lambdas end to end: the store on dynalite, Step Functions, SNS and Secrets Manager on
 // aws-sdk-client-mock (no local engine), API Gateway REST proxy events in and out.
+import { lambdaEnv } from '../lambda-env';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
   InvalidToken,
@@ -39,17 +40,11 @@ beforeAll(async () => {
   dynamo = await startLocalDynamo();
   store = new DynamoStore(dynamo.client, dynamo.table);
   Object.assign(process.env, {
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-    AWS_REGION: 'eu-west-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
-    TABLE_NAME: dynamo.table,
+    ...lambdaEnv(dynamo),
     TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:backstep',
     APPROVAL_BASE_URL: BASE,
     APPROVAL_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:backstep-approval',
     APPROVERS: JSON.stringify({ payments: ['oncall@example.com'] }),
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
   });
   secrets.on(GetSecretValueCommand).resolves({ SecretString: 'a-long-random-signing-secret-from-secrets-manager' });
   sns.on(PublishCommand).resolves({ MessageId: 'm' });

@@ -1,11 +1,9 @@
 // One synthesis run as the refresh does it: the latest snapshot and the recorded changes from the store
 // (dynalite), the current model, plans published on a mocked Step Functions; nothing without a graph.
+import { answerAsNewAccount } from '../sfn-mock';
 import {
-  CreateStateMachineAliasCommand,
   CreateStateMachineCommand,
   DescribeStateMachineAliasCommand,
-  ListStateMachineAliasesCommand,
-  ListStateMachineVersionsCommand,
   SFNClient,
   UpdateStateMachineCommand,
 } from '@aws-sdk/client-sfn';
@@ -67,15 +65,7 @@ function snapshot(withGraph: boolean, recorded = changes): DiscoverySnapshot {
 
 beforeEach(() => {
   sfn.reset();
-  sfn.on(UpdateStateMachineCommand).rejects(Object.assign(new Error('no'), { name: 'StateMachineDoesNotExist' }));
-  sfn.on(CreateStateMachineCommand).callsFake((input: { name: string }) => ({
-    stateMachineArn: `arn:aws:states:eu-west-1:123456789012:stateMachine:${input.name}`,
-    stateMachineVersionArn: `arn:aws:states:eu-west-1:123456789012:stateMachine:${input.name}:1`,
-  }));
-  sfn.on(DescribeStateMachineAliasCommand).rejects(Object.assign(new Error('no'), { name: 'ResourceNotFound' }));
-  sfn.on(CreateStateMachineAliasCommand).resolves({});
-  sfn.on(ListStateMachineVersionsCommand).resolves({ stateMachineVersions: [] });
-  sfn.on(ListStateMachineAliasesCommand).resolves({ stateMachineAliases: [] });
+  answerAsNewAccount(sfn);
 });
 
 describe('a synthesis run', () => {

@@ -1,5 +1,6 @@
 // The discovery and change-recorder functions end to end: the store on dynalite (through the SDK's
 // endpoint variable), the AWS APIs without a local engine on aws-sdk-client-mock.
+import { lambdaEnv } from '../lambda-env';
 import { AppConfigClient, ListDeploymentsCommand as ListAppConfigDeployments } from '@aws-sdk/client-appconfig';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import {
@@ -49,14 +50,7 @@ beforeAll(async () => {
   dynamo = await startLocalDynamo();
   store = new DynamoStore(dynamo.client, dynamo.table);
   Object.assign(process.env, {
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
-    TABLE_NAME: dynamo.table,
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-    POWERTOOLS_METRICS_DISABLED: 'true',
+    ...lambdaEnv(dynamo, 'us-east-1'),
   });
   const catalog = parseCatalog(CATALOG, 'catalog');
   await dynamo.client.send(new PutItemCommand({ TableName: dynamo.table, Item: marshall(catalogItem(catalog)) }));

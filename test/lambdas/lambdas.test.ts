@@ -1,5 +1,6 @@
 // The thin Lambda handlers end to end: the store on dynalite (through the SDK's endpoint variable),
 // the AWS APIs without a local engine on aws-sdk-client-mock.
+import { lambdaEnv } from '../lambda-env';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import {
   DescribeServicesCommand,
@@ -33,15 +34,8 @@ const plan = examplePlan();
 beforeAll(async () => {
   dynamo = await startLocalDynamo();
   Object.assign(process.env, {
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-    AWS_REGION: 'eu-west-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
-    TABLE_NAME: dynamo.table,
+    ...lambdaEnv(dynamo),
     TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:backstep',
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-    POWERTOOLS_METRICS_DISABLED: 'true',
   });
   await new DynamoStore(dynamo.client, dynamo.table).putPlan(plan);
   const catalog = parseCatalog(fixture('examples/online-boutique/catalog.json'), 'catalog.json');

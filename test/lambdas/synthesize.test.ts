@@ -1,16 +1,10 @@
 // The synthesize handler as the refresh state machine calls it: the store on dynalite, Step Functions on
 // aws-sdk-client-mock. A plan that cannot be published fails the invocation (so the refresh fails and its
 // alarm tells people), after every other plan was published.
+import { answerAsNewAccount } from '../sfn-mock';
+import { lambdaEnv } from '../lambda-env';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
-import {
-  CreateStateMachineAliasCommand,
-  CreateStateMachineCommand,
-  DescribeStateMachineAliasCommand,
-  ListStateMachineAliasesCommand,
-  ListStateMachineVersionsCommand,
-  SFNClient,
-  UpdateStateMachineCommand,
-} from '@aws-sdk/client-sfn';
+import { CreateStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { SYNTHESIZE_ENV } from '../../bench/bundles';
@@ -31,15 +25,8 @@ const catalog = parseCatalog(fixture(`${dir}/catalog.json`), 'catalog.json');
 beforeAll(async () => {
   dynamo = await startLocalDynamo();
   Object.assign(process.env, {
+    ...lambdaEnv(dynamo),
     ...SYNTHESIZE_ENV,
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-    AWS_REGION: 'eu-west-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
-    TABLE_NAME: dynamo.table,
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-    POWERTOOLS_METRICS_DISABLED: 'true',
   });
   // One catalogued service the graph does not have: its plan cannot be built.
   const ghost = { ...catalog.services['cartservice']!, alarms: ['ghost-5xx'] };
@@ -59,15 +46,7 @@ beforeAll(async () => {
     failed: [],
     warnings: [],
   });
-  sfn.on(UpdateStateMachineCommand).rejects(Object.assign(new Error('no'), { name: 'StateMachineDoesNotExist' }));
-  sfn.on(CreateStateMachineCommand).callsFake((input: { name: string }) => ({
-    stateMachineArn: `arn:aws:states:eu-west-1:123456789012:stateMachine:${input.name}`,
-    stateMachineVersionArn: `arn:aws:states:eu-west-1:123456789012:stateMachine:${input.name}:1`,
-  }));
-  sfn.on(DescribeStateMachineAliasCommand).rejects(Object.assign(new Error('no'), { name: 'ResourceNotFound' }));
-  sfn.on(CreateStateMachineAliasCommand).resolves({});
-  sfn.on(ListStateMachineVersionsCommand).resolves({ stateMachineVersions: [] });
-  sfn.on(ListStateMachineAliasesCommand).resolves({ stateMachineAliases: [] });
+  answerAsNewAccount(sfn);
 });
 
 afterAll(async () => {
