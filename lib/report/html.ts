@@ -30,7 +30,7 @@ export function renderReport(report: DemoReport): string {
     `<meta http-equiv="Content-Security-Policy" content="${esc(CSP)}">` +
     `<title>${esc(report.title)}</title><style>${STYLE}</style></head>\n<body>` +
     `${header(report)}<nav>${nav}</nav>\n${body}\n` +
-    `<footer class="note"><p>Backstep incident report. Times are simulated minutes since the alarm.</p></footer>` +
+    `<footer class="note"><p>Backstep incident report. Times are ${report.origin === 'incident' ? 'minutes since the incident started' : 'simulated minutes since the alarm'}.</p></footer>` +
     '</body></html>\n'
   );
 }

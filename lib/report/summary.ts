@@ -7,9 +7,10 @@ import { numberedWaves, waveOf } from './waves';
 
 export function header(report: DemoReport): string {
   const { outcome, plan } = report;
+  const incident = report.origin === 'incident';
   const meta: [string, string][] = [
-    ['Scenario', report.scenario],
-    ['Seed', String(report.seed)],
+    [incident ? 'Application' : 'Scenario', report.scenario],
+    ...(report.seed !== undefined ? [['Seed', String(report.seed)] as [string, string]] : []),
     ['Generated', report.generatedAt],
     ['Incident', `${plan.incident.alarmed.join(', ') || '—'} alarmed at ${plan.incident.at}`],
   ];
@@ -17,14 +18,17 @@ export function header(report: DemoReport): string {
   return (
     `<header><h1>${esc(report.title)}</h1><dl class="meta">${rows}</dl>` +
     `<div class="outcome t-${tone(outcome.status)}"><strong>${esc(outcome.status)}</strong> after ` +
-    `${esc(minutes(outcome.minutes))} of simulated time. ${esc(outcome.detail)}</div></header>`
+    `${esc(minutes(outcome.minutes))}${incident ? '' : ' of simulated time'}. ${esc(outcome.detail)}</div></header>`
   );
 }
 
 /** Whether the model ranked the culprit first, and where the plan rolled it back. */
 export function culpritVerdict(report: DemoReport): string {
   const { culprit, plan } = report;
-  if (!culprit) return 'The culprit is not known (a rehearsal of real inputs), so the ranking cannot be scored.';
+  if (!culprit)
+    return report.origin === 'incident'
+      ? 'No rollback proved a culprit (the alarms did not recover after a wave), so the ranking cannot be scored.'
+      : 'The culprit is not known (a rehearsal of real inputs), so the ranking cannot be scored.';
   const rank = plan.suspects.findIndex((s) => s.service === culprit.service) + 1;
   const who = `The culprit was ${culprit.service} (change ${culprit.changeId})`;
   const top = plan.suspects[0]?.service;
@@ -121,6 +125,7 @@ function baselineTable(report: DemoReport): string {
 }
 
 export function summarySection(report: DemoReport): string {
+  const incident = report.origin === 'incident';
   const used = usage(report);
   const stages = used.stages.length > 0 ? ` (${used.stages.join(', ')})` : '';
   const facts = [
@@ -128,11 +133,11 @@ export function summarySection(report: DemoReport): string {
     `Stages used: ${used.stages.length} of ${report.plan.stages.length}${stages}; ` +
       `waves run: ${used.waves} of ${used.totalWaves}; rollbacks in those waves: ${used.steps}.`,
     report.outcome.status === 'RECOVERED'
-      ? `Recovered after ${minutes(report.outcome.minutes)} of simulated time.`
+      ? `Recovered after ${minutes(report.outcome.minutes)}${incident ? '' : ' of simulated time'}.`
       : `Not recovered: ${report.outcome.status.toLowerCase()} after ${minutes(report.outcome.minutes)}.`,
   ];
-  return (
-    `<ul class="facts">${facts.map((f) => `<li>${esc(f)}</li>`).join('')}</ul>` +
-    `<h3>Simulated time to recovery, compared</h3>${baselineChart(report)}${baselineTable(report)}`
-  );
+  const list = `<ul class="facts">${facts.map((f) => `<li>${esc(f)}</li>`).join('')}</ul>`;
+  // An incident that happened ran one way only: there is nothing to compare it with.
+  if (incident) return list;
+  return `${list}<h3>Simulated time to recovery, compared</h3>${baselineChart(report)}${baselineTable(report)}`;
 }

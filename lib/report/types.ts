@@ -44,9 +44,15 @@ export interface ReportBaseline {
 
 export interface DemoReport {
   readonly title: string;
-  /** Topology name, e.g. "online-boutique", or the graph file `simulate` read. */
+  /**
+   * A rehearsal (simulated minutes, a seed, other ways compared) or an incident that happened (wall-clock
+   * minutes since it started). @default 'rehearsal'
+   */
+  readonly origin?: 'rehearsal' | 'incident';
+  /** Topology name, e.g. "online-boutique", the graph file `simulate` read, or the incident's application. */
   readonly scenario: string;
-  readonly seed: number;
+  /** The simulation's seed; absent for an incident that happened. */
+  readonly seed?: number;
   readonly generatedAt: string;
   readonly plan: Plan;
   /** The compiled state machine definition that ran. */
