@@ -41,13 +41,14 @@ function stepBox(step: PlanStep, x: number, y: number, culprit: string | undefin
   const cls = `step${step.approval ? ' approval' : ''}${isCulprit ? ' culprit' : ''}`;
   const parts = [
     rect(x, y, BOX_W, BOX_H, cls, 4),
-    text(x + 8, y + 16, truncate(step.service, step.approval ? 24 : 33), { cls: 'strong' }),
+    text(x + 8, y + 16, truncate(step.service, step.approval ? 22 : 33), { cls: 'strong' }),
     text(x + 8, y + 30, truncate(describeAction(step.action), 40), { cls: 'muted small' }),
     text(x + 8, y + 43, truncate(versions(step), 40), { cls: 'small' }),
   ];
   if (step.approval) {
-    parts.push(rect(x + BOX_W - 58, y + 5, 52, 13, 'tag', 3));
-    parts.push(text(x + BOX_W - 32, y + 15, 'APPROVAL', { cls: 'tag-text', anchor: 'middle' }));
+    // Wide enough for the word at 9 px bold in the fonts browsers fall back to (it overran 52 px).
+    parts.push(rect(x + BOX_W - 64, y + 5, 58, 13, 'tag', 3));
+    parts.push(text(x + BOX_W - 35, y + 15, 'APPROVAL', { cls: 'tag-text', anchor: 'middle' }));
   }
   const title = [
     step.service,
