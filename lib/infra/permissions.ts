@@ -172,8 +172,7 @@ export function acknowledge(scope: Construct, stack: Stack, wildcards: readonly 
     })),
     {
       id: 'AwsSolutions-L1',
-      reason:
-        'Node.js 22 is the runtime the bundles are built and tested for (toolchain.md); a newer one is untested here.',
+      reason: 'Node.js 22 is the runtime the bundles are built and tested for; a newer one is untested here.',
     },
     { id: 'AwsSolutions-SQS3', reason: 'This queue is the dead-letter queue.' },
   );

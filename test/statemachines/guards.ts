@@ -1,4 +1,4 @@
-// Checks every compiled definition must pass: asl-validator, and the safety rules of reliability.md
+// Checks every compiled definition must pass: asl-validator, and the safety rules of docs/reliability.md
 // rule 10 walked state by state.
 import aslValidator from 'asl-validator';
 import { STATES_HEARTBEAT_TIMEOUT, STATES_TIMEOUT, TASK_ERRORS } from '../../lib/core/errors';
