@@ -1,7 +1,6 @@
 // Refresh, after discovery or a recorded change: builds every catalogued service's plan with the current
 // model and publishes it as a state machine version behind its `live` alias. Off the alarm path: an alarm
 // finds its plan already built. One synthesis at a time; a plan that failed fails the refresh (its alarm).
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
@@ -9,11 +8,9 @@ import { assertPublished, dynamoRefreshLock, refreshPlans } from '../lib/aws/syn
 import type { SynthesisTarget } from '../lib/aws/synthesize';
 import { env, logger, metrics, parse, traced } from './runtime';
 import { modelStore as store } from './models';
-import { catalog } from './table';
+import { catalog, dynamo, table } from './table';
 
 const sfn = traced(new SFNClient({}));
-const dynamo = traced(new DynamoDBClient({}));
-const table = env('TABLE_NAME');
 const target: SynthesisTarget = {
   prefix: env('PLAN_PREFIX'),
   roleArn: env('PLAN_ROLE_ARN'),

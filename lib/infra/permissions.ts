@@ -49,18 +49,16 @@ export function packPermissions(permissions: readonly Permission[], budget = RES
     // among those the one that saves the most characters.
     const saved = new Map<string, { scope: ArnParts; chars: number }>();
     for (const g of groups.values()) {
-      const inGroup = new Map<string, number>();
+      // In one statement, the scope replaces the resources it covers and is written once.
+      const covered = new Map<string, { scope: ArnParts; chars: number }>();
       for (const [arn, { scope }] of g) {
-        if (!scope || sizingArn(scope) === arn) continue;
-        const k = sizingArn(scope);
-        inGroup.set(k, (inGroup.get(k) ?? 0) + arn.length + 3);
-        saved.set(k, { scope, chars: saved.get(k)?.chars ?? 0 });
+        const k = scope ? sizingArn(scope) : arn;
+        if (!scope || k === arn) continue;
+        const entry = covered.get(k) ?? { scope, chars: -(k.length + 3) };
+        entry.chars += arn.length + 3;
+        covered.set(k, entry);
       }
-      // Replacing a group's resources by the scope saves them, less the scope written once.
-      for (const [k, chars] of inGroup) {
-        const entry = saved.get(k);
-        if (entry) entry.chars += chars - (k.length + 3);
-      }
+      for (const [k, e] of covered) saved.set(k, { scope: e.scope, chars: (saved.get(k)?.chars ?? 0) + e.chars });
     }
     const depth = (scope: ArnParts) => scope.resource.split(/[/:]/).length;
     const widest = [...saved.entries()]

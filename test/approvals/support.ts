@@ -1,15 +1,21 @@
 // Shared by the approval tests: realistic task tokens, a leak check, a browser-like client, and the task
-// handlers of a local run whose alarm holds through wave 1 and clears after wave 2.
+// handlers of a local run whose alarm holds through wave 1 and clears after wave 2 (or never clears).
 import { randomBytes } from 'node:crypto';
-import { makeHandlers, type ApprovalPort, type Handlers } from '../../lib/core/handlers';
+import { makeHandlers, type ApprovalPort, type Handlers, type TimelinePort } from '../../lib/core/handlers';
 import type { IncidentStore } from '../../lib/core/store';
 import type { AlarmState } from '../../lib/core/tasks';
 
-export function exampleRunHandlers(store: IncidentStore, approvals: ApprovalPort): Handlers {
+export function exampleRunHandlers(
+  store: IncidentStore,
+  approvals: ApprovalPort,
+  options: { readonly timeline?: TimelinePort; readonly recovers?: boolean } = {},
+): Handlers {
   const readings: Record<string, AlarmState>[] = [{ 'frontend-5xx': 'ALARM' }, { 'frontend-5xx': 'ALARM' }];
+  const after: AlarmState = options.recovers === false ? 'ALARM' : 'OK';
   let read = 0;
   return makeHandlers({
     plans: { load: (id) => store.getPlan(id) },
+    ...(options.timeline ? { timeline: options.timeline } : {}),
     idempotency: store,
     now: () => Date.now(),
     rollback: {
@@ -18,7 +24,7 @@ export function exampleRunHandlers(store: IncidentStore, approvals: ApprovalPort
     },
     alarms: {
       alarmsOf: () => Promise.resolve([]),
-      read: () => Promise.resolve(readings[read++] ?? { 'frontend-5xx': 'OK' }),
+      read: () => Promise.resolve(readings[read++] ?? { 'frontend-5xx': after }),
     },
     approvals,
     notify: { escalate: () => Promise.resolve() },

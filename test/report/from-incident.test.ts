@@ -4,13 +4,11 @@
 // orchestrator's outcome entry.
 import { writeFileSync } from 'node:fs';
 import { startLocalApprovals, type LocalApprovals } from '../../lib/approvals/local';
-import { makeHandlers } from '../../lib/core/handlers';
-import type { AlarmState } from '../../lib/core/tasks';
 import { runLocally } from '../../lib/local/runner';
 import { incidentReport } from '../../lib/report/from-incident';
 import { renderReport } from '../../lib/report/html';
 import { compilePlan } from '../../statemachines/compile';
-import { get, nonceOf, post } from '../approvals/support';
+import { exampleRunHandlers, get, nonceOf, post } from '../approvals/support';
 import { examplePlan } from '../helpers';
 import { useLocalDynamo } from '../local-dynamo';
 
@@ -34,23 +32,9 @@ async function recordIncident(incidentId: string, recovers: boolean) {
     startedAt,
     planId: plan.planId,
   });
-  const readings: Record<string, AlarmState>[] = [{ 'frontend-5xx': 'ALARM' }, { 'frontend-5xx': 'ALARM' }];
-  let read = 0;
-  const handlers = makeHandlers({
-    plans: { load: (id) => local.store.getPlan(id) },
+  const handlers = exampleRunHandlers(local.store, approvals.port, {
     timeline: { append: (id, event) => local.store.appendEvent(id, event) },
-    idempotency: local.store,
-    now: () => Date.now(),
-    rollback: {
-      inspect: () => Promise.resolve({ ok: true }),
-      rollback: () => Promise.resolve({ version: 'previous' }),
-    },
-    alarms: {
-      alarmsOf: () => Promise.resolve([]),
-      read: () => Promise.resolve(readings[read++] ?? { 'frontend-5xx': recovers ? 'OK' : 'ALARM' }),
-    },
-    approvals: approvals.port,
-    notify: { escalate: () => Promise.resolve() },
+    recovers,
   });
   approvals.onPending((p) => {
     void get(p.url).then((page) => post(p.url, { nonce: nonceOf(page.body), decision: 'approve' }));
