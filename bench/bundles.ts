@@ -6,10 +6,10 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
-/** On the alarm path (the plans' tasks and the approval page): none may load the planner or the model. */
-export const FUNCTIONS = ['act', 'gate', 'notify', 'approval-request', 'approval-callback'] as const;
-/** Off the alarm path: they plan, discover and learn, and load what that takes. */
-export const OFF_PATH = ['discover', 'record-change', 'synthesize', 'learn'] as const;
+/** On the alarm path (the plans' tasks, the approval and report pages): none may load the planner or the model. */
+export const FUNCTIONS = ['act', 'gate', 'notify', 'approval-request', 'approval-callback', 'report-page'] as const;
+/** Off the alarm path: they plan, discover, learn and report, and load what that takes. */
+export const OFF_PATH = ['discover', 'record-change', 'synthesize', 'learn', 'report'] as const;
 const ROOT = join(__dirname, '..');
 const OUT = join(ROOT, '.bench', 'bundles');
 const RUNS = 7;

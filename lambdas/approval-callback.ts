@@ -4,17 +4,13 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { approvalCallback, parseApprovers, unavailable } from '../lib/approvals/callback';
 import { fromProxyEvent, secretLoader, sfnTasks, toProxyResult } from '../lib/aws/approvals';
-import { env, logger, metrics, traced } from './runtime';
+import { env, logger, metrics, pageLog as log, traced } from './runtime';
 import { store } from './table';
 
 const tasks = sfnTasks(traced(new SFNClient({})));
 const secret = secretLoader(traced(new SecretsManagerClient({})), env('APPROVAL_SECRET_ARN'));
 /** Optional: `{"<application>": ["oncall@example.com", ...]}`. */
 const approvers = parseApprovers(process.env['APPROVERS'], 'APPROVERS');
-const log = {
-  info: (message: string, data: Record<string, unknown>) => logger.info(message, data),
-  warn: (message: string, data: Record<string, unknown>) => logger.warn(message, data),
-};
 
 export const handler = async (event: unknown) => {
   const key = await secret().catch((err: unknown) => {

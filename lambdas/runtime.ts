@@ -11,6 +11,12 @@ export const tracer = new Tracer({ serviceName: 'backstep' });
 /** Namespace `Backstep` (POWERTOOLS_METRICS_NAMESPACE): the dashboard reads these. */
 export const metrics = new Metrics({ namespace: 'Backstep', serviceName: 'backstep' });
 
+/** The logger as the approval and report pages take it. */
+export const pageLog = {
+  info: (message: string, data: Record<string, unknown>) => logger.info(message, data),
+  warn: (message: string, data: Record<string, unknown>) => logger.warn(message, data),
+};
+
 /** A required environment variable; missing is a deployment bug, said once at start-up. */
 export function env(name: string): string {
   const value = process.env[name];

@@ -14,3 +14,19 @@ export function lambdaEnv(dynamo: LocalDynamo, region = 'eu-west-1'): Record<str
     POWERTOOLS_METRICS_DISABLED: 'true',
   };
 }
+
+/** A Lambda entry point's handler. */
+export type Handler = (event: unknown) => Promise<unknown>;
+
+/** What an API Gateway REST proxy integration gets back from a page function. */
+export interface ProxyResult {
+  readonly statusCode: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
+/** Loads a function after the environment is set: its clients and settings are read at module load. */
+export function lambda(name: string): Handler {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require(`../lambdas/${name}`) as { handler: Handler }).handler;
+}

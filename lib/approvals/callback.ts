@@ -55,7 +55,8 @@ export interface CallbackPorts {
 
 export type CallbackHandler = (request: CallbackRequest) => Promise<CallbackResponse>;
 
-const HEADERS = {
+/** Every page's headers: never cached, never framed, no scripts. */
+export const PAGE_HEADERS = {
   'content-type': 'text/html; charset=utf-8',
   'cache-control': 'no-store',
   'referrer-policy': 'no-referrer',
@@ -74,7 +75,7 @@ export function approvalCallback(ports: CallbackPorts): CallbackHandler {
     const method = request.method.toUpperCase();
     const reply = (status: number, body: string, extra: Record<string, string> = {}): CallbackResponse => ({
       status,
-      headers: { ...HEADERS, ...extra },
+      headers: { ...PAGE_HEADERS, ...extra },
       body: method === 'HEAD' ? '' : body,
     });
     const link = verifyLink(ports.secret, request.path, request.query);
@@ -101,7 +102,7 @@ export function approvalCallback(ports: CallbackPorts): CallbackHandler {
 export function unavailable(): CallbackResponse {
   return {
     status: 503,
-    headers: { ...HEADERS, 'retry-after': '5' },
+    headers: { ...PAGE_HEADERS, 'retry-after': '5' },
     body: messagePage('Try again', 'Backstep could not complete this request just now. Reload the page in a moment.'),
   };
 }

@@ -8,7 +8,9 @@ import type { IncidentStore } from '../core/store';
 import type { ApprovalResult } from '../core/tasks';
 import { approvalCallback, type ApprovalLog, type ApproverLists, type TaskPort } from './callback';
 import { TaskGoneError } from './errors';
-import { newSecret, type Secret } from './link';
+import { newSecret, REPORTS_PATH, type Secret } from './link';
+import type { ReportArchive } from '../core/archive';
+import { reportPage } from './report-page';
 import { approvalRequester, DEFAULT_APPROVAL_SECONDS } from './request';
 import { startApprovalServer } from './server';
 import type { ApprovalSummary } from './view';
@@ -92,6 +94,8 @@ export interface LocalApprovalOptions {
   readonly log?: ApprovalLog;
   /** @default Date.now */
   readonly now?: () => number;
+  /** Serves the reports kept here at `/reports/<incident>`, as the approval API does in AWS. @default none */
+  readonly reports?: ReportArchive;
 }
 
 export interface LocalApprovals {
@@ -99,6 +103,8 @@ export interface LocalApprovals {
   readonly port: ApprovalPort;
   /** The approval server's base URL. */
   readonly url: string;
+  /** The secret links are signed with (report links too). */
+  readonly secret: Secret;
   /** Calls the listener for each approval that starts waiting; returns the unsubscribe function. */
   readonly onPending: (listener: (pending: PendingApproval) => void) => () => void;
   /** The approvals waiting now. */
@@ -111,15 +117,20 @@ export async function startLocalApprovals(options: LocalApprovalOptions): Promis
   const now = options.now ?? Date.now;
   const secret = options.secret ?? newSecret();
   const tasks = new LocalTasks();
-  const server = await startApprovalServer(
-    approvalCallback({
-      store: options.store,
-      tasks,
-      now,
-      secret,
-      ...(options.approvers ? { approvers: options.approvers } : {}),
-      ...(options.log ? { log: options.log } : {}),
-    }),
+  const approvals = approvalCallback({
+    store: options.store,
+    tasks,
+    now,
+    secret,
+    ...(options.approvers ? { approvers: options.approvers } : {}),
+    ...(options.log ? { log: options.log } : {}),
+  });
+  const reports = options.reports
+    ? reportPage({ archive: options.reports, secret, now, ...(options.log ? { log: options.log } : {}) })
+    : undefined;
+  // API Gateway routes by resource in AWS; here by path, the same two resources.
+  const server = await startApprovalServer((request) =>
+    reports && request.path.includes(REPORTS_PATH) ? reports(request) : approvals(request),
   );
   const listeners = new Set<(pending: PendingApproval) => void>();
   const pending = new Map<string, PendingApproval>();
@@ -138,6 +149,7 @@ export async function startLocalApprovals(options: LocalApprovalOptions): Promis
   });
   return {
     url: server.url,
+    secret,
     port: {
       request: async (input) => {
         // The local runner gives every task the same token: each approval gets its own instead.

@@ -4,7 +4,7 @@
 import type { IncidentRecord } from './model';
 import type { Plan } from './plan';
 import type { IncidentMeta, TimelineEvent } from './store';
-import { STEP_STATUSES, type GateResult, type StepStatus } from './tasks';
+import { rolledBack, STEP_STATUSES, type GateResult, type StepStatus } from './tasks';
 import type { ActionType } from './catalog';
 
 /** How the incident's execution ended (Step Functions' status). */
@@ -17,8 +17,6 @@ interface StepEvent {
   readonly action: ActionType;
   readonly startedAt: string;
 }
-
-const ROLLED_BACK: ReadonlySet<StepStatus> = new Set(['ROLLED_BACK', 'ALREADY_ROLLED_BACK', 'MANUAL_DONE']);
 
 /** The incident as the orchestrator records it: one alarm (`alarm`); the store's port has a list. */
 export type RecordedIncident = Omit<IncidentMeta, 'alarms'> & {
@@ -33,10 +31,10 @@ export function incidentRecord(meta: RecordedIncident, plan: Plan, timeline: rea
   const rank = new Map(plan.suspects.map((s, i) => [s.service, i]));
   const proven = steps
     .map((e) => e.data as StepEvent)
-    .filter((s) => recovery !== undefined && s.wave === recovery.gate.wave && ROLLED_BACK.has(s.status))
+    .filter((s) => recovery !== undefined && s.wave === recovery.gate.wave && rolledBack(s.status))
     .map((s) => s.service)
     .sort((a, b) => (rank.get(a) ?? Infinity) - (rank.get(b) ?? Infinity));
-  const anyRolledBack = steps.some((e) => ROLLED_BACK.has((e.data as StepEvent).status));
+  const anyRolledBack = steps.some((e) => rolledBack((e.data as StepEvent).status));
   const culprit = proven[0];
   return {
     schemaVersion: 1,

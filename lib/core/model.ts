@@ -8,7 +8,7 @@ import { InputError } from './errors';
 import { FEATURES, type Evidence, type FeatureName, type Features, type FeatureSettings } from './features';
 import { canonicalJson } from './plan';
 import { own } from './records';
-import type { StepStatus } from './tasks';
+import { rolledBack, type StepStatus } from './tasks';
 
 const beta = z.strictObject({ alpha: z.number().positive(), beta: z.number().positive() });
 const durations = z.strictObject({
@@ -266,8 +266,7 @@ export function refine(model: CulpritModel, records: readonly IncidentRecord[]):
     for (const step of record.steps) {
       const seconds = (Date.parse(step.endedAt) - Date.parse(step.startedAt)) / 1000;
       if (!Number.isFinite(seconds) || seconds < 0) continue;
-      const ok =
-        step.status === 'ROLLED_BACK' || step.status === 'ALREADY_ROLLED_BACK' || step.status === 'MANUAL_DONE';
+      const ok = rolledBack(step.status);
       addDuration(totals.services, step.service, seconds, ok);
       addDuration(totals.actions, step.action, seconds, ok);
     }

@@ -168,8 +168,15 @@ export function judgeGate(input: GateInput, now: Readonly<Record<string, AlarmSt
   return { ...base, outcome: 'INSUFFICIENT_DATA', reads, detail: `${what} (read ${reads})` };
 }
 
+const SUCCEEDED: ReadonlySet<string> = new Set<StepStatus>(['ROLLED_BACK', 'ALREADY_ROLLED_BACK', 'MANUAL_DONE']);
+
+/** Whether a step's status means its service is back on the older version (the one definition). */
+export function rolledBack(status: string | undefined): boolean {
+  return status !== undefined && SUCCEEDED.has(status);
+}
+
 function succeeded(r: StepResult): boolean {
-  return r.status === 'ROLLED_BACK' || r.status === 'ALREADY_ROLLED_BACK' || r.status === 'MANUAL_DONE';
+  return rolledBack(r.status);
 }
 
 /** The alarms before anything is rolled back: the reference that "worse" is judged against. */

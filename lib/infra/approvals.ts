@@ -30,6 +30,7 @@ export class Approvals extends Construct {
   public readonly callbackFunction: lambda.IFunction;
   public readonly api: apigateway.RestApi;
   public readonly secret: secretsmanager.Secret;
+  private readonly authorizer: apigateway.IAuthorizer | undefined;
 
   constructor(scope: Construct, id: string, props: ApprovalsProps) {
     super(scope, id);
@@ -78,17 +79,10 @@ export class Approvals extends Construct {
         throttlingRateLimit: 10,
       },
     });
-    const authorizer = props.userPool
+    this.authorizer = props.userPool
       ? new apigateway.CognitoUserPoolsAuthorizer(this, 'Authorizer', { cognitoUserPools: [props.userPool] })
       : undefined;
-    const page = this.api.root.addResource('approvals').addResource('{id}');
-    const integration = new apigateway.LambdaIntegration(callback);
-    for (const method of ['GET', 'HEAD', 'POST']) {
-      page.addMethod(method, integration, {
-        ...(authorizer ? { authorizer, authorizationType: apigateway.AuthorizationType.COGNITO } : {}),
-        requestParameters: { 'method.request.path.id': true },
-      });
-    }
+    this.addPages('approvals', callback, ['GET', 'HEAD', 'POST']);
 
     const request = backstepFunction(
       this,
@@ -145,5 +139,19 @@ export class Approvals extends Construct {
             },
           ]),
     );
+  }
+
+  /** `/<path>/{id}` on the approval API, served by `fn`, behind the same sign-in as the approval pages. */
+  addPages(path: string, fn: lambda.IFunction, methods: readonly string[]): void {
+    const page = this.api.root.addResource(path).addResource('{id}');
+    const integration = new apigateway.LambdaIntegration(fn);
+    for (const method of methods) {
+      page.addMethod(method, integration, {
+        ...(this.authorizer
+          ? { authorizer: this.authorizer, authorizationType: apigateway.AuthorizationType.COGNITO }
+          : {}),
+        requestParameters: { 'method.request.path.id': true },
+      });
+    }
   }
 }

@@ -12,6 +12,7 @@ import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -29,6 +30,7 @@ import { AlarmPath } from './alarm-path';
 import { alarmOnAny } from './alarms';
 import { Approvals } from './approvals';
 import { Planning } from './planning';
+import { Reports } from './reports';
 import { backstepDashboard } from './dashboard';
 import { controlTowerAcknowledgements, type ControlTowerAcknowledgement } from './control-tower';
 import { backstepFunction, logGroup, type FunctionSpec, type LogSettings } from './functions';
@@ -103,9 +105,19 @@ export interface BackstepProps {
    * year or more (CT.CLOUDWATCH.PR.2) and encrypted with the construct's key (CT.CLOUDWATCH.PR.3), whose
    * policy then lets CloudWatch Logs use it and denies grants that are not for AWS resources (CT.KMS.PR.3).
    * An imported `key` must allow `logs.<region>.amazonaws.com` and carry that deny itself. What remains is
-   * acknowledged in `controlTowerAcknowledgements`. @default false
+   * acknowledged in `controlTowerAcknowledgements`. Reports are then locked for their retention (S3 Object
+   * Lock, governance mode: CT.S3.PR.9). @default false
    */
   readonly compliance?: boolean;
+  /** How long incident reports are kept in the reports bucket. @default 1 year */
+  readonly reportRetention?: Duration;
+  /** How long the link in an incident's final notification opens its report. @default 7 days */
+  readonly reportLinkTtl?: Duration;
+  /**
+   * A bucket for the reports bucket's server access logs (under `backstep-reports/`); it must accept them
+   * from the S3 logging service. @default - no server access logs (each read is in the API's access log)
+   */
+  readonly reportAccessLogs?: s3.IBucket;
 }
 
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
@@ -119,6 +131,8 @@ export interface BackstepSettings {
   readonly approvalSeconds: number;
   readonly cooldownSeconds: number;
   readonly logRetention: logs.RetentionDays;
+  readonly reportRetentionDays: number;
+  readonly reportLinkSeconds: number;
 }
 
 export class Backstep extends Construct {
@@ -146,6 +160,8 @@ export class Backstep extends Construct {
   public readonly controlTowerAcknowledgements: readonly ControlTowerAcknowledgement[];
   /** Discover, record changes, rebuild plans; and the role the plans run under. */
   public readonly planning: Planning;
+  /** Each incident's report when it ends: the bucket, the function that writes it, the page that serves it. */
+  public readonly reports: Reports;
 
   constructor(scope: Construct, id: string, props: BackstepProps) {
     super(scope, id);
@@ -270,8 +286,26 @@ export class Backstep extends Construct {
     // A function error after EventBridge handed the event over is not a failed delivery: keep it too.
     learn.configureAsyncInvoke({ onFailure: new destinations.SqsDestination(this.deadLetters), retryAttempts: 2 });
     this.learnFunction = learn;
-    new events.Rule(this, 'IncidentEnded', {
-      description: 'An incident execution ended: Backstep records it and refines its model',
+    this.reports = new Reports(this, 'Reports', {
+      table: this.table,
+      topic: this.topic,
+      key: this.key,
+      secret: approvals.secret,
+      approvals,
+      logs: logSettings,
+      planPrefix: this.settings.planPrefix,
+      retention: Duration.days(this.settings.reportRetentionDays),
+      linkTtl: Duration.seconds(this.settings.reportLinkSeconds),
+      lock: compliance,
+      ...(props.reportAccessLogs ? { accessLogs: props.reportAccessLogs } : {}),
+    });
+    this.reports.writer.configureAsyncInvoke({
+      onFailure: new destinations.SqsDestination(this.deadLetters),
+      retryAttempts: 2,
+    });
+    const delivery = { deadLetterQueue: this.deadLetters, retryAttempts: 8, maxEventAge: Duration.hours(6) };
+    const ended = new events.Rule(this, 'IncidentEnded', {
+      description: 'An incident execution ended: Backstep records it, refines its model and reports it',
       eventPattern: {
         source: ['aws.states'],
         detailType: ['Step Functions Execution Status Change'],
@@ -280,13 +314,9 @@ export class Backstep extends Construct {
           status: ['SUCCEEDED', 'FAILED', 'ABORTED', 'TIMED_OUT'],
         },
       },
-    }).addTarget(
-      new targets.LambdaFunction(learn, {
-        deadLetterQueue: this.deadLetters,
-        retryAttempts: 8,
-        maxEventAge: Duration.hours(6),
-      }),
-    );
+    });
+    ended.addTarget(new targets.LambdaFunction(learn, delivery));
+    ended.addTarget(new targets.LambdaFunction(this.reports.writer, delivery));
 
     this.planning = new Planning(this, 'Planning', {
       table: this.table,
@@ -332,8 +362,14 @@ export class Backstep extends Construct {
     this.controlTowerAcknowledgements = controlTowerAcknowledgements({
       compliance,
       ownKey: this.key instanceof kms.Key,
+      reportAccessLogs: props.reportAccessLogs !== undefined,
     });
-    acknowledge(this, stack, [...actions.wildcards, ...alarmPath.wildcards, ...this.planning.wildcards]);
+    acknowledge(this, stack, [
+      ...actions.wildcards,
+      ...alarmPath.wildcards,
+      ...this.planning.wildcards,
+      ...this.reports.wildcards,
+    ]);
   }
 
   /**
@@ -456,5 +492,21 @@ function validate(props: BackstepProps, catalog: Catalog): BackstepSettings {
     // A Step Functions heartbeat; a day is already longer than anyone should wait.
     approvalSeconds: seconds('approvalTimeout', props.approvalTimeout, 3_600, 60, 86_400),
     cooldownSeconds: seconds('cooldown', props.cooldown, 900, 0, 3_600),
+    ...reportSettings(props),
   };
+}
+
+function reportSettings(props: BackstepProps): Pick<BackstepSettings, 'reportRetentionDays' | 'reportLinkSeconds'> {
+  const days = (props.reportRetention?.toSeconds() ?? 365 * 86_400) / 86_400;
+  if (!(Number.isInteger(days) && days >= 1)) {
+    throw new Error(`reportRetention: ${days} days; expected whole days, at least 1`);
+  }
+  const linkSeconds = props.reportLinkTtl?.toSeconds() ?? 7 * 86_400;
+  // A link that outlives its report would open a 404.
+  if (!(linkSeconds >= 3_600 && linkSeconds <= days * 86_400)) {
+    throw new Error(
+      `reportLinkTtl: ${linkSeconds} seconds; expected 1 hour to reportRetention (${days} days = ${days * 86_400} seconds)`,
+    );
+  }
+  return { reportRetentionDays: days, reportLinkSeconds: linkSeconds };
 }

@@ -16,6 +16,8 @@ export interface ControlTowerSettings {
   readonly compliance: boolean;
   /** Whether the construct created its key (an imported key's policy is not in the template). */
   readonly ownKey: boolean;
+  /** Whether the reports bucket logs its server access (prop reportAccessLogs). */
+  readonly reportAccessLogs: boolean;
 }
 
 export function controlTowerAcknowledgements(settings: ControlTowerSettings): ControlTowerAcknowledgement[] {
@@ -31,9 +33,25 @@ export function controlTowerAcknowledgements(settings: ControlTowerSettings): Co
       reason:
         'The functions call AWS APIs only; in a VPC they would need a NAT gateway or an interface endpoint per service they call, one more thing that can fail during an incident.',
     },
+    ...(settings.reportAccessLogs
+      ? []
+      : [
+          {
+            rule: 'CT.S3.PR.2',
+            resource: 'Reports/Bucket',
+            reason:
+              "Server access logs need a bucket of their own, the account owner's choice (reportAccessLogs); every read of a report goes through the report page, whose API logs each request.",
+          },
+        ]),
     ...(settings.compliance
       ? []
       : [
+          {
+            rule: 'CT.S3.PR.9',
+            resource: 'Reports/Bucket',
+            reason:
+              'A report is a rendering of what the table keeps (its timeline is append-only, with point-in-time recovery); `compliance: true` locks each report for its retention.',
+          },
           {
             rule: 'CT.CLOUDWATCH.PR.2',
             reason:

@@ -148,7 +148,11 @@ export function acknowledge(scope: Construct, stack: Stack, wildcards: readonly 
   const nagName = (resource: string) => {
     const resolved = finding(resource);
     const parts = (resolved as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join']?.[1];
-    const text = (p: unknown) => (typeof p === 'string' ? p : `<${String((p as { Ref?: unknown }).Ref)}>`);
+    const text = (p: unknown) => {
+      if (typeof p === 'string') return p;
+      const { Ref: ref, 'Fn::GetAtt': att } = p as { Ref?: unknown; 'Fn::GetAtt'?: unknown[] };
+      return `<${att ? att.map(String).join('.') : String(ref)}>`;
+    };
     return parts ? parts.map(text).join('') : String(resolved);
   };
   Validations.of(scope).acknowledge(
@@ -166,7 +170,7 @@ export function acknowledge(scope: Construct, stack: Stack, wildcards: readonly 
     ...wildcards.map((w) => ({
       id: `AwsSolutions-IAM5[Resource::${nagName(w)}]`,
       reason:
-        'Named at run time (versions, deployments, strategies, deployment configs), or a large catalog granted per cluster or application to stay inside the IAM quotas; each is defined in lib/aws/targets.',
+        'Named at run time (versions, deployments, strategies, deployment configs, incident reports and executions), or a large catalog granted per cluster or application to stay inside the IAM quotas; each is defined in lib/aws/targets or lib/infra/reports.ts.',
     })),
     {
       id: 'AwsSolutions-L1',

@@ -2,7 +2,7 @@
 // append-only timeline (steps, gate readings, approvals, outcome), as the act, gate and approval
 // functions and the orchestrator write it. The same renderer as a rehearsal's; wall-clock minutes since
 // the incident started instead of simulated ones, and no comparison with other ways (none ran).
-import { incidentRecord } from '../core/learning';
+import { incidentRecord, type ExecutionStatus } from '../core/learning';
 import type { Plan } from '../core/plan';
 import type { IncidentMeta, TimelineEvent } from '../core/store';
 import type { GateResult, StepResult } from '../core/tasks';
@@ -17,6 +17,8 @@ export interface RecordedIncident {
   /** The plan's compiled definition. */
   readonly definition: Asl;
   readonly generatedAt: string;
+  /** How the incident's execution ended, when known (a run stopped by hand records no outcome itself). */
+  readonly endedStatus?: ExecutionStatus;
 }
 
 type StepEvent = StepResult & {
@@ -120,7 +122,7 @@ export function incidentReport(incident: RecordedIncident): DemoReport {
       : {
           status: 'ESCALATED',
           minutes: last ? min(last.at) : 0,
-          detail: 'the incident ended without a recorded outcome (stopped by hand, or timed out)',
+          detail: `the incident ended without a recorded outcome (${ENDINGS[incident.endedStatus ?? 'unknown']})`,
         };
   const culpritStep = record.culprit
     ? plan.stages.flatMap((s) => s.waves.flatMap((w) => w.steps)).find((s) => s.service === record.culprit)
@@ -142,6 +144,14 @@ export function incidentReport(incident: RecordedIncident): DemoReport {
     baselines: [],
   };
 }
+
+const ENDINGS: Readonly<Record<ExecutionStatus | 'unknown', string>> = {
+  SUCCEEDED: 'its execution succeeded',
+  FAILED: 'its execution failed',
+  ABORTED: 'its execution was stopped by hand',
+  TIMED_OUT: 'its execution timed out',
+  unknown: 'stopped by hand, or timed out',
+};
 
 function haltReason(data: unknown): string {
   const error = data as { Error?: unknown; Cause?: unknown } | null;

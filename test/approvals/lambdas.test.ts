@@ -1,6 +1,6 @@
 // The approval Lambdas end to end: the store on dynalite, Step Functions, SNS and Secrets Manager on
 // aws-sdk-client-mock (no local engine), API Gateway REST proxy events in and out.
-import { lambdaEnv } from '../lambda-env';
+import { lambdaEnv, lambda, type ProxyResult } from '../lambda-env';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
   InvalidToken,
@@ -15,18 +15,6 @@ import { DynamoStore } from '../../lib/aws/store';
 import { startLocalDynamo, type LocalDynamo } from '../../lib/local/dynamo';
 import { examplePlan } from '../helpers';
 import { leaks, nonceOf, taskToken } from './support';
-
-type Handler = (event: unknown) => Promise<unknown>;
-interface ProxyResult {
-  statusCode: number;
-  headers: Record<string, string>;
-  body: string;
-}
-
-function lambda(name: string): Handler {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require(`../../lambdas/${name}`) as { handler: Handler }).handler;
-}
 
 const sfn = mockClient(SFNClient);
 const sns = mockClient(SNSClient);

@@ -1,7 +1,7 @@
 // Approval links (rule 1): random ids of at least 128 bits, an HMAC over id and expiry, checked in
 // constant time; anything changed in a link fails the check.
 import fc from 'fast-check';
-import { approvalLink, newSecret, randomId, verifyLink } from '../../lib/approvals/link';
+import { approvalLink, newSecret, randomId, reportLink, verifyLink } from '../../lib/approvals/link';
 
 const secret = newSecret();
 const EXPIRES = Date.parse('2026-11-27T11:00:00Z');
@@ -64,7 +64,31 @@ describe('approval links', () => {
         expect(check.ok).toBe(false);
       }),
     );
-    expect(verifyLink(secret, '/approvals/', {})).toStrictEqual({ ok: false, reason: 'not an approval link' });
+    expect(verifyLink(secret, '/approvals/', {})).toStrictEqual({ ok: false, reason: 'not a Backstep link' });
     expect(verifyLink(secret, '/approvals/../../etc/passwd', { e: '1', s: 'x' }).ok).toBe(false);
+  });
+
+  it('never takes a report link for an approval link, or the other way round', () => {
+    const id = randomId();
+    const report = parts(reportLink('https://api.example.com/approve', secret, id, EXPIRES));
+    expect(report.path).toBe(`/approve/reports/${id}`);
+    expect(verifyLink(secret, report.path, report.query, 'report')).toStrictEqual({
+      ok: true,
+      id,
+      expiresAtMs: EXPIRES,
+    });
+    // The same id and expiry on the other path: the signature covers the kind.
+    const swapped = report.path.replace('/reports/', '/approvals/');
+    expect(verifyLink(secret, swapped, report.query, 'approval')).toStrictEqual({ ok: false, reason: 'bad signature' });
+    const approval = parts(approvalLink('https://api.example.com/approve', secret, id, EXPIRES));
+    expect(
+      verifyLink(secret, approval.path.replace('/approvals/', '/reports/'), approval.query, 'report'),
+    ).toStrictEqual({ ok: false, reason: 'bad signature' });
+  });
+
+  it("names a report by its incident's execution name, and refuses to link anything else", () => {
+    const incident = 'a'.repeat(64);
+    expect(reportLink('http://127.0.0.1:1', secret, incident, EXPIRES)).toContain(`/reports/${incident}?e=`);
+    expect(() => reportLink('http://127.0.0.1:1', secret, '../x', EXPIRES)).toThrow('cannot link report "../x"');
   });
 });

@@ -117,6 +117,8 @@ describe('the Backstep construct', () => {
       'PlanningDiscover',
       'PlanningRecordChange',
       'PlanningSynthesize',
+      'ReportsPage',
+      'ReportsWrite',
     ]);
     for (const f of Object.values(functions) as { Properties: Record<string, unknown> }[]) {
       expect(f.Properties).toMatchObject({ Runtime: 'nodejs22.x', TracingConfig: { Mode: 'Active' } });
@@ -134,14 +136,58 @@ describe('the Backstep construct', () => {
     expect(JSON.stringify(template.findResources('AWS::Lambda::Function'))).not.toContain('CATALOG');
   });
 
-  it('records every ended incident (stopped by hand too) and refines the model, with a dead-letter queue', () => {
+  it('records and reports every ended incident (stopped by hand too), each delivery with a dead-letter queue', () => {
+    const target = (fn: string) =>
+      Match.objectLike({
+        Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp(`^Backstep${fn}[0-9A-F]{8}$`), 'Arn'] },
+        DeadLetterConfig: { Arn: Match.anyValue() },
+        RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 21_600 },
+      });
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         source: ['aws.states'],
         'detail-type': ['Step Functions Execution Status Change'],
         detail: { status: ['SUCCEEDED', 'FAILED', 'ABORTED', 'TIMED_OUT'], stateMachineArn: [Match.anyValue()] },
       },
-      Targets: [Match.objectLike({ DeadLetterConfig: { Arn: Match.anyValue() }, RetryPolicy: Match.anyValue() })],
+      Targets: [target('Learn'), target('ReportsWrite')],
+    });
+  });
+
+  it('keeps reports in a private bucket: KMS with its key, TLS only, no public access, a lifecycle, retained', () => {
+    const buckets = template.findResources('AWS::S3::Bucket');
+    expect(Object.keys(buckets)).toHaveLength(1);
+    const [id, bucket] = Object.entries(buckets)[0] as [string, { Properties: unknown; DeletionPolicy: string }];
+    expect(bucket.DeletionPolicy).toBe('Retain');
+    expect(bucket.Properties).toMatchObject({
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          {
+            BucketKeyEnabled: true,
+            ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: expect.anything() as unknown },
+          },
+        ],
+      },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+      VersioningConfiguration: { Status: 'Enabled' },
+      LifecycleConfiguration: {
+        Rules: [
+          expect.objectContaining({ ExpirationInDays: 365, NoncurrentVersionExpiration: { NoncurrentDays: 30 } }),
+        ],
+      },
+    });
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: id },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
     });
   });
 
@@ -248,7 +294,7 @@ describe('the Backstep construct', () => {
     expect(policies).not.toMatch(/"Action":"\*"|"Action":\["\*"\]/);
   });
 
-  it('lets only the approval callback send task results, behind GET, HEAD and POST on /approvals/{id}', () => {
+  it('lets only the approval callback send task results, behind GET, HEAD and POST on /approvals/{id}; reports are GET and HEAD', () => {
     const policies = template.findResources('AWS::IAM::Policy') as Record<string, { Properties: unknown }>;
     const sending = Object.entries(policies)
       .filter(([, p]) => JSON.stringify(p.Properties).includes('states:SendTask'))
@@ -257,8 +303,11 @@ describe('the Backstep construct', () => {
     const methods = Object.values(template.findResources('AWS::ApiGateway::Method')) as {
       Properties: { HttpMethod: string; AuthorizationType: string };
     }[];
-    expect(methods.map((m) => m.Properties.HttpMethod).sort()).toStrictEqual(['GET', 'HEAD', 'POST']);
-    template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: '{id}' });
+    expect(methods.map((m) => m.Properties.HttpMethod).sort()).toStrictEqual(['GET', 'GET', 'HEAD', 'HEAD', 'POST']);
+    const parts = Object.values(template.findResources('AWS::ApiGateway::Resource')) as {
+      Properties: { PathPart: string };
+    }[];
+    expect(parts.map((r) => r.Properties.PathPart).sort()).toStrictEqual(['approvals', 'reports', '{id}', '{id}']);
     template.hasResourceProperties('AWS::SecretsManager::Secret', {
       GenerateSecretString: { PasswordLength: 64 },
       KmsKeyId: Match.anyValue(),
@@ -285,9 +334,9 @@ describe('the Backstep construct', () => {
       'aws.states',
     ]);
     for (const rule of rules) {
-      expect(rule.Properties.Targets).toStrictEqual([
-        expect.objectContaining({ DeadLetterConfig: expect.anything() as unknown }),
-      ]);
+      expect(rule.Properties.Targets.length).toBeGreaterThanOrEqual(1);
+      for (const target of rule.Properties.Targets)
+        expect(target).toStrictEqual(expect.objectContaining({ DeadLetterConfig: expect.anything() as unknown }));
     }
   });
 
@@ -437,6 +486,15 @@ describe('the Backstep construct', () => {
     [{ bakeTime: Duration.hours(2) }, 'bakeTime: 7200 seconds; expected 0 to 3600 seconds'],
     [{ approvalTimeout: Duration.seconds(10) }, 'approvalTimeout: 10 seconds; expected 60 to 86400 seconds'],
     [{ lookBack: Duration.days(400) }, 'lookBack: 34560000 seconds; expected 60 to 31622400 seconds'],
+    [{ reportRetention: Duration.hours(36) }, 'reportRetention: 1.5 days; expected whole days, at least 1'],
+    [
+      { reportRetention: Duration.days(3), reportLinkTtl: Duration.days(7) },
+      'reportLinkTtl: 604800 seconds; expected 1 hour to reportRetention (3 days = 259200 seconds)',
+    ],
+    [
+      { reportLinkTtl: Duration.minutes(5) },
+      'reportLinkTtl: 300 seconds; expected 1 hour to reportRetention (365 days = 31536000 seconds)',
+    ],
   ])('fails when the props are wrong (%j)', (props, message) => {
     expect(() => build(props)).toThrow(message);
   });
@@ -517,7 +575,7 @@ describe('the plan name prefix', () => {
 });
 
 describe('approval sign-in', () => {
-  it('puts a Cognito authorizer on every approval method and gives the callback the approver lists', () => {
+  it('puts a Cognito authorizer on every approval and report method and gives the callback the approver lists', () => {
     const app = new App({ builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [] } });
     const stack = new Stack(app, 'Auth', { env: { account: '123456789012', region: 'eu-west-1' } });
     const approvalUserPool = new cognito.UserPool(stack, 'Pool');
@@ -526,11 +584,7 @@ describe('approval sign-in', () => {
     const methods = Object.values(template.findResources('AWS::ApiGateway::Method')) as {
       Properties: { AuthorizationType: string };
     }[];
-    expect(methods.map((m) => m.Properties.AuthorizationType)).toStrictEqual([
-      'COGNITO_USER_POOLS',
-      'COGNITO_USER_POOLS',
-      'COGNITO_USER_POOLS',
-    ]);
+    expect(methods.map((m) => m.Properties.AuthorizationType)).toStrictEqual(Array(5).fill('COGNITO_USER_POOLS'));
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ APPROVERS: '{"default":["oncall@example.com"]}' }) },
     });

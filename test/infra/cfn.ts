@@ -144,6 +144,9 @@ export class ResolvedTemplate {
           return this.ref(id);
         case 'AWS::Cognito::UserPool':
           return this.arn('cognito-idp', `userpool/${id}`);
+        case 'AWS::S3::Bucket':
+          // Bucket ARNs name neither region nor account.
+          return `arn:${partition}:s3:::${this.name(id, 'BucketName')}`;
         default:
           return this.arn(type.split('::')[1]?.toLowerCase() ?? 'unknown', id);
       }

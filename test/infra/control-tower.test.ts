@@ -4,6 +4,7 @@
 // The controls: https://docs.aws.amazon.com/controltower/latest/userguide/proactive-controls.html
 import { App, CfnElement, Stack } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,14 +36,15 @@ interface Finding {
 }
 
 /** Runs every Control Tower rule on the stack's template; each finding with the construct it came from. */
-function controlTowerFindings(props: Partial<BackstepProps> = {}, key?: 'imported') {
+function controlTowerFindings(props: Partial<BackstepProps> = {}, key?: 'imported', logs?: 'access logs') {
   const app = new App({ builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new Stack(app, 'Test', { env: { account: '123456789012', region: 'eu-west-1' } });
   const imported =
     key === 'imported'
       ? { key: kms.Key.fromKeyArn(stack, 'Imported', 'arn:aws:kms:eu-west-1:123456789012:key/0000') }
       : {};
-  const backstep = new Backstep(stack, 'Backstep', { catalog, ...imported, ...props });
+  const accessLogs = logs ? { reportAccessLogs: s3.Bucket.fromBucketName(stack, 'Logs', 'access-logs') } : {};
+  const backstep = new Backstep(stack, 'Backstep', { catalog, ...imported, ...accessLogs, ...props });
   const file = join(mkdtempSync(join(tmpdir(), 'backstep-guard-')), 'Test.template.json');
   writeFileSync(file, JSON.stringify(app.synth().getStackByName('Test').template));
   // Only the rules on types the template has (the others cannot find anything): seconds instead of half a minute.
@@ -74,6 +76,7 @@ function covers(base: string, ack: ControlTowerAcknowledgement, finding: Finding
 
 const runs = {
   default: controlTowerFindings(),
+  'report access logs': controlTowerFindings({}, undefined, 'access logs'),
   compliance: controlTowerFindings({ compliance: true }),
   'compliance, imported key': controlTowerFindings({ compliance: true }, 'imported'),
 };
@@ -101,15 +104,17 @@ describe.each(Object.keys(runs) as (keyof typeof runs)[])('Control Tower proacti
 });
 
 describe('compliance', () => {
-  it('leaves only the controls Backstep does not meet by design: the Lambda VPC, and a false positive', () => {
+  it('leaves only the controls Backstep does not meet by design: the Lambda VPC, a false positive, and access logs of a bucket the owner has not named', () => {
     const rules = (run: { findings: readonly Finding[] }) => [...new Set(run.findings.map((f) => f.rule))].sort();
-    expect(rules(runs.compliance)).toStrictEqual(['CT.LAMBDA.PR.2', 'CT.LAMBDA.PR.3']);
+    expect(rules(runs.compliance)).toStrictEqual(['CT.LAMBDA.PR.2', 'CT.LAMBDA.PR.3', 'CT.S3.PR.2']);
     expect(rules(runs.default)).toStrictEqual([
       'CT.CLOUDWATCH.PR.2',
       'CT.CLOUDWATCH.PR.3',
       'CT.KMS.PR.3',
       'CT.LAMBDA.PR.2',
       'CT.LAMBDA.PR.3',
+      'CT.S3.PR.2',
+      'CT.S3.PR.9',
     ]);
   });
 });

@@ -173,6 +173,9 @@ describe('IAM of the platform, simulated', () => {
   const other = t.arn('states', 'stateMachine:payroll-export');
   const alarm = t.arn('cloudwatch', 'alarm:cart-5xx');
   const fnArn = (prefix: string) => t.attribute(fn(prefix), 'Arn') as string;
+  const bucket = t.attribute(id('AWS::S3::Bucket', 'BackstepReportsBucket'), 'Arn') as string;
+  const key = t.attribute(id('AWS::KMS::Key', 'BackstepKey'), 'Arn') as string;
+  const incident = 'a'.repeat(64);
 
   type Case = readonly [action: string, resource: string, denied?: string];
   const dynamo = (...actions: string[]): Case[] =>
@@ -206,6 +209,34 @@ describe('IAM of the platform, simulated', () => {
     },
     // lambdas/learn.ts -> lib/aws/learn.ts
     learn: { role: roleOf(t, fn('BackstepLearn')), calls: dynamo('Query', 'PutItem', 'GetItem') },
+    // lambdas/report.ts -> lib/report/publish.ts, lib/aws/reports.ts
+    'report writer': {
+      role: roleOf(t, fn('BackstepReportsWrite')),
+      calls: [
+        ['s3:PutObject', `${bucket}/reports/${incident}.html`, 'arn:aws:s3:::other-bucket/reports/x.html'],
+        ['kms:GenerateDataKey', key, t.arn('kms', 'key/someone-elses')],
+        ['sns:Publish', topic, t.arn('sns', 'other-topic')],
+        ['secretsmanager:GetSecretValue', secret, t.arn('secretsmanager', 'secret:db-password-AbCdEf')],
+        [
+          'states:DescribeExecution',
+          t.arn('states', `execution:backstep-plan-cart:${incident}`),
+          t.arn('states', 'execution:payroll-export:x'),
+        ],
+        ['states:DescribeStateMachine', `${plan}:7`, `${other}:7`],
+        ...dynamo('Query', 'GetItem', 'PutItem'),
+      ],
+    },
+    // lambdas/report-page.ts -> lib/approvals/report-page.ts, lib/aws/reports.ts
+    'report page': {
+      role: roleOf(t, fn('BackstepReportsPage')),
+      calls: [
+        ['s3:GetObject', `${bucket}/reports/${incident}.html`, 'arn:aws:s3:::other-bucket/reports/x.html'],
+        // So that a missing report reads as NoSuchKey, not AccessDenied.
+        ['s3:ListBucket', bucket, 'arn:aws:s3:::other-bucket'],
+        ['kms:Decrypt', key, t.arn('kms', 'key/someone-elses')],
+        ['secretsmanager:GetSecretValue', secret, t.arn('secretsmanager', 'secret:db-password-AbCdEf')],
+      ],
+    },
     // lambdas/discover.ts -> lib/aws/discover.ts, discover-alarms.ts
     discover: {
       role: ROLES.discover,
@@ -281,9 +312,24 @@ describe('IAM of the platform, simulated', () => {
     calls.map(([action, resource, denied]) => [who, action, resource, role, denied] as const),
   );
 
+  it('lets the report page read reports and nothing more', async () => {
+    const role = roleOf(t, fn('BackstepReportsPage'));
+    const identity = rolePolicies(t, role);
+    for (const action of ['s3:PutObject', 's3:DeleteObject'])
+      expect(await simulate(roleArn(role), action, `${bucket}/reports/${incident}.html`, identity)).toBe(
+        'ImplicitlyDenied',
+      );
+  });
+
+  // KMS authorizes by the key policy first: CDK's default lets the account's IAM policies grant use.
+  const keyPolicy = t.resolve(
+    t.resources[id('AWS::KMS::Key', 'BackstepKey')]?.Properties?.['KeyPolicy'],
+  ) as PolicyDocument;
+  const resourcePolicy = (action: string) => (action.startsWith('kms:') ? keyPolicy : undefined);
+
   it.each(cases)('allows %s %s on %s', async (_who, action, resource, role, denied) => {
     const identity = rolePolicies(t, role);
-    expect(await simulate(roleArn(role), action, resource, identity)).toBe('Allowed');
+    expect(await simulate(roleArn(role), action, resource, identity, resourcePolicy(action))).toBe('Allowed');
     if (denied !== undefined) expect(await simulate(roleArn(role), action, denied, identity)).toBe('ImplicitlyDenied');
   });
 });
@@ -387,6 +433,20 @@ describe('resource policies, simulated', () => {
     expect(await service('apigateway.amazonaws.com', 'lambda:InvokeFunction', arn, policy, elsewhere)).toBe(
       'ImplicitlyDenied',
     );
+  });
+
+  it('lets API Gateway invoke the report page for GET and HEAD on /reports/{id} only', async () => {
+    const page = fn('BackstepReportsPage');
+    const policy = functionPolicy(page);
+    const api = id('AWS::ApiGateway::RestApi', 'BackstepApprovalsApi');
+    const arn = t.attribute(page, 'Arn') as string;
+    const from = (path: string) => ({ 'aws:SourceArn': t.arn('execute-api', `${api}/approve/${path}`) });
+    const invoke = (path: string) =>
+      service('apigateway.amazonaws.com', 'lambda:InvokeFunction', arn, policy, from(path));
+    expect(await invoke('GET/reports/abc')).toBe('Allowed');
+    expect(await invoke('HEAD/reports/abc')).toBe('Allowed');
+    expect(await invoke('POST/reports/abc')).toBe('ImplicitlyDenied');
+    expect(await invoke('GET/approvals/abc')).toBe('ImplicitlyDenied');
   });
 
   it('lets only the incident-ended rule invoke the learn function', async () => {

@@ -1,6 +1,6 @@
 // The discovery and change-recorder functions end to end: the store on dynalite (through the SDK's
 // endpoint variable), the AWS APIs without a local engine on aws-sdk-client-mock.
-import { lambdaEnv } from '../lambda-env';
+import { lambdaEnv, lambda } from '../lambda-env';
 import { AppConfigClient, ListDeploymentsCommand as ListAppConfigDeployments } from '@aws-sdk/client-appconfig';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import {
@@ -21,11 +21,6 @@ import { parseCatalog } from '../../lib/core/catalog';
 import { DynamoStore } from '../../lib/aws/store';
 import { startLocalDynamo, type LocalDynamo } from '../../lib/local/dynamo';
 import { fixture } from '../helpers';
-
-function lambda(name: string): (event: unknown) => Promise<unknown> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require(`../../lambdas/${name}`) as { handler: (event: unknown) => Promise<unknown> }).handler;
-}
 
 const xray = mockClient(XRayClient);
 const cloudwatch = mockClient(CloudWatchClient);

@@ -1,6 +1,6 @@
 // The thin Lambda handlers end to end: the store on dynalite (through the SDK's endpoint variable),
 // the AWS APIs without a local engine on aws-sdk-client-mock.
-import { lambdaEnv } from '../lambda-env';
+import { lambdaEnv, lambda } from '../lambda-env';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import {
   DescribeServicesCommand,
@@ -18,12 +18,6 @@ import { DynamoStore } from '../../lib/aws/store';
 import { parseCatalog } from '../../lib/core/catalog';
 import { startLocalDynamo, type LocalDynamo } from '../../lib/local/dynamo';
 import { examplePlan, fixture } from '../helpers';
-
-/** Loads a function after the environment is set: its clients and settings are read at module load. */
-function lambda(name: string): (event: unknown) => Promise<unknown> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require(`../../lambdas/${name}`) as { handler: (event: unknown) => Promise<unknown> }).handler;
-}
 
 const ecs = mockClient(ECSClient);
 const cloudwatch = mockClient(CloudWatchClient);

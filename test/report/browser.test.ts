@@ -4,9 +4,19 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chromium } from 'playwright-core';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startLocalApprovals } from '../../lib/approvals/local';
+import { folderArchive } from '../../lib/local/archive';
 import { renderReport } from '../../lib/report/html';
+import { publishReport } from '../../lib/report/publish';
+import { compilePlan } from '../../statemachines/compile';
+import { examplePlan } from '../helpers';
+import { useLocalDynamo } from '../local-dynamo';
 import { syntheticPlan } from '../synthetic-plan';
 import { exampleReport, reportFor } from './fixture';
+import { recordIncident } from './recorded';
 
 const CHROMIUM = '/usr/bin/chromium';
 const present = existsSync(CHROMIUM);
@@ -59,5 +69,67 @@ describe('the report on a phone', () => {
       }
     },
     30_000,
+  );
+});
+
+const local = useLocalDynamo();
+
+describe('the report of a recorded incident, opened from its notification', () => {
+  browserIt(
+    `opens through the signed link and fits a desktop and a phone${present ? '' : ` (skipped: ${CHROMIUM} is missing)`}`,
+    async () => {
+      const plan = examplePlan();
+      await local.store.putPlan(plan);
+      const archive = folderArchive(mkdtempSync(join(tmpdir(), 'backstep-browser-reports-')));
+      const approvals = await startLocalApprovals({ store: local.store, reports: archive });
+      const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+      try {
+        await recordIncident(local.store, approvals, plan, 'inc-browser-1', true);
+        const published = await publishReport(
+          {
+            store: local.store,
+            archive,
+            notify: () => Promise.resolve(),
+            definitionOf: () => Promise.resolve(undefined),
+            compile: (p) => compilePlan(p),
+            secret: approvals.secret,
+            baseUrl: approvals.url,
+            linkTtlMs: 3_600_000,
+            now: Date.now,
+          },
+          'inc-browser-1',
+          'SUCCEEDED',
+        );
+        if (published.outcome !== 'published') throw new Error(published.outcome);
+        const seen: Record<string, unknown> = {};
+        for (const [name, width] of [
+          ['desktop', 1280],
+          ['phone', 390],
+        ] as const) {
+          const context = await browser.newContext({ viewport: { width, height: 844 } });
+          const page = await context.newPage();
+          const response = await page.goto(published.link);
+          // SHOTS=dir keeps screenshots, to look at.
+          if (process.env['SHOTS'])
+            await page.screenshot({ path: join(process.env['SHOTS'], `incident-${name}.png`), fullPage: true });
+          seen[name] = {
+            status: response?.status(),
+            title: await page.title(),
+            width: await page.evaluate<number>('document.documentElement.scrollWidth'),
+            recovered: (await page.getByText('RECOVERED').count()) > 0,
+          };
+          await context.close();
+        }
+        const title = expect.stringContaining('Backstep incident: frontend-5xx on online-boutique') as unknown;
+        expect(seen).toStrictEqual({
+          desktop: { status: 200, title, width: 1280, recovered: true },
+          phone: { status: 200, title, width: 390, recovered: true },
+        });
+      } finally {
+        await browser.close();
+        await approvals.close();
+      }
+    },
+    60_000,
   );
 });

@@ -4,13 +4,12 @@
 // orchestrator's outcome entry.
 import { writeFileSync } from 'node:fs';
 import { startLocalApprovals, type LocalApprovals } from '../../lib/approvals/local';
-import { runLocally } from '../../lib/local/runner';
 import { incidentReport } from '../../lib/report/from-incident';
 import { renderReport } from '../../lib/report/html';
 import { compilePlan } from '../../statemachines/compile';
-import { exampleRunHandlers, get, nonceOf, post } from '../approvals/support';
 import { examplePlan } from '../helpers';
 import { useLocalDynamo } from '../local-dynamo';
+import { recordIncident } from './recorded';
 
 const local = useLocalDynamo();
 const plan = examplePlan();
@@ -22,35 +21,8 @@ beforeAll(async () => {
 });
 afterAll(() => approvals.close());
 
-/** Records one incident the way AWS does: the orchestrator's META item, the plan's run, its outcome. */
-async function recordIncident(incidentId: string, recovers: boolean) {
-  const startedAt = new Date(Date.now() - 60_000).toISOString();
-  await local.store.createIncident({
-    incidentId,
-    application: 'online-boutique',
-    alarms: ['frontend-5xx'],
-    startedAt,
-    planId: plan.planId,
-  });
-  const handlers = exampleRunHandlers(local.store, approvals.port, {
-    timeline: { append: (id, event) => local.store.appendEvent(id, event) },
-    recovers,
-  });
-  approvals.onPending((p) => {
-    void get(p.url).then((page) => post(p.url, { nonce: nonceOf(page.body), decision: 'approve' }));
-  });
-  const run = await runLocally(
-    compilePlan(plan),
-    { incident: { id: incidentId, alarms: ['frontend-5xx'], at: startedAt } },
-    handlers,
-  );
-  // The orchestrator's outcome entry (statemachines/orchestrator.ts: Record recovery / Record failure).
-  await local.store.appendEvent(incidentId, {
-    key: recovers ? 'recovered' : 'halted',
-    at: new Date().toISOString(),
-    type: recovers ? 'recovered' : 'halted',
-    data: recovers ? run.status : { Error: 'Backstep.NotRecovered', Cause: 'still in ALARM after every stage' },
-  });
+async function reportOf(incidentId: string, recovers: boolean) {
+  await recordIncident(local.store, approvals, plan, incidentId, recovers);
   const meta = await local.store.getIncident(incidentId);
   if (!meta) throw new Error('no incident recorded');
   return incidentReport({
@@ -64,7 +36,7 @@ async function recordIncident(incidentId: string, recovers: boolean) {
 
 describe('a report from a recorded incident', () => {
   it('shows the rollbacks, gate readings, approvals and recovery the incident recorded, in real minutes', async () => {
-    const report = await recordIncident('inc-report-1', true);
+    const report = await reportOf('inc-report-1', true);
     expect(report.outcome.status).toBe('RECOVERED');
     const acts = report.timeline.filter((t) => t.kind === 'act');
     expect(acts.map((t) => [t.service, t.outcome])).toContainEqual(['frontend', 'ROLLED_BACK']);
@@ -90,7 +62,7 @@ describe('a report from a recorded incident', () => {
   });
 
   it('reads a halted incident as halted, with the reason, and blames no one', async () => {
-    const report = await recordIncident('inc-report-2', false);
+    const report = await reportOf('inc-report-2', false);
     expect(report.outcome).toMatchObject({ status: 'HALTED', detail: 'halted: still in ALARM after every stage' });
     expect(report.culprit).toBeUndefined();
     expect(renderReport(report)).toContain('No rollback proved a culprit');
