@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { accuracy, evaluateTopology, type TopologyReport } from '../lib/local/evaluate';
 import type { TopologyFixture } from '../lib/local/xray-from-topology';
 
-const FIXTURES = join(__dirname, '..', 'test', 'fixtures', 'topologies');
+const FIXTURES = join(__dirname, '..', 'examples', 'topologies');
 const TUNED = ['online-boutique', 'sock-shop'];
 const UNSEEN = ['deathstarbench-socialNetwork', 'opentelemetry-demo'];
 const range = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i);

@@ -1,7 +1,8 @@
-// Shared test helpers: fixtures come from test/fixtures only (a fresh clone has nothing beside it), and X-Ray graphs built from
-// the real topologies.
+// Shared test helpers: fixtures come from test/fixtures (a fresh clone has nothing beside it), and X-Ray graphs built
+// from the real topologies the product ships as examples (examples/topologies).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { TOPOLOGIES_DIR } from '../lib/local/demo';
 import { xrayFromTopology, type TopologyFixture, type TrafficOptions } from '../lib/local/xray-from-topology';
 import { parseCatalog } from '../lib/core/catalog';
 import { parseChanges } from '../lib/core/changes';
@@ -28,7 +29,7 @@ export function fixture(path: string): unknown {
 }
 
 export function topologyFixture(name: string): TopologyFixture {
-  return fixture(`topologies/${name}.json`) as TopologyFixture;
+  return JSON.parse(readFileSync(join(TOPOLOGIES_DIR, `${name}.json`), 'utf8')) as TopologyFixture;
 }
 
 export const T0 = Date.parse('2026-11-27T10:00:00Z');

@@ -13,7 +13,7 @@ import {
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { TransientError } from '../core/errors';
-import type { RollbackMark } from '../core/handlers';
+import type { RollbackMark } from '../core/types';
 import type { CulpritModel, IncidentRecord } from '../core/model';
 import type { Plan } from '../core/plan';
 import type { DiscoverySnapshot } from '../core/snapshot';

@@ -22,7 +22,7 @@ import { rankWith } from '../core/suspects';
 import type { Change } from '../core/types';
 import { REFRESH_LOCK_CONDITION, REFRESH_LOCK_HELD, REFRESH_LOCK_KEY, refreshLockItem } from '../core/table';
 import type { CompileOptions } from '../../statemachines/compile';
-import type { RollbackMark } from '../core/handlers';
+import type { RollbackMark } from '../core/types';
 import { publishPlans, type SynthesisResult, type SynthesisTarget } from './synthesize';
 
 export interface SynthesisRun {

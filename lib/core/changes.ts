@@ -10,7 +10,7 @@ import {
   type ChangeSource,
   type ServiceChange,
 } from './types';
-import type { RollbackMark } from './handlers';
+import type { RollbackMark } from './types';
 import type { ServiceIndex } from './topology';
 
 const FIELDS = new Set(['id', 'service', 'deployedAt', 'fromVersion', 'toVersion', 'kind', 'reversible', 'source']);

@@ -3,6 +3,7 @@
 import { RollbackFailedError, TransientError } from './errors';
 import type { Plan, PlanStep } from './plan';
 import type { IncidentStore, TimelineEvent } from './store';
+import type { RollbackMark } from './types';
 import {
   findStep,
   baselineReading,
@@ -65,17 +66,6 @@ export interface NotifyPort {
 /** The incident's append-only timeline (rule 16): every step, gate reading and approval, as it happens. */
 export interface TimelinePort {
   readonly append: (incidentId: string, event: TimelineEvent) => Promise<unknown>;
-}
-
-/** What a rollback undid: synthesis must not take the undone changes, or the rollback itself, for suspects. */
-export interface RollbackMark {
-  readonly service: string;
-  /** The version the service was rolled back to, when known. */
-  readonly version?: string;
-  /** The changes the step undid. */
-  readonly changeIds: readonly string[];
-  readonly at: string;
-  readonly incidentId: string;
 }
 
 export interface RollbackMarkPort {

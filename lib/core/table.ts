@@ -10,7 +10,7 @@
 // SNAPSHOT#app#takenAt (CHUNK#n), CHANGE#id (CHANGE), CHANGES#yyyy-mm-dd (<deployedAt>#id),
 // CONFIG (CATALOG, KILLSWITCH).
 import type { Catalog } from './catalog';
-import type { RollbackMark } from './handlers';
+import type { RollbackMark } from './types';
 import type { IncidentRecord } from './model';
 import type { AlarmPlan, ApprovalRecord, IncidentMeta, LeaseHolder, TimelineEvent } from './store';
 import type { Change } from './types';

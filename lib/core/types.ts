@@ -88,3 +88,14 @@ export interface Suspect {
   readonly score: number;
   readonly why: readonly string[];
 }
+
+/** What a rollback undid: synthesis must not take the undone changes, or the rollback itself, for suspects. */
+export interface RollbackMark {
+  readonly service: string;
+  /** The version the service was rolled back to, when known. */
+  readonly version?: string;
+  /** The changes the step undid. */
+  readonly changeIds: readonly string[];
+  readonly at: string;
+  readonly incidentId: string;
+}

@@ -1,5 +1,5 @@
 // The incidents `backstep demo` and `backstep simulate` rehearse. The demo: a simulated incident on a
-// real topology of test/fixtures/topologies (several deployments, one of them bad). A rehearsal: real
+// real topology of examples/topologies (several deployments, one of them bad). A rehearsal: real
 // inputs (an X-Ray graph, the recent changes, a catalog) with a fleet simulated from the graph.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +14,7 @@ import { deployableServices, hash, makeScenario } from './incidents';
 import { DEFAULT_WINDOW_MS, type RehearsalIncident } from './rehearse';
 import type { TopologyFixture } from './xray-from-topology';
 
-export const TOPOLOGIES_DIR = join(__dirname, '..', '..', 'test', 'fixtures', 'topologies');
+export const TOPOLOGIES_DIR = join(__dirname, '..', '..', 'examples', 'topologies');
 export const DEFAULT_SCENARIO = 'online-boutique';
 /**
  * The default incident shows the most in one run: a latency-only failure alarmed on a caller, a benign

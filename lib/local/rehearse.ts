@@ -20,7 +20,7 @@ import { parseServiceGraphs } from '../core/xray';
 import type { DemoReport } from '../report/types';
 import { compilePlan } from '../../statemachines/compile';
 import type { ApprovalMode, ApprovalPortFactory, ApprovalService } from './approvals';
-import { suggestCatalog } from '../approvals/manual';
+import { suggestCatalog } from './manual-approvals';
 import { baselines } from './baselines';
 import { SimClock } from './clock';
 import { startLocalDynamo, type LocalDynamo } from './dynamo';

@@ -1,4 +1,4 @@
-// Turns a real topology (test/fixtures/topologies: services, kinds, call edges with their sources) into
+// Turns a real topology (examples/topologies: services, kinds, call edges with their sources) into
 // an X-Ray GetServiceGraph response with plausible statistics: entry traffic that thins out with depth,
 // faults that start in some services and propagate, attenuated, to their callers. Deterministic.
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { startLocalApprovals, type PendingApproval } from '../../lib/approvals/local';
-import { printApprovalLinks, suggestCatalog } from '../../lib/approvals/manual';
+import { printApprovalLinks, suggestCatalog } from '../../lib/local/manual-approvals';
 import { parseCatalog } from '../../lib/core/catalog';
 import { runLocally } from '../../lib/local/runner';
 import { compilePlan } from '../../statemachines/compile';

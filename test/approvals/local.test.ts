@@ -2,7 +2,7 @@
 // HTTP on the local server, and the execution goes on (or halts) as it would in Step Functions.
 import { TaskGoneError } from '../../lib/approvals/errors';
 import { LocalTasks, startLocalApprovals, type LocalApprovals } from '../../lib/approvals/local';
-import { printApprovalLinks, suggestCatalog } from '../../lib/approvals/manual';
+import { printApprovalLinks, suggestCatalog } from '../../lib/local/manual-approvals';
 import { parseCatalog } from '../../lib/core/catalog';
 import type { ApprovalPort } from '../../lib/core/handlers';
 import { runLocally } from '../../lib/local/runner';

@@ -1,13 +1,8 @@
 // The act handler's idempotency (rule 11) and manual fallback (rule 12), with its keys in the real
 // store on dynalite.
 import { RollbackFailedError, TASK_ERRORS, TransientError } from '../../lib/core/errors';
-import {
-  makeHandlers,
-  type Ports,
-  type RollbackMark,
-  type RollbackPort,
-  type TimelinePort,
-} from '../../lib/core/handlers';
+import { makeHandlers, type Ports, type RollbackPort, type TimelinePort } from '../../lib/core/handlers';
+import type { RollbackMark } from '../../lib/core/types';
 import { awsRollback } from '../../lib/aws/rollback';
 import type { ActInput } from '../../lib/core/tasks';
 import { useLocalDynamo } from '../local-dynamo';
