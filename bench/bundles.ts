@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { environment } from '../lib/core/contracts';
 
 /** On the alarm path (the plans' tasks, the approval and report pages): none may load the planner or the model. */
 export const FUNCTIONS = ['act', 'gate', 'notify', 'approval-request', 'approval-callback', 'report-page'] as const;
@@ -40,28 +41,31 @@ export async function bundle(name: string): Promise<BundleReport> {
 }
 
 /** What the synthesize function reads from its environment, with sample values (bench and tests). */
-export const SYNTHESIZE_ENV = {
-  PLAN_PREFIX: 'backstep-plan-',
-  PLAN_ROLE_ARN: 'arn:aws:iam::123456789012:role/plans',
-  PLAN_LOG_GROUP_ARN: 'arn:aws:logs:eu-west-1:123456789012:log-group:plans:*',
-  ACT_FUNCTION_ARN: 'arn:aws:lambda:eu-west-1:123456789012:function:act',
-  GATE_FUNCTION_ARN: 'arn:aws:lambda:eu-west-1:123456789012:function:gate',
-  APPROVAL_FUNCTION_ARN: 'arn:aws:lambda:eu-west-1:123456789012:function:approval',
-  NOTIFY_FUNCTION_ARN: 'arn:aws:lambda:eu-west-1:123456789012:function:notify',
-  ACCOUNT_ID: '123456789012',
-  LOOK_BACK_SECONDS: '86400',
-  BAKE_SECONDS: '300',
-  APPROVAL_SECONDS: '3600',
-};
+export const SYNTHESIZE_ENV = environment({
+  planPrefix: 'backstep-plan-',
+  planRole: 'arn:aws:iam::123456789012:role/plans',
+  planLogGroup: 'arn:aws:logs:eu-west-1:123456789012:log-group:plans:*',
+  actFunction: 'arn:aws:lambda:eu-west-1:123456789012:function:act',
+  gateFunction: 'arn:aws:lambda:eu-west-1:123456789012:function:gate',
+  approvalFunction: 'arn:aws:lambda:eu-west-1:123456789012:function:approval',
+  notifyFunction: 'arn:aws:lambda:eu-west-1:123456789012:function:notify',
+  account: '123456789012',
+  lookBackSeconds: '86400',
+  bakeSeconds: '300',
+  approvalSeconds: '3600',
+});
 
 const ENV = {
   ...process.env,
   ...SYNTHESIZE_ENV,
-  TABLE_NAME: 'backstep',
-  TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:backstep',
-  CATALOG: '{"services":{}}',
-  APPROVAL_BASE_URL: 'https://example.execute-api.eu-west-1.amazonaws.com/prod',
-  APPROVAL_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:backstep-approval',
+  ...environment({
+    table: 'backstep',
+    topic: 'arn:aws:sns:eu-west-1:123456789012:backstep',
+    approvalBaseUrl: 'https://example.execute-api.eu-west-1.amazonaws.com/prod',
+    approvalSecret: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:backstep-approval',
+    reportBucket: 'backstep-reports',
+    reportLinkSeconds: '604800',
+  }),
   AWS_REGION: 'eu-west-1',
   AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
 };

@@ -3,7 +3,7 @@ import { awsRollback, type Severity } from '../lib/aws/rollback';
 import { createTargetClients } from '../lib/aws/targets';
 import { actHandler } from '../lib/core/handlers';
 import { actInputSchema } from '../lib/core/tasks';
-import { logger, metrics, parse, traced } from './runtime';
+import { logger, metrics, optionalEnv, parse, traced } from './runtime';
 import { store } from './table';
 
 const act = actHandler({
@@ -13,7 +13,7 @@ const act = actHandler({
   rollbackMarks: { mark: (mark) => store.putRollbackMark(mark) },
   now: () => Date.now(),
   rollback: awsRollback(createTargetClients(traced), {
-    blockingSeverity: (process.env['BLOCKING_SEVERITY'] ?? 'CRITICAL') as Severity,
+    blockingSeverity: (optionalEnv('blockingSeverity') ?? 'CRITICAL') as Severity,
   }),
 });
 

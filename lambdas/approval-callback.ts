@@ -2,15 +2,16 @@
 // The only function allowed to call SendTaskSuccess/SendTaskFailure (reliability rule 6).
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { ENV } from '../lib/core/contracts';
 import { approvalCallback, parseApprovers, unavailable } from '../lib/approvals/callback';
 import { fromProxyEvent, secretLoader, sfnTasks, toProxyResult } from '../lib/aws/approvals';
-import { env, logger, metrics, pageLog as log, traced } from './runtime';
+import { env, logger, metrics, optionalEnv, pageLog as log, traced } from './runtime';
 import { store } from './table';
 
 const tasks = sfnTasks(traced(new SFNClient({})));
-const secret = secretLoader(traced(new SecretsManagerClient({})), env('APPROVAL_SECRET_ARN'));
+const secret = secretLoader(traced(new SecretsManagerClient({})), env('approvalSecret'));
 /** Optional: `{"<application>": ["oncall@example.com", ...]}`. */
-const approvers = parseApprovers(process.env['APPROVERS'], 'APPROVERS');
+const approvers = parseApprovers(optionalEnv('approvers'), ENV.approvers);
 
 export const handler = async (event: unknown) => {
   const key = await secret().catch((err: unknown) => {

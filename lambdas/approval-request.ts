@@ -5,15 +5,15 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { approvalRequester } from '../lib/approvals/request';
 import { secretLoader } from '../lib/aws/approvals';
 import { approvalInputSchema, type ApprovalInput } from '../lib/core/tasks';
-import { env, logger, metrics, parse, traced } from './runtime';
+import { env, logger, metrics, optionalEnv, parse, traced } from './runtime';
 import { store } from './table';
 
 const sns = traced(new SNSClient({}));
-const topicArn = env('TOPIC_ARN');
-const baseUrl = env('APPROVAL_BASE_URL');
-const secret = secretLoader(traced(new SecretsManagerClient({})), env('APPROVAL_SECRET_ARN'));
+const topicArn = env('topic');
+const baseUrl = env('approvalBaseUrl');
+const secret = secretLoader(traced(new SecretsManagerClient({})), env('approvalSecret'));
 /** Optional: the application (whose approver list applies) when the incident record names none. */
-const application = process.env['APPLICATION'];
+const application = optionalEnv('application');
 
 export const handler = async (event: unknown) => {
   const input = parse(approvalInputSchema, event, 'approval') as ApprovalInput;

@@ -4,7 +4,8 @@ import { XRayClient } from '@aws-sdk/client-xray';
 import { discoverAndStore } from '../lib/aws/discover';
 import { createTargetClients } from '../lib/aws/targets';
 import { parseDuration } from '../lib/core/changes';
-import { logger, traced } from './runtime';
+import { ENV, type EnvKey } from '../lib/core/contracts';
+import { logger, optionalEnv, traced } from './runtime';
 import { catalog, store } from './table';
 
 const clients = {
@@ -13,14 +14,14 @@ const clients = {
   cloudwatch: traced(new CloudWatchClient({})),
 };
 const windows = {
-  windowMs: duration('CHANGE_WINDOW', '24h'),
-  graphMs: duration('GRAPH_WINDOW', '1h'),
-  baselineMs: duration('BASELINE_WINDOW', '1h'),
+  windowMs: duration('changeWindow', '24h'),
+  graphMs: duration('graphWindow', '1h'),
+  baselineMs: duration('baselineWindow', '1h'),
 };
 
-function duration(name: string, fallback: string): number {
-  const ms = parseDuration(process.env[name] ?? fallback);
-  if (ms === undefined) throw new Error(`environment variable ${name}: expected a duration such as 30m, 24h or 7d`);
+function duration(key: EnvKey, fallback: string): number {
+  const ms = parseDuration(optionalEnv(key) ?? fallback);
+  if (ms === undefined) throw new Error(`environment variable ${ENV[key]}: expected a duration such as 30m, 24h or 7d`);
   return ms;
 }
 

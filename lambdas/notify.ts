@@ -4,7 +4,7 @@ import { ESCALATION_ERRORS, notifyInputSchema, type GateResult } from '../lib/co
 import { env, logger, parse, traced } from './runtime';
 
 const sns = traced(new SNSClient({}));
-const topicArn = env('TOPIC_ARN');
+const topicArn = env('topic');
 
 export const handler = async (event: unknown) => {
   const input = parse(notifyInputSchema, event, 'notify');

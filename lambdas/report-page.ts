@@ -8,8 +8,8 @@ import { fromProxyEvent, secretLoader, toProxyResult } from '../lib/aws/approval
 import { s3Archive } from '../lib/aws/reports';
 import { env, logger, pageLog as log, traced } from './runtime';
 
-const archive = s3Archive(traced(new S3Client({})), env('REPORT_BUCKET'));
-const secret = secretLoader(traced(new SecretsManagerClient({})), env('APPROVAL_SECRET_ARN'));
+const archive = s3Archive(traced(new S3Client({})), env('reportBucket'));
+const secret = secretLoader(traced(new SecretsManagerClient({})), env('approvalSecret'));
 
 export const handler = async (event: unknown) => {
   const key = await secret().catch((err: unknown) => {

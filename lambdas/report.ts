@@ -9,16 +9,16 @@ import { ranDefinition, s3Archive } from '../lib/aws/reports';
 import { publishReport } from '../lib/report/publish';
 import { compilePlan } from '../statemachines/compile';
 import { incidentEnded } from './incident-ended';
-import { env, logger, traced } from './runtime';
+import { env, envSeconds, logger, traced } from './runtime';
 import { store } from './table';
 
 const sns = traced(new SNSClient({}));
 const sfn = traced(new SFNClient({}));
-const archive = s3Archive(traced(new S3Client({})), env('REPORT_BUCKET'));
-const secret = secretLoader(traced(new SecretsManagerClient({})), env('APPROVAL_SECRET_ARN'));
-const topicArn = env('TOPIC_ARN');
-const baseUrl = env('APPROVAL_BASE_URL');
-const linkTtlMs = Number(env('REPORT_LINK_SECONDS')) * 1000;
+const archive = s3Archive(traced(new S3Client({})), env('reportBucket'));
+const secret = secretLoader(traced(new SecretsManagerClient({})), env('approvalSecret'));
+const topicArn = env('topic');
+const baseUrl = env('approvalBaseUrl');
+const linkTtlMs = envSeconds('reportLinkSeconds') * 1000;
 
 export const handler = async (event: unknown) => {
   const { incidentId, status } = incidentEnded(event);

@@ -4,6 +4,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { z } from 'zod';
+import { ENV, type EnvKey } from '../lib/core/contracts';
 import { InputError } from '../lib/core/errors';
 
 export const logger = new Logger({ serviceName: 'backstep' });
@@ -17,11 +18,24 @@ export const pageLog = {
   warn: (message: string, data: Record<string, unknown>) => logger.warn(message, data),
 };
 
-/** A required environment variable; missing is a deployment bug, said once at start-up. */
-export function env(name: string): string {
+/** A required environment variable (lib/core/contracts.ts); missing is a deployment bug, said once at start-up. */
+export function env(key: EnvKey | 'AWS_REGION'): string {
+  const name = key === 'AWS_REGION' ? key : ENV[key];
   const value = process.env[name];
   if (value === undefined || value === '') throw new Error(`missing environment variable ${name}`);
   return value;
+}
+
+/** A required environment variable that holds whole or fractional seconds. */
+export function envSeconds(key: EnvKey): number {
+  const value = Number(env(key));
+  if (!Number.isFinite(value) || value < 0) throw new Error(`environment variable ${ENV[key]}: expected seconds`);
+  return value;
+}
+
+/** An optional environment variable. */
+export function optionalEnv(key: EnvKey): string | undefined {
+  return process.env[ENV[key]];
 }
 
 /** Every AWS call of a function shows in X-Ray. */

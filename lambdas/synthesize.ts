@@ -6,32 +6,27 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { assertPublished, dynamoRefreshLock, refreshPlans } from '../lib/aws/synthesis';
 import type { SynthesisTarget } from '../lib/aws/synthesize';
-import { env, logger, metrics, parse, traced } from './runtime';
+import { env, envSeconds, logger, metrics, optionalEnv, parse, traced } from './runtime';
 import { modelStore as store } from './models';
 import { catalog, dynamo, table } from './table';
 
 const sfn = traced(new SFNClient({}));
 const target: SynthesisTarget = {
-  prefix: env('PLAN_PREFIX'),
-  roleArn: env('PLAN_ROLE_ARN'),
-  logGroupArn: env('PLAN_LOG_GROUP_ARN'),
+  prefix: env('planPrefix'),
+  roleArn: env('planRole'),
+  logGroupArn: env('planLogGroup'),
   resources: {
-    act: env('ACT_FUNCTION_ARN'),
-    gate: env('GATE_FUNCTION_ARN'),
-    approval: env('APPROVAL_FUNCTION_ARN'),
-    notify: env('NOTIFY_FUNCTION_ARN'),
+    act: env('actFunction'),
+    gate: env('gateFunction'),
+    approval: env('approvalFunction'),
+    notify: env('notifyFunction'),
   },
   region: env('AWS_REGION'),
-  account: env('ACCOUNT_ID'),
-  partition: process.env['PARTITION'] ?? 'aws',
+  account: env('account'),
+  partition: optionalEnv('partition') ?? 'aws',
 };
-const seconds = (name: string) => {
-  const value = Number(env(name));
-  if (!Number.isFinite(value) || value < 0) throw new Error(`environment variable ${name}: expected seconds`);
-  return value;
-};
-const lookBackMs = seconds('LOOK_BACK_SECONDS') * 1000;
-const compile = { bakeSeconds: seconds('BAKE_SECONDS'), approvalSeconds: seconds('APPROVAL_SECONDS') };
+const lookBackMs = envSeconds('lookBackSeconds') * 1000;
+const compile = { bakeSeconds: envSeconds('bakeSeconds'), approvalSeconds: envSeconds('approvalSeconds') };
 
 /** The refresh execution, named in the lock's holder so that people can see who holds it. */
 const eventSchema = z.object({ execution: z.string().min(1).optional() });

@@ -6,6 +6,6 @@ import { DynamoStore } from '../lib/aws/store';
 import { cached, env, traced } from './runtime';
 
 export const dynamo = traced(new DynamoDBClient({}));
-export const table = env('TABLE_NAME');
+export const table = env('table');
 export const store = new DynamoStore(dynamo, table);
 export const catalog = cached(60_000, () => readCatalog(dynamo, table));

@@ -1,15 +1,21 @@
 // What every in-process Lambda handler test sets before importing a handler: the table on dynalite,
 // fake credentials, and Powertools and the X-Ray SDK quiet outside Lambda.
+import { environment, type EnvKey } from '../lib/core/contracts';
 import type { LocalDynamo } from '../lib/local/dynamo';
 
-export function lambdaEnv(dynamo: LocalDynamo, region = 'eu-west-1'): Record<string, string> {
+/** `extra`: the function's own settings, by what each carries (lib/core/contracts.ts). */
+export function lambdaEnv(
+  dynamo: LocalDynamo,
+  extra: Partial<Record<EnvKey, string>> = {},
+  region = 'eu-west-1',
+): Record<string, string> {
   return {
+    ...environment({ table: dynamo.table, ...extra }),
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     AWS_REGION: region,
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
     AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
-    TABLE_NAME: dynamo.table,
     POWERTOOLS_LOG_LEVEL: 'SILENT',
     POWERTOOLS_METRICS_DISABLED: 'true',
   };

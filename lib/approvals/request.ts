@@ -1,13 +1,14 @@
 // The approval request: on a callback task's input, keep its token server-side in an approval record,
 // build the signed link, and send the email. The link expires before the task's heartbeat does.
 import type { ApprovalRecord, IncidentStore } from '../core/store';
+import { SETTINGS } from '../core/contracts';
 import type { ApprovalInput } from '../core/tasks';
 import { approvalEmail, type ApprovalEmail } from './email';
 import { approvalLink, randomId, type Secret } from './link';
 import { approvalView, summary, type ApprovalSummary } from './view';
 
 /** What the compiler uses when the input does not say (CompileOptions.approvalSeconds). */
-export const DEFAULT_APPROVAL_SECONDS = 3600;
+export const DEFAULT_APPROVAL_SECONDS: number = SETTINGS.approval.default;
 
 export interface RequestPorts {
   readonly store: Pick<IncidentStore, 'putApproval' | 'getPlan' | 'getIncident'>;

@@ -2,6 +2,7 @@
 import { DescribeAlarmsCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { Catalog } from '../core/catalog';
 import { TransientError } from '../core/errors';
+import { isTransient } from './transient';
 import type { AlarmPort } from '../core/handlers';
 import { own } from '../core/records';
 import type { AlarmState } from '../core/tasks';
@@ -43,10 +44,7 @@ async function send(cloudwatch: Pick<CloudWatchClient, 'send'>, names: string[],
       }),
     );
   } catch (err) {
-    const name = err instanceof Error ? err.name : '';
-    if (name === 'Throttling' || name === 'ThrottlingException' || name === 'InternalServiceFault') {
-      throw new TransientError(`CloudWatch: ${name}`);
-    }
+    if (isTransient(err)) throw new TransientError(`CloudWatch: ${(err as Error).name}`, { cause: err });
     throw err;
   }
 }

@@ -1,13 +1,6 @@
 // What discovery's AWS calls share: paging, and one short line for what went wrong.
+import { isThrottled } from './transient';
 
-const THROTTLED = new Set([
-  'ThrottlingException',
-  'Throttling',
-  'ThrottledException',
-  'TooManyRequestsException',
-  'RequestLimitExceeded',
-  'ProvisionedThroughputExceededException',
-]);
 const DENIED = new Set([
   'AccessDeniedException',
   'AccessDenied',
@@ -28,7 +21,7 @@ const NOT_FOUND = new Set([
 export function describeError(err: unknown): string {
   const name = err instanceof Error ? err.name : typeof err;
   const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
-  if (THROTTLED.has(name)) return `throttled (${name}), still after the SDK's retries`;
+  if (isThrottled(name)) return `throttled (${name}), still after the SDK's retries`;
   if (DENIED.has(name)) return `access denied (${name}): ${message}`;
   if (NOT_FOUND.has(name)) return `not found (${name}): ${message}`;
   return `${name}: ${message}`;

@@ -6,7 +6,8 @@ import { TransientError } from '../core/errors';
 import type { RollbackCheck, RollbackPort } from '../core/handlers';
 import type { PlanStep } from '../core/plan';
 import { targetOf } from './targets';
-import { errorName, manual, TRANSIENT } from './targets/shared';
+import { errorName, manual } from './targets/shared';
+import { isTransient } from './transient';
 import type { Action, RollbackOptions, Send, TargetClients } from './targets/target';
 
 export { SEVERITIES, type RollbackOptions, type Severity } from './targets/target';
@@ -39,7 +40,7 @@ async function validate(lambda: Send<LambdaClient>, step: PlanStep, fn: string):
     out = await lambda.send(new InvokeCommand({ FunctionName: fn, Payload: JSON.stringify(request) }));
   } catch (err) {
     const name = errorName(err) || 'Error';
-    if (TRANSIENT.has(name)) throw new TransientError(`${step.service}: validation ${fn}: ${name}`);
+    if (isTransient(name)) throw new TransientError(`${step.service}: validation ${fn}: ${name}`);
     return manual(`validation ${fn} could not be called (${name})`);
   }
   const text = out.Payload ? Buffer.from(out.Payload).toString('utf8') : '';

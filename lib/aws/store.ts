@@ -13,6 +13,7 @@ import {
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { TransientError } from '../core/errors';
+import { isTransient } from './transient';
 import type { RollbackMark } from '../core/types';
 import type { CulpritModel, IncidentRecord } from '../core/model';
 import type { Plan } from '../core/plan';
@@ -79,14 +80,6 @@ export type ModelReader = (text: string, source: string) => CulpritModel;
 /** The act function's timeout (lib/infra/backstep.ts): no live claim is older. */
 export const CLAIM_STALE_MS = 5 * 60_000;
 type Item = Record<string, AttributeValue>;
-
-const TRANSIENT = new Set([
-  'ProvisionedThroughputExceededException',
-  'ThrottlingException',
-  'RequestLimitExceeded',
-  'InternalServerError',
-  'ServiceUnavailable',
-]);
 
 export class DynamoStore implements IncidentStore {
   constructor(
@@ -569,8 +562,7 @@ export class DynamoStore implements IncidentStore {
     try {
       return await fn();
     } catch (err) {
-      if (err instanceof Error && TRANSIENT.has(err.name))
-        throw new TransientError(`DynamoDB: ${err.name}`, { cause: err });
+      if (err instanceof Error && isTransient(err)) throw new TransientError(`DynamoDB: ${err.name}`, { cause: err });
       throw err;
     }
   }

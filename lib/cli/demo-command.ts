@@ -1,6 +1,7 @@
 // `backstep demo` and `backstep simulate`: an incident rehearsed end to end on local engines, with live
 // progress, a closing summary next to today's two practices, and `report: <path>/report.html` last.
 import { mkdirSync, mkdtempSync, statSync } from 'node:fs';
+import { SETTINGS } from '../core/contracts';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseCatalog } from '../core/catalog';
@@ -257,7 +258,7 @@ function approvalTimeoutOf(args: ParsedArgs): number | undefined {
   const text = one(args, 'approval-timeout');
   if (text === undefined) return undefined;
   const ms = parseDuration(text);
-  if (ms === undefined || ms < 60_000 || ms > 86_400_000) {
+  if (ms === undefined || ms < SETTINGS.approval.min * 1000 || ms > SETTINGS.approval.max * 1000) {
     throw new InputError(
       'bad approval timeout',
       `--approval-timeout ${text}`,

@@ -46,9 +46,9 @@ export class Approvals extends Construct {
       {
         file: 'approval-callback.ts',
         environment: {
-          TABLE_NAME: props.table.tableName,
-          APPROVAL_SECRET_ARN: this.secret.secretArn,
-          ...(props.approvers ? { APPROVERS: JSON.stringify(props.approvers) } : {}),
+          table: props.table.tableName,
+          approvalSecret: this.secret.secretArn,
+          ...(props.approvers ? { approvers: JSON.stringify(props.approvers) } : {}),
         },
         timeout: Duration.seconds(15),
       },
@@ -90,11 +90,11 @@ export class Approvals extends Construct {
       {
         file: 'approval-request.ts',
         environment: {
-          TABLE_NAME: props.table.tableName,
-          TOPIC_ARN: props.topic.topicArn,
-          APPROVAL_BASE_URL: this.api.url,
-          APPROVAL_SECRET_ARN: this.secret.secretArn,
-          APPLICATION: props.application,
+          table: props.table.tableName,
+          topic: props.topic.topicArn,
+          approvalBaseUrl: this.api.url,
+          approvalSecret: this.secret.secretArn,
+          application: props.application,
         },
         timeout: Duration.seconds(30),
       },

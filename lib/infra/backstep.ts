@@ -23,6 +23,7 @@ import { Construct } from 'constructs';
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import { catalogItem } from '../aws/config';
+import { SETTINGS, type Setting } from '../core/contracts';
 import { CLAIM_STALE_MS } from '../aws/store';
 import { TABLE_KEYS } from '../aws/table';
 import { parseCatalog, type Catalog, type catalogSchema } from '../core/catalog';
@@ -223,11 +224,11 @@ export class Backstep extends Construct {
     });
 
     const fn = (name: string, spec: FunctionSpec) => backstepFunction(this, name, spec, logSettings);
-    const tableEnv = { TABLE_NAME: this.table.tableName };
+    const tableEnv = { table: this.table.tableName };
 
     const act = fn('Act', {
       file: 'act.ts',
-      environment: { ...tableEnv, BLOCKING_SEVERITY: props.blockingSeverity ?? 'CRITICAL' },
+      environment: { ...tableEnv, blockingSeverity: props.blockingSeverity ?? 'CRITICAL' },
       // A claim older than this is a dead function's (lib/aws/store.ts): the two must stay equal.
       timeout: Duration.millis(CLAIM_STALE_MS),
     });
@@ -244,7 +245,7 @@ export class Backstep extends Construct {
 
     const notify = fn('Notify', {
       file: 'notify.ts',
-      environment: { TOPIC_ARN: this.topic.topicArn },
+      environment: { topic: this.topic.topicArn },
       timeout: Duration.seconds(30),
     });
     this.topic.grantPublish(notify);
@@ -468,9 +469,10 @@ function validate(props: BackstepProps, catalog: Catalog): BackstepSettings {
   if (props.mode !== undefined && props.mode !== 'auto' && props.mode !== 'suggest') {
     throw new Error(`mode: "${String(props.mode)}"; expected "auto" or "suggest"`);
   }
-  const seconds = (name: string, value: Duration | undefined, fallback: number, min: number, max: number) => {
-    const s = value?.toSeconds() ?? fallback;
-    if (!(s >= min && s <= max)) throw new Error(`${name}: ${s} seconds; expected ${min} to ${max} seconds`);
+  const seconds = (name: string, value: Duration | undefined, setting: Setting) => {
+    const s = value?.toSeconds() ?? setting.default;
+    if (!(s >= setting.min && s <= setting.max))
+      throw new Error(`${name}: ${s} seconds; expected ${setting.min} to ${setting.max} seconds`);
     return s;
   };
   const planPrefix = props.planPrefix ?? PLAN_STATE_MACHINE_PREFIX;
@@ -487,23 +489,22 @@ function validate(props: BackstepProps, catalog: Catalog): BackstepSettings {
     logRetention,
     mode: props.killSwitch === true ? 'suggest' : (props.mode ?? 'auto'),
     planPrefix,
-    lookBackSeconds: seconds('lookBack', props.lookBack, 86_400, 60, 366 * 86_400),
-    bakeSeconds: seconds('bakeTime', props.bakeTime, 300, 0, 3_600),
-    // A Step Functions heartbeat; a day is already longer than anyone should wait.
-    approvalSeconds: seconds('approvalTimeout', props.approvalTimeout, 3_600, 60, 86_400),
-    cooldownSeconds: seconds('cooldown', props.cooldown, 900, 0, 3_600),
+    lookBackSeconds: seconds('lookBack', props.lookBack, SETTINGS.lookBack),
+    bakeSeconds: seconds('bakeTime', props.bakeTime, SETTINGS.bake),
+    approvalSeconds: seconds('approvalTimeout', props.approvalTimeout, SETTINGS.approval),
+    cooldownSeconds: seconds('cooldown', props.cooldown, SETTINGS.cooldown),
     ...reportSettings(props),
   };
 }
 
 function reportSettings(props: BackstepProps): Pick<BackstepSettings, 'reportRetentionDays' | 'reportLinkSeconds'> {
-  const days = (props.reportRetention?.toSeconds() ?? 365 * 86_400) / 86_400;
-  if (!(Number.isInteger(days) && days >= 1)) {
+  const days = (props.reportRetention?.toSeconds() ?? SETTINGS.reportRetention.default) / 86_400;
+  if (!(Number.isInteger(days) && days * 86_400 >= SETTINGS.reportRetention.min)) {
     throw new Error(`reportRetention: ${days} days; expected whole days, at least 1`);
   }
-  const linkSeconds = props.reportLinkTtl?.toSeconds() ?? 7 * 86_400;
+  const linkSeconds = props.reportLinkTtl?.toSeconds() ?? SETTINGS.reportLink.default;
   // A link that outlives its report would open a 404.
-  if (!(linkSeconds >= 3_600 && linkSeconds <= days * 86_400)) {
+  if (!(linkSeconds >= SETTINGS.reportLink.min && linkSeconds <= days * 86_400)) {
     throw new Error(
       `reportLinkTtl: ${linkSeconds} seconds; expected 1 hour to reportRetention (${days} days = ${days * 86_400} seconds)`,
     );

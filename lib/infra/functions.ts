@@ -8,6 +8,7 @@ import * as lambdaNode from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { join } from 'node:path';
+import { environment, type EnvKey } from '../core/contracts';
 
 const LAMBDAS = join(__dirname, '..', '..', 'lambdas');
 
@@ -28,7 +29,8 @@ export interface LogSettings {
 export interface FunctionSpec {
   /** The entry file in `lambdas/`. */
   readonly file: string;
-  readonly environment?: Readonly<Record<string, string>>;
+  /** By what each value carries; the names are lib/core/contracts.ts's. */
+  readonly environment?: Partial<Record<EnvKey, string>>;
   readonly timeout: Duration;
   readonly memorySize?: number;
 }
@@ -78,7 +80,7 @@ export function backstepFunction(
     environment: {
       POWERTOOLS_SERVICE_NAME: 'backstep',
       POWERTOOLS_METRICS_NAMESPACE: 'Backstep',
-      ...spec.environment,
+      ...environment(spec.environment ?? {}),
     },
     logGroup: logGroup(scope, `${id}Logs`, logSettings),
     bundling: { minify: true, sourceMap: true, externalModules: ['@aws-sdk/*'] },

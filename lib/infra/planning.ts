@@ -59,7 +59,7 @@ export class Planning extends Construct {
   constructor(scope: Construct, id: string, props: PlanningProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    const tableEnv = { TABLE_NAME: props.table.tableName };
+    const tableEnv = { table: props.table.tableName };
 
     // The role every plan state machine runs under: it may call the four task functions, trace and log.
     this.planRole = new iam.Role(this, 'PlanRole', {
@@ -88,9 +88,9 @@ export class Planning extends Construct {
         file: 'discover.ts',
         environment: {
           ...tableEnv,
-          CHANGE_WINDOW: `${props.lookBackSeconds}s`,
-          GRAPH_WINDOW: '1h',
-          BASELINE_WINDOW: '1h',
+          changeWindow: `${props.lookBackSeconds}s`,
+          graphWindow: '1h',
+          baselineWindow: '1h',
         },
         timeout: Duration.minutes(5),
         memorySize: 1024,
@@ -125,18 +125,18 @@ export class Planning extends Construct {
         file: 'synthesize.ts',
         environment: {
           ...tableEnv,
-          PLAN_PREFIX: props.planPrefix,
-          PLAN_ROLE_ARN: this.planRole.roleArn,
-          PLAN_LOG_GROUP_ARN: planLogs.logGroupArn,
-          ACT_FUNCTION_ARN: props.act.functionArn,
-          GATE_FUNCTION_ARN: props.gate.functionArn,
-          APPROVAL_FUNCTION_ARN: props.approval.functionArn,
-          NOTIFY_FUNCTION_ARN: props.notify.functionArn,
-          ACCOUNT_ID: stack.account,
-          PARTITION: stack.partition,
-          LOOK_BACK_SECONDS: String(props.lookBackSeconds),
-          BAKE_SECONDS: String(props.bakeSeconds),
-          APPROVAL_SECONDS: String(props.approvalSeconds),
+          planPrefix: props.planPrefix,
+          planRole: this.planRole.roleArn,
+          planLogGroup: planLogs.logGroupArn,
+          actFunction: props.act.functionArn,
+          gateFunction: props.gate.functionArn,
+          approvalFunction: props.approval.functionArn,
+          notifyFunction: props.notify.functionArn,
+          account: stack.account,
+          partition: stack.partition,
+          lookBackSeconds: String(props.lookBackSeconds),
+          bakeSeconds: String(props.bakeSeconds),
+          approvalSeconds: String(props.approvalSeconds),
         },
         // The lock it holds expires with it (lib/aws/synthesis.ts): the two must stay equal.
         timeout: Duration.millis(SYNTHESIS_TIMEOUT_MS),

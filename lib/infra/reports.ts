@@ -71,7 +71,7 @@ export class Reports extends Construct {
       eventBridgeConfiguration: { eventBridgeEnabled: true },
     };
     const reports = this.bucket.arnForObjects('reports/*');
-    const bucketEnv = { REPORT_BUCKET: this.bucket.bucketName, APPROVAL_SECRET_ARN: props.secret.secretArn };
+    const bucketEnv = { reportBucket: this.bucket.bucketName, approvalSecret: props.secret.secretArn };
 
     const writer = backstepFunction(
       this,
@@ -80,10 +80,10 @@ export class Reports extends Construct {
         file: 'report.ts',
         environment: {
           ...bucketEnv,
-          TABLE_NAME: props.table.tableName,
-          TOPIC_ARN: props.topic.topicArn,
-          APPROVAL_BASE_URL: props.approvals.api.url,
-          REPORT_LINK_SECONDS: String(props.linkTtl.toSeconds()),
+          table: props.table.tableName,
+          topic: props.topic.topicArn,
+          approvalBaseUrl: props.approvals.api.url,
+          reportLinkSeconds: String(props.linkTtl.toSeconds()),
         },
         timeout: Duration.minutes(1),
         memorySize: 1024,

@@ -4,6 +4,7 @@
 // record the store keeps. Parallel steps of a wave each have their own clock (a cursor); the wave's
 // gate starts when the slowest is done.
 import { randomUUID } from 'node:crypto';
+import { SETTINGS } from '../core/contracts';
 import { describeAction } from '../core/format';
 import type { Catalog } from '../core/catalog';
 import { ApprovalTimedOutError, RollbackFailedError, TransientError } from '../core/errors';
@@ -31,7 +32,7 @@ import type { Progress, Tone } from './progress';
 import type { RunEvent, TaskHandlers } from './runner';
 
 /** The plan's bake after each wave and the wait before a gate re-reads missing data (compile options). */
-export const BAKE_SECONDS = 300;
+export const BAKE_SECONDS: number = SETTINGS.bake.default;
 export const GATE_PERIOD_SECONDS = 60;
 
 interface ActRecord {
@@ -388,7 +389,7 @@ export class Recorder {
       why: input.why,
       taskToken: input.taskToken,
       nonce: randomUUID(),
-      expiresAt: this.clock.iso(start + (input.expiresInSeconds ?? 3600) / 60),
+      expiresAt: this.clock.iso(start + (input.expiresInSeconds ?? SETTINGS.approval.default) / 60),
       status: 'PENDING' as const,
     };
   }

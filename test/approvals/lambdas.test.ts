@@ -27,13 +27,15 @@ let store: DynamoStore;
 beforeAll(async () => {
   dynamo = await startLocalDynamo();
   store = new DynamoStore(dynamo.client, dynamo.table);
-  Object.assign(process.env, {
-    ...lambdaEnv(dynamo),
-    TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:backstep',
-    APPROVAL_BASE_URL: BASE,
-    APPROVAL_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:backstep-approval',
-    APPROVERS: JSON.stringify({ payments: ['oncall@example.com'] }),
-  });
+  Object.assign(
+    process.env,
+    lambdaEnv(dynamo, {
+      topic: 'arn:aws:sns:eu-west-1:123456789012:backstep',
+      approvalBaseUrl: BASE,
+      approvalSecret: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:backstep-approval',
+      approvers: JSON.stringify({ payments: ['oncall@example.com'] }),
+    }),
+  );
   secrets.on(GetSecretValueCommand).resolves({ SecretString: 'a-long-random-signing-secret-from-secrets-manager' });
   sns.on(PublishCommand).resolves({ MessageId: 'm' });
   await store.putPlan(plan);

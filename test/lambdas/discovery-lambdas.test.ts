@@ -45,7 +45,7 @@ beforeAll(async () => {
   dynamo = await startLocalDynamo();
   store = new DynamoStore(dynamo.client, dynamo.table);
   Object.assign(process.env, {
-    ...lambdaEnv(dynamo, 'us-east-1'),
+    ...lambdaEnv(dynamo, {}, 'us-east-1'),
   });
   const catalog = parseCatalog(CATALOG, 'catalog');
   await dynamo.client.send(new PutItemCommand({ TableName: dynamo.table, Item: marshall(catalogItem(catalog)) }));

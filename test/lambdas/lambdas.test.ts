@@ -27,10 +27,12 @@ const plan = examplePlan();
 
 beforeAll(async () => {
   dynamo = await startLocalDynamo();
-  Object.assign(process.env, {
-    ...lambdaEnv(dynamo),
-    TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:backstep',
-  });
+  Object.assign(
+    process.env,
+    lambdaEnv(dynamo, {
+      topic: 'arn:aws:sns:eu-west-1:123456789012:backstep',
+    }),
+  );
   await new DynamoStore(dynamo.client, dynamo.table).putPlan(plan);
   const catalog = parseCatalog(fixture('examples/online-boutique/catalog.json'), 'catalog.json');
   await dynamo.client.send(new PutItemCommand({ TableName: dynamo.table, Item: marshall(catalogItem(catalog)) }));

@@ -25,14 +25,16 @@ let store: DynamoStore;
 beforeAll(async () => {
   dynamo = await startLocalDynamo();
   store = new DynamoStore(dynamo.client, dynamo.table);
-  Object.assign(process.env, {
-    ...lambdaEnv(dynamo),
-    REPORT_BUCKET: 'reports-bucket',
-    TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:backstep',
-    APPROVAL_BASE_URL: BASE,
-    APPROVAL_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:backstep-approval',
-    REPORT_LINK_SECONDS: '604800',
-  });
+  Object.assign(
+    process.env,
+    lambdaEnv(dynamo, {
+      reportBucket: 'reports-bucket',
+      topic: 'arn:aws:sns:eu-west-1:123456789012:backstep',
+      approvalBaseUrl: BASE,
+      approvalSecret: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:backstep-approval',
+      reportLinkSeconds: '604800',
+    }),
+  );
   secrets.on(GetSecretValueCommand).resolves({ SecretString: 'a-long-random-signing-secret-from-secrets-manager' });
   sns.on(PublishCommand).resolves({ MessageId: 'm' });
   sfn.on(DescribeExecutionCommand).rejects(new ExecutionDoesNotExist({ message: 'none', $metadata: {} }));

@@ -5,17 +5,7 @@ import type { RollbackCheck } from '../../core/handlers';
 import type { PlanStep } from '../../core/plan';
 import type { TimeWindow } from '../../core/snapshot';
 import type { Change } from '../../core/types';
-
-/** Throttling and service faults: the state machine retries these. */
-export const TRANSIENT = new Set([
-  'ThrottlingException',
-  'TooManyRequestsException',
-  'ServiceException',
-  'ServerException',
-  'InternalServerException',
-  'ServiceUnavailableException',
-  'ThrottledException',
-]);
+import { isTransient } from '../transient';
 
 /** The rollback target (a version, a deployment, a task definition) is gone. */
 const NOT_FOUND = new Set([
@@ -43,7 +33,7 @@ export async function guard(step: PlanStep, fn: () => Promise<RollbackCheck>): P
     const name = errorName(err);
     if (NOT_FOUND.has(name))
       return manual(`${step.service}: rollback target ${step.change.fromVersion} no longer exists (${name})`);
-    if (TRANSIENT.has(name)) throw new TransientError(`${step.service}: ${name}`);
+    if (isTransient(name)) throw new TransientError(`${step.service}: ${name}`);
     throw new RollbackFailedError(
       `${step.service}: ${name || 'Error'}: ${err instanceof Error ? err.message : String(err)}`,
     );
@@ -57,7 +47,7 @@ export async function call<T>(step: PlanStep, fn: () => Promise<T>): Promise<T> 
   } catch (err) {
     if (err instanceof RollbackFailedError) throw err;
     const name = errorName(err);
-    if (TRANSIENT.has(name)) throw new TransientError(`${step.service}: ${name}`);
+    if (isTransient(name)) throw new TransientError(`${step.service}: ${name}`);
     throw new RollbackFailedError(
       `${step.service}: ${name || 'rollback failed'}: ${err instanceof Error ? err.message : String(err)}`,
     );
