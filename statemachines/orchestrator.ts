@@ -172,9 +172,15 @@ export const ORCHESTRATOR_STATES = {
 } as const;
 
 /** The states where an alarm ends without an incident of its own. */
-export const IGNORED_STATES = [ORCHESTRATOR_STATES.olderEvent, ORCHESTRATOR_STATES.notManaged] as const;
+export const IGNORED_STATES: ReadonlySet<string> = new Set([
+  ORCHESTRATOR_STATES.olderEvent,
+  ORCHESTRATOR_STATES.notManaged,
+]);
 /** The states that give the application's lease back. */
-export const RELEASE_STATES = [ORCHESTRATOR_STATES.releaseLease, ORCHESTRATOR_STATES.releaseLeaseFailed] as const;
+export const RELEASE_STATES: ReadonlySet<string> = new Set([
+  ORCHESTRATOR_STATES.releaseLease,
+  ORCHESTRATOR_STATES.releaseLeaseFailed,
+]);
 export const COOLDOWN_STATES = [ORCHESTRATOR_STATES.coolDown, ORCHESTRATOR_STATES.coolDownFailed] as const;
 
 export function orchestratorDefinition(options: OrchestratorOptions = {}): Asl {
