@@ -105,27 +105,13 @@ function mapWave(c: Compilation, wave: Wave, list: string, next: string): [strin
   const gated = wave.steps.filter((s) => s.approval);
   const w = wave.number;
   const maps = [
-    ...(auto.length > 0
-      ? [
-          {
-            approved: false,
-            name: c.name(`Wave ${w} · roll back ${count(auto.length, 'service')}`),
-            concurrency: c.o.maxConcurrency,
-          },
-        ]
-      : []),
+    { approved: false, steps: auto, verb: 'roll back', concurrency: c.o.maxConcurrency },
     // Approvals are asked for all at once (up to the 40 an inline Map runs together): people are the
     // bottleneck, and their answers pace the rollbacks that follow.
-    ...(gated.length > 0
-      ? [
-          {
-            approved: true,
-            name: c.name(`Wave ${w} · approve and roll back ${count(gated.length, 'service')}`),
-            concurrency: Math.min(gated.length, 40),
-          },
-        ]
-      : []),
-  ];
+    { approved: true, steps: gated, verb: 'approve and roll back', concurrency: Math.min(gated.length, 40) },
+  ]
+    .filter((m) => m.steps.length > 0)
+    .map((m) => ({ ...m, name: c.name(`Wave ${w} · ${m.verb} ${count(m.steps.length, 'service')}`) }));
   const states: [string, State][] = [
     [
       list,
