@@ -127,9 +127,6 @@ function mapWave(c: Compilation, wave: Wave, list: string, next: string): [strin
     ],
   ];
   maps.forEach((m, i) => {
-    // Earlier versions named an approval in the Map without approvals too: the name stays taken, so
-    // the approved Map's approval keeps the name deployed definitions have (`approve step… #2`).
-    if (!m.approved) c.name(`Wave ${w} · approve step`);
     const items = m.approved ? '$.wave.approve' : '$.wave.auto';
     states.push([
       m.name,
