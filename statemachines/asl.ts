@@ -20,10 +20,9 @@ interface Common {
   readonly Comment?: string;
 }
 
-interface Transition {
-  readonly Next?: string;
-  readonly End?: true;
-}
+/** A state either goes on to another (`Next`) or ends its machine or branch (`End`), never both. */
+export type Transition =
+  { readonly Next: string; readonly End?: never } | { readonly End: true; readonly Next?: never };
 
 interface InputOutput {
   readonly InputPath?: string | null;
@@ -41,24 +40,27 @@ interface Guarded {
   readonly Catch?: readonly Catcher[];
 }
 
-export interface TaskState extends Common, Transition, InputOutput, ResultShaping, Guarded {
+export interface TaskFields extends Common, InputOutput, ResultShaping, Guarded {
   readonly Type: 'Task';
   readonly Resource: string;
   readonly TimeoutSeconds: number;
   readonly HeartbeatSeconds?: number;
 }
+export type TaskState = TaskFields & Transition;
 
-export interface PassState extends Common, Transition, InputOutput {
+interface PassFields extends Common, InputOutput {
   readonly Type: 'Pass';
   readonly Result?: unknown;
   readonly Parameters?: Readonly<Record<string, unknown>>;
   readonly ResultPath?: string | null;
 }
+export type PassState = PassFields & Transition;
 
-export interface WaitState extends Common, Transition, InputOutput {
+interface WaitFields extends Common, InputOutput {
   readonly Type: 'Wait';
   readonly Seconds: number;
 }
+export type WaitState = WaitFields & Transition;
 
 export type ChoiceRule =
   | { readonly Variable: string; readonly StringEquals: string; readonly Next: string }
@@ -79,18 +81,20 @@ export interface ChoiceState extends Common, InputOutput {
   readonly Default: string;
 }
 
-export interface ParallelState extends Common, Transition, InputOutput, ResultShaping, Guarded {
+interface ParallelFields extends Common, InputOutput, ResultShaping, Guarded {
   readonly Type: 'Parallel';
   readonly Branches: readonly StateMachineBody[];
 }
+export type ParallelState = ParallelFields & Transition;
 
-export interface MapState extends Common, Transition, InputOutput, ResultShaping, Guarded {
+interface MapFields extends Common, InputOutput, ResultShaping, Guarded {
   readonly Type: 'Map';
   readonly ItemsPath: string;
   readonly ItemSelector?: Readonly<Record<string, unknown>>;
   readonly MaxConcurrency: number;
   readonly ItemProcessor: StateMachineBody & { readonly ProcessorConfig: { readonly Mode: 'INLINE' } };
 }
+export type MapState = MapFields & Transition;
 
 export interface SucceedState extends Common, InputOutput {
   readonly Type: 'Succeed';

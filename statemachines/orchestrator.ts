@@ -23,7 +23,7 @@ import {
   type KillSwitch,
   type LeaseHolderPaths,
 } from '../lib/core/table';
-import type { Asl, Catcher, Retrier, State } from './asl';
+import type { Asl, Catcher, Retrier, State, TaskFields, TaskState } from './asl';
 import { integrationArn, PARTITION_KEY } from './substitute';
 
 /** Placeholders filled by CDK `definitionSubstitutions` (and by the local harness). */
@@ -83,15 +83,23 @@ export function incidentExecutionName(alarmArn: string, timestamp: string): stri
   return createHash('sha256').update(`${alarmArn}#${timestamp}`).digest('hex');
 }
 
+/** The intake's state names. */
+export const INTAKE_STATES = {
+  readEvent: 'Read event',
+  startIncident: 'Start incident',
+  duplicate: 'Duplicate · already started',
+  started: 'Started',
+} as const;
+
 /** The Express intake: one Task that starts the orchestrator under a name derived from the event. */
 export function intakeDefinition(): Asl {
   return {
     Comment: 'Backstep intake: one incident execution per alarm state change, however often the event arrives',
-    StartAt: 'Read event',
+    StartAt: INTAKE_STATES.readEvent,
     TimeoutSeconds: 60,
     States: {
       // Only what the alarm path needs: a small input, and no nested JSON text to escape twice.
-      'Read event': {
+      [INTAKE_STATES.readEvent]: {
         Type: 'Pass',
         Parameters: {
           'alarmName.$': '$.detail.alarmName',
@@ -99,9 +107,9 @@ export function intakeDefinition(): Asl {
           'state.$': '$.detail.state.value',
           'timestamp.$': '$.detail.state.timestamp',
         },
-        Next: 'Start incident',
+        Next: INTAKE_STATES.startIncident,
       },
-      'Start incident': {
+      [INTAKE_STATES.startIncident]: {
         Type: 'Task',
         Resource: SFN_START,
         Parameters: {
@@ -112,11 +120,11 @@ export function intakeDefinition(): Asl {
         },
         TimeoutSeconds: 30,
         Retry: [RETRY],
-        Catch: [{ ErrorEquals: [EXECUTION_EXISTS], Next: 'Duplicate · already started', ResultPath: '$.duplicate' }],
-        Next: 'Started',
+        Catch: [{ ErrorEquals: [EXECUTION_EXISTS], Next: INTAKE_STATES.duplicate, ResultPath: '$.duplicate' }],
+        Next: INTAKE_STATES.started,
       },
-      'Duplicate · already started': { Type: 'Succeed', Comment: 'At-least-once delivery: this event was seen.' },
-      Started: { Type: 'Succeed' },
+      [INTAKE_STATES.duplicate]: { Type: 'Succeed', Comment: 'At-least-once delivery: this event was seen.' },
+      [INTAKE_STATES.started]: { Type: 'Succeed' },
     },
   };
 }
@@ -130,38 +138,83 @@ export interface OrchestratorOptions {
   readonly cooldownSeconds?: number;
 }
 
-export const COOLDOWN_STATES = ['Cool down', 'Cool down · failed'] as const;
+/** The orchestrator's state names: local runs and their narration follow an incident by them. */
+export const ORCHESTRATOR_STATES = {
+  findPlan: 'Find plan',
+  planKnown: 'Plan known?',
+  notManaged: 'Ignored · alarm not managed',
+  checkOrder: 'Check order',
+  olderEvent: 'Ignored · older event',
+  takeLease: 'Take lease',
+  findRunning: 'Find running incident',
+  leaseHeld: 'Lease still held?',
+  readHolder: 'Read holder status',
+  holderRunning: 'Holder running?',
+  takeOver: 'Take over lease',
+  join: 'Join running incident',
+  joined: 'Joined',
+  recordIncident: 'Record incident',
+  readKillSwitch: 'Read kill switch',
+  killSwitchOn: 'Kill switch on?',
+  suggestMode: 'Suggest mode',
+  configuredMode: 'Configured mode',
+  runPlan: 'Run plan',
+  recordRecovery: 'Record recovery',
+  coolDown: 'Cool down',
+  releaseLease: 'Release lease',
+  recovered: 'Recovered',
+  recordFailure: 'Record failure',
+  escalateNotRecovered: 'Escalate · not recovered',
+  coolDownFailed: 'Cool down · failed',
+  releaseLeaseFailed: 'Release lease · failed',
+  escalateError: 'Escalate · error',
+  halted: 'Halted',
+} as const;
+
+/** The states where an alarm ends without an incident of its own. */
+export const IGNORED_STATES: ReadonlySet<string> = new Set([
+  ORCHESTRATOR_STATES.olderEvent,
+  ORCHESTRATOR_STATES.notManaged,
+]);
+/** The states that give the application's lease back. */
+export const RELEASE_STATES: ReadonlySet<string> = new Set([
+  ORCHESTRATOR_STATES.releaseLease,
+  ORCHESTRATOR_STATES.releaseLeaseFailed,
+]);
+export const COOLDOWN_STATES = [ORCHESTRATOR_STATES.coolDown, ORCHESTRATOR_STATES.coolDownFailed] as const;
 
 export function orchestratorDefinition(options: OrchestratorOptions = {}): Asl {
   const cooldownSeconds = options.cooldownSeconds ?? 900;
+  const names = ORCHESTRATOR_STATES;
   const states: Record<string, State> = {};
   const fail = (next: string): Catcher => ({ ErrorEquals: ['States.ALL'], Next: next, ResultPath: '$.error' });
   const task = (
     resource: string,
     parameters: Record<string, unknown>,
     next: string,
-    extra: Partial<State> = {},
-  ): State =>
-    ({
-      Type: 'Task',
-      Resource: resource,
-      Parameters: parameters,
-      TimeoutSeconds: 30,
-      Retry: [RETRY],
-      ResultPath: null,
-      Next: next,
-      ...extra,
-    }) as State;
+    extra: Partial<
+      Pick<TaskFields, 'Comment' | 'ResultSelector' | 'ResultPath' | 'TimeoutSeconds' | 'Retry' | 'Catch'>
+    > = {},
+  ): TaskState => ({
+    Type: 'Task',
+    Resource: resource,
+    Parameters: parameters,
+    TimeoutSeconds: 30,
+    Retry: [RETRY],
+    ResultPath: null,
+    Next: next,
+    ...extra,
+  });
 
   /** The application's lease item, and a consistent read of any item. */
   const leaseKey = leaseKeyAsl(at(found('application')));
   const read = (key: object, next: string, resultPath: string): State =>
     task(DDB_GET, { TableName: table, Key: key, ConsistentRead: true }, next, {
       ResultPath: resultPath,
-      Catch: [fail('Escalate · error')],
+      Catch: [fail(names.escalateError)],
     });
 
-  states['Check order'] = task(
+  states[names.checkOrder] = task(
     DDB_PUT,
     {
       TableName: table,
@@ -170,26 +223,26 @@ export function orchestratorDefinition(options: OrchestratorOptions = {}): Asl {
       ExpressionAttributeNames: ALARM_ORDER_CONDITION.names,
       ExpressionAttributeValues: { ':at': S('$.timestamp') },
     },
-    'Take lease',
+    names.takeLease,
     {
       Comment: 'An event as old as, or older than, the last one seen for this alarm is ignored.',
       Catch: [
-        { ErrorEquals: [CONDITION_FAILED], Next: 'Ignored · older event', ResultPath: '$.error' },
-        fail('Escalate · error'),
+        { ErrorEquals: [CONDITION_FAILED], Next: names.olderEvent, ResultPath: '$.error' },
+        fail(names.escalateError),
       ],
     },
   );
-  states['Ignored · older event'] = { Type: 'Succeed' };
-  states['Find plan'] = read(alarmPlanKeyAsl(at('$.alarmName')), 'Plan known?', '$.found');
-  states['Plan known?'] = {
+  states[names.olderEvent] = { Type: 'Succeed' };
+  states[names.findPlan] = read(alarmPlanKeyAsl(at('$.alarmName')), names.planKnown, '$.found');
+  states[names.planKnown] = {
     Type: 'Choice',
     // Alarms no plan watches end here, before anything is written for them.
-    Choices: [{ Variable: '$.found.Item', IsPresent: true, Next: 'Check order' }],
-    Default: 'Ignored · alarm not managed',
+    Choices: [{ Variable: '$.found.Item', IsPresent: true, Next: names.checkOrder }],
+    Default: names.notManaged,
   };
-  states['Ignored · alarm not managed'] = { Type: 'Succeed', Comment: 'No pre-built plan watches this alarm.' };
+  states[names.notManaged] = { Type: 'Succeed', Comment: 'No pre-built plan watches this alarm.' };
   /** The lease names its holder's execution, so that a holder that ended without releasing it can be seen. */
-  states['Take lease'] = task(
+  states[names.takeLease] = task(
     DDB_PUT,
     {
       TableName: table,
@@ -197,38 +250,38 @@ export function orchestratorDefinition(options: OrchestratorOptions = {}): Asl {
       ConditionExpression: LEASE_CONDITIONS.acquire,
       ExpressionAttributeValues: { ':me': S(EXECUTION_HOLDER.holder) },
     },
-    'Record incident',
+    names.recordIncident,
     {
       Comment: 'One running rollback per application: a second alarm joins the incident that holds the lease.',
       Catch: [
-        { ErrorEquals: [CONDITION_FAILED], Next: 'Find running incident', ResultPath: '$.error' },
-        fail('Escalate · error'),
+        { ErrorEquals: [CONDITION_FAILED], Next: names.findRunning, ResultPath: '$.error' },
+        fail(names.escalateError),
       ],
     },
   );
-  states['Find running incident'] = read(leaseKey, 'Lease still held?', '$.lease');
-  states['Lease still held?'] = {
+  states[names.findRunning] = read(leaseKey, names.leaseHeld, '$.lease');
+  states[names.leaseHeld] = {
     Type: 'Choice',
-    Choices: [{ Variable: '$.lease.Item', IsPresent: true, Next: 'Read holder status' }],
-    Default: 'Take lease',
+    Choices: [{ Variable: '$.lease.Item', IsPresent: true, Next: names.readHolder }],
+    Default: names.takeLease,
     Comment: 'Released in the meantime: try again.',
   };
   // An execution stopped by hand, or timed out, never releases its lease; without this check every later
   // alarm of the application would join a dead incident.
-  states['Read holder status'] = task(SFN_DESCRIBE, { 'ExecutionArn.$': lease('holderArn') }, 'Holder running?', {
+  states[names.readHolder] = task(SFN_DESCRIBE, { 'ExecutionArn.$': lease('holderArn') }, names.holderRunning, {
     ResultSelector: { 'status.$': '$.Status' },
     ResultPath: '$.holder',
     Catch: [
-      { ErrorEquals: [EXECUTION_MISSING], Next: 'Take over lease', ResultPath: '$.error' },
-      fail('Escalate · error'),
+      { ErrorEquals: [EXECUTION_MISSING], Next: names.takeOver, ResultPath: '$.error' },
+      fail(names.escalateError),
     ],
   });
-  states['Holder running?'] = {
+  states[names.holderRunning] = {
     Type: 'Choice',
-    Choices: [{ Variable: '$.holder.status', StringEquals: 'RUNNING', Next: 'Join running incident' }],
-    Default: 'Take over lease',
+    Choices: [{ Variable: '$.holder.status', StringEquals: 'RUNNING', Next: names.join }],
+    Default: names.takeOver,
   };
-  states['Take over lease'] = task(
+  states[names.takeOver] = task(
     DDB_PUT,
     {
       TableName: table,
@@ -236,16 +289,16 @@ export function orchestratorDefinition(options: OrchestratorOptions = {}): Asl {
       ConditionExpression: LEASE_CONDITIONS.takeOver,
       ExpressionAttributeValues: { ':ended': S(lease('holder')) },
     },
-    'Record incident',
+    names.recordIncident,
     {
       Comment: 'The holder ended without releasing the lease. If another alarm took it over first, look again.',
       Catch: [
-        { ErrorEquals: [CONDITION_FAILED], Next: 'Find running incident', ResultPath: '$.error' },
-        fail('Escalate · error'),
+        { ErrorEquals: [CONDITION_FAILED], Next: names.findRunning, ResultPath: '$.error' },
+        fail(names.escalateError),
       ],
     },
   );
-  states['Join running incident'] = task(
+  states[names.join] = task(
     DDB_PUT,
     {
       TableName: table,
@@ -258,13 +311,16 @@ export function orchestratorDefinition(options: OrchestratorOptions = {}): Asl {
       // Append-only (rule 16): a replayed write finds its entry there and changes nothing.
       ConditionExpression: PUT_ONCE,
     },
-    'Joined',
+    names.joined,
     {
-      Catch: [{ ErrorEquals: [CONDITION_FAILED], Next: 'Joined', ResultPath: '$.error' }, fail('Escalate · error')],
+      Catch: [
+        { ErrorEquals: [CONDITION_FAILED], Next: names.joined, ResultPath: '$.error' },
+        fail(names.escalateError),
+      ],
     },
   );
-  states['Joined'] = { Type: 'Succeed', Comment: 'Recorded with the running incident; no second rollback.' };
-  states['Record incident'] = task(
+  states[names.joined] = { Type: 'Succeed', Comment: 'Recorded with the running incident; no second rollback.' };
+  states[names.recordIncident] = task(
     DDB_PUT,
     {
       TableName: table,
@@ -277,38 +333,38 @@ export function orchestratorDefinition(options: OrchestratorOptions = {}): Asl {
       }),
       ConditionExpression: PUT_ONCE,
     },
-    'Read kill switch',
+    names.readKillSwitch,
     {
       Catch: [
-        { ErrorEquals: [CONDITION_FAILED], Next: 'Read kill switch', ResultPath: '$.error' },
-        fail('Release lease · failed'),
+        { ErrorEquals: [CONDITION_FAILED], Next: names.readKillSwitch, ResultPath: '$.error' },
+        fail(names.releaseLeaseFailed),
       ],
     },
   );
-  states['Read kill switch'] = task(
+  states[names.readKillSwitch] = task(
     DDB_GET,
     { TableName: table, Key: killSwitchKeyAsl(), ConsistentRead: true },
-    'Kill switch on?',
+    names.killSwitchOn,
     {
       ResultPath: '$.killSwitch',
       Comment: 'When the switch cannot be read, people decide: suggest mode.',
-      Catch: [{ ErrorEquals: ['States.ALL'], Next: 'Suggest mode', ResultPath: '$.error' }],
+      Catch: [{ ErrorEquals: ['States.ALL'], Next: names.suggestMode, ResultPath: '$.error' }],
     },
   );
   const switchOn = aslAttribute<KillSwitch>('$.killSwitch', 'on', 'BOOL');
-  states['Kill switch on?'] = {
+  states[names.killSwitchOn] = {
     Type: 'Choice',
     // Rules apply in order, so no rule reads a path that is missing.
     Choices: [
-      { Not: { Variable: '$.killSwitch.Item', IsPresent: true }, Next: 'Configured mode' },
-      { Not: { Variable: switchOn, IsPresent: true }, Next: 'Suggest mode' },
-      { Variable: switchOn, BooleanEquals: true, Next: 'Suggest mode' },
+      { Not: { Variable: '$.killSwitch.Item', IsPresent: true }, Next: names.configuredMode },
+      { Not: { Variable: switchOn, IsPresent: true }, Next: names.suggestMode },
+      { Variable: switchOn, BooleanEquals: true, Next: names.suggestMode },
     ],
-    Default: 'Configured mode',
+    Default: names.configuredMode,
   };
-  states['Suggest mode'] = { Type: 'Pass', Result: 'suggest', ResultPath: '$.mode', Next: 'Run plan' };
-  states['Configured mode'] = { Type: 'Pass', Result: '${DefaultMode}', ResultPath: '$.mode', Next: 'Run plan' };
-  states['Run plan'] = task(
+  states[names.suggestMode] = { Type: 'Pass', Result: 'suggest', ResultPath: '$.mode', Next: names.runPlan };
+  states[names.configuredMode] = { Type: 'Pass', Result: '${DefaultMode}', ResultPath: '$.mode', Next: names.runPlan };
+  states[names.runPlan] = task(
     SFN_RUN_SYNC,
     {
       'StateMachineArn.$': found('stateMachine'),
@@ -322,12 +378,12 @@ export function orchestratorDefinition(options: OrchestratorOptions = {}): Asl {
         'mode.$': '$.mode',
       },
     },
-    'Record recovery',
+    names.recordRecovery,
     {
       TimeoutSeconds: 86_400,
       Retry: [{ ...RETRY, ErrorEquals: ['Sfn.ThrottlingException'] }],
       ResultPath: '$.run',
-      Catch: [fail('Record failure')],
+      Catch: [fail(names.recordFailure)],
     },
   );
   const outcome = (next: string, type: string, path: string): State =>
@@ -347,7 +403,7 @@ export function orchestratorDefinition(options: OrchestratorOptions = {}): Asl {
       { Catch: [fail(next)] },
     );
   /** Gives the application's lease back, only if this incident still holds it. */
-  const releaseLease = (next: string): State =>
+  const releaseLease = (next: string, onError: string): State =>
     task(
       DDB_DELETE,
       {
@@ -357,7 +413,7 @@ export function orchestratorDefinition(options: OrchestratorOptions = {}): Asl {
         ExpressionAttributeValues: { ':me': S(EXECUTION_HOLDER.holder) },
       },
       next,
-      { Catch: [fail('Escalate · error')] },
+      { Catch: [fail(onError)] },
     );
   const coolDown = (next: string): State => ({
     Type: 'Wait',
@@ -377,24 +433,24 @@ export function orchestratorDefinition(options: OrchestratorOptions = {}): Asl {
       next,
       { Catch: [{ ErrorEquals: ['States.ALL'], Next: next, ResultPath: '$.notifyError' }] },
     );
-  states['Record recovery'] = outcome('Cool down', 'recovered', '$.run.Status');
-  states['Cool down'] = coolDown('Release lease');
-  states['Release lease'] = releaseLease('Recovered');
-  states['Recovered'] = { Type: 'Succeed' };
+  states[names.recordRecovery] = outcome(names.coolDown, 'recovered', '$.run.Status');
+  states[names.coolDown] = coolDown(names.releaseLease);
+  states[names.releaseLease] = releaseLease(names.recovered, names.escalateError);
+  states[names.recovered] = { Type: 'Succeed' };
   // People hear at once; the lease is kept for the cooldown all the same (rule 13: no second run).
-  states['Record failure'] = outcome('Escalate · not recovered', 'halted', '$.error');
-  states['Escalate · not recovered'] = escalate('Cool down · failed');
-  states['Cool down · failed'] = coolDown('Release lease · failed');
-  states['Release lease · failed'] = { ...releaseLease('Halted'), Catch: [fail('Halted')] } as State;
-  states['Escalate · error'] = escalate('Halted');
-  states['Halted'] = {
+  states[names.recordFailure] = outcome(names.escalateNotRecovered, 'halted', '$.error');
+  states[names.escalateNotRecovered] = escalate(names.coolDownFailed);
+  states[names.coolDownFailed] = coolDown(names.releaseLeaseFailed);
+  states[names.releaseLeaseFailed] = releaseLease(names.halted, names.halted);
+  states[names.escalateError] = escalate(names.halted);
+  states[names.halted] = {
     Type: 'Fail',
     Error: 'Backstep.NotRecovered',
     Cause: 'The plan ran once and did not recover the incident, or a step of the alarm path failed; people take over.',
   };
   return {
     Comment: 'Backstep incident orchestrator: alarm -> lease -> pre-built plan -> record; no Lambda on this path',
-    StartAt: 'Find plan',
+    StartAt: names.findPlan,
     TimeoutSeconds: 90_000,
     States: states,
   };

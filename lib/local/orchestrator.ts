@@ -11,6 +11,7 @@ import {
   intakeDefinition,
   orchestratorDefinition,
   COOLDOWN_STATES,
+  INTAKE_STATES,
   EXECUTION_MISSING,
   incidentExecutionName,
   SFN_DESCRIBE,
@@ -64,7 +65,7 @@ export async function deliverAlarmEvent(aws: LocalAws, event: unknown): Promise<
   // runs for as long as it takes (people deciding approvals included), exactly as in AWS.
   let started: { name: string; run: Promise<LocalRunResult> } | undefined;
   const intakeRun = await runDefinition(intake, event, {
-    'Start incident': (input) => {
+    [INTAKE_STATES.startIncident]: (input) => {
       const { Input } = input as { Name: string; Input: string };
       const read = JSON.parse(Input) as { alarmArn: string; timestamp: string };
       // The interpreter's own SHA-256 is wrong past 64 bytes; name the execution as Step Functions would.

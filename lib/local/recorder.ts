@@ -25,6 +25,7 @@ import type {
 } from '../core/tasks';
 import type { Change } from '../core/types';
 import type { DemoReport, ReportGateReading, ReportTimelineItem } from '../report/types';
+import { IGNORED_STATES, ORCHESTRATOR_STATES, RELEASE_STATES } from '../../statemachines/orchestrator';
 import { autoApprovals, DECISION_MINUTES, describeApproval, rejectFirst, type ApprovalMode } from './approvals';
 import type { SimClock } from './clock';
 import type { Fleet } from './fleet';
@@ -127,15 +128,17 @@ export class Recorder {
   /** The orchestrator's steps worth a line: order check, lease, the plan's run. */
   readonly orchestratorEvent = (e: RunEvent): void => {
     const say = (label: string, text: string, tone: Tone = 'plain') => this.progress.line(label, text, { tone });
-    if (e.type === 'StateExited' && e.state === 'Check order')
+    const state = e.state ?? '';
+    if (e.type === 'StateExited' && state === ORCHESTRATOR_STATES.checkOrder)
       say('intake', 'alarm event is newer than any seen: accepted');
-    if (e.type === 'StateExited' && e.state === 'Take lease') say('lease', `taken on ${this.catalog.application}`);
-    if (e.type === 'StateEntered' && e.state === 'Find running incident')
+    if (e.type === 'StateExited' && state === ORCHESTRATOR_STATES.takeLease)
+      say('lease', `taken on ${this.catalog.application}`);
+    if (e.type === 'StateEntered' && state === ORCHESTRATOR_STATES.findRunning)
       say('lease', 'held by a running incident: joining it', 'warn');
-    if (e.type === 'StateEntered' && e.state === 'Run plan')
+    if (e.type === 'StateEntered' && state === ORCHESTRATOR_STATES.runPlan)
       say('run', "the pre-built plan's state machine (alias live) starts");
-    if (e.type === 'StateExited' && e.state?.startsWith('Release lease')) say('lease', 'released');
-    if (e.type === 'StateEntered' && e.state?.startsWith('Ignored')) say('intake', e.state, 'warn');
+    if (e.type === 'StateExited' && RELEASE_STATES.has(state)) say('lease', 'released');
+    if (e.type === 'StateEntered' && IGNORED_STATES.has(state)) say('intake', state, 'warn');
   };
 
   readonly planEvent = (e: RunEvent): void => {

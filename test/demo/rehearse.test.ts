@@ -100,6 +100,14 @@ describe('rehearse (demo, approvals auto)', () => {
     expect(text).toMatch(/approval +.* approved by auto-approver/);
   });
 
+  it("narrates the alarm path from the orchestrator's states: intake, lease, the plan's run", () => {
+    const text = lines.join('\n');
+    expect(text).toMatch(/intake +alarm event is newer than any seen: accepted/);
+    expect(text).toMatch(/lease +taken on /);
+    expect(text).toMatch(/run +the pre-built plan's state machine \(alias live\) starts/);
+    expect(text).toMatch(/lease +released/);
+  });
+
   it('writes the report atomically as one self-contained HTML file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'backstep-report-'));
     try {

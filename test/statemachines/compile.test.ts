@@ -57,6 +57,13 @@ describe('compilePlan', () => {
     }
   });
 
+  it("names a Map wave's approval 'approve step' when the wave also has steps that need none", () => {
+    const asl = compilePlan(syntheticPlan(1, 5), { mapThreshold: 0 });
+    const names = [...walkStates(asl)].map(([n]) => n);
+    expect(names).toContain('Wave 1 · approve step');
+    expect(names.filter((n) => n.includes('#'))).toStrictEqual([]);
+  });
+
   it('compiles a plan with nothing to roll back into a run that escalates', () => {
     const asl = compilePlan(examplePlan({ changes: [] }));
     expect(validate(asl)).toStrictEqual([]);
