@@ -5,6 +5,7 @@
 // application's lease (a second alarm joins the running incident), runs the plan as a child execution,
 // records the outcome, releases the lease, and escalates on failure (rule 13: one run, no loop).
 import { createHash } from 'node:crypto';
+import { SETTINGS } from '../lib/core/contracts';
 import type { AlarmPlan, LeaseHolder } from '../lib/core/store';
 import {
   ALARM_ORDER_CONDITION,
@@ -184,7 +185,7 @@ export const RELEASE_STATES: ReadonlySet<string> = new Set([
 export const COOLDOWN_STATES = [ORCHESTRATOR_STATES.coolDown, ORCHESTRATOR_STATES.coolDownFailed] as const;
 
 export function orchestratorDefinition(options: OrchestratorOptions = {}): Asl {
-  const cooldownSeconds = options.cooldownSeconds ?? 900;
+  const cooldownSeconds = options.cooldownSeconds ?? SETTINGS.cooldown.default;
   const names = ORCHESTRATOR_STATES;
   const states: Record<string, State> = {};
   const fail = (next: string): Catcher => ({ ErrorEquals: ['States.ALL'], Next: next, ResultPath: '$.error' });

@@ -1,5 +1,6 @@
 // What every part of the compiler reads: the plan, the options with their defaults, the state namer
 // and the escalations asked for so far.
+import { SETTINGS } from '../../lib/core/contracts';
 import type { Plan, PlanStep, StageName } from '../../lib/core/plan';
 import type { EscalationReason } from '../../lib/core/tasks';
 import { PARTITION_KEY, substituteText } from '../substitute';
@@ -37,10 +38,10 @@ export interface CompileOptions {
 const DEFAULTS = {
   maxConcurrency: 10,
   mapThreshold: 50,
-  bakeSeconds: 300,
+  bakeSeconds: SETTINGS.bake.default as number,
   gatePeriodSeconds: 60,
   maxGateReads: 5,
-  approvalSeconds: 3600,
+  approvalSeconds: SETTINGS.approval.default as number,
   actTimeoutSeconds: 900,
   gateTimeoutSeconds: 120,
   notifyTimeoutSeconds: 60,
