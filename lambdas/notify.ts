@@ -1,6 +1,6 @@
 // Task "escalate": tells people, by SNS, that the rollback halted and why.
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { ESCALATION_ERRORS, notifyInputSchema, type GateResult } from '../lib/core/tasks';
+import { ESCALATION_CAUSES, ESCALATION_ERRORS, notifyInputSchema, type GateResult } from '../lib/core/tasks';
 import { env, logger, parse, traced } from './runtime';
 
 const sns = traced(new SNSClient({}));
@@ -10,7 +10,7 @@ export const handler = async (event: unknown) => {
   const input = parse(notifyInputSchema, event, 'notify');
   const gate = input.gate as GateResult | undefined;
   const lines = [
-    `Backstep halted the rollback (plan ${input.planId.slice(0, 12)}): ${ESCALATION_ERRORS[input.reason]}.`,
+    `Backstep halted the rollback (plan ${input.planId.slice(0, 12)}, ${ESCALATION_ERRORS[input.reason]}): ${ESCALATION_CAUSES[input.reason]}`,
     gate ? `Last reading: ${gate.detail}` : `Error: ${input.error?.Error ?? 'unknown'}`,
     ...(gate
       ? [

@@ -1,7 +1,7 @@
 // The task contracts of a compiled plan: what each Task state sends to its handler and gets back.
 // The same handler logic runs in a Lambda (lambdas/) and in the local runner (lib/local/runner.ts).
 import { z } from 'zod';
-import type { Plan, PlanStep, StageName } from './plan';
+import { STAGE_NAMES, type Plan, type PlanStep, type StageName } from './plan';
 
 /** Where a step sits in its plan; the handler finds the full step (action, change) by it. */
 export interface StepRef {
@@ -124,6 +124,17 @@ export const ESCALATION_ERRORS: Readonly<Record<EscalationReason, string>> = {
   'approval-rejected': 'Backstep.ApprovalRejected',
   'approval-timed-out': 'Backstep.ApprovalTimedOut',
   'task-error': 'Backstep.TaskError',
+};
+
+/** Why a run escalated, for people: the plan's Fail states, the notification and the narration say it alike. */
+export const ESCALATION_CAUSES: Readonly<Record<EscalationReason, string>> = {
+  worse: 'A health gate saw an alarm go from OK to ALARM; the rollback halted rather than push on.',
+  'not-recovered': 'Every stage ran and the incident alarms are still not OK; people take over.',
+  'insufficient-data': 'The incident alarms kept reporting INSUFFICIENT_DATA, which is never read as healthy.',
+  'action-failed': 'A rollback step failed or was not approved; the gate reading lists what each service runs now.',
+  'approval-rejected': 'An approver rejected a stage or a step; nothing further was rolled back.',
+  'approval-timed-out': 'No one decided on an approval in time; nothing further was rolled back.',
+  'task-error': 'A Backstep task failed after its retries; the execution history has the error.',
 };
 
 /**
@@ -249,7 +260,7 @@ export function waveResults(input: GateInput): StepResult[] {
 }
 
 // Schemas for what arrives at the Lambda handlers: an event that does not fit fails loudly, once.
-const stageName = z.enum(['targeted', 'expanded', 'full']);
+const stageName = z.enum(STAGE_NAMES);
 
 export const actInputSchema = z.object({
   planId: z.string().min(1),

@@ -13,15 +13,16 @@ import { pct, type IncidentRecord } from '../core/model';
 import type { Plan, PlanStep } from '../core/plan';
 import { own } from '../core/records';
 import type { IncidentStore } from '../core/store';
-import type {
-  ApprovalInput,
-  ApprovalResult,
-  EscalationReason,
-  GateInput,
-  GateResult,
-  NotifyInput,
-  StepRef,
-  StepStatus,
+import {
+  ESCALATION_CAUSES,
+  type ApprovalInput,
+  type ApprovalResult,
+  type EscalationReason,
+  type GateInput,
+  type GateResult,
+  type NotifyInput,
+  type StepRef,
+  type StepStatus,
 } from '../core/tasks';
 import type { Change } from '../core/types';
 import type { DemoReport, ReportGateReading, ReportTimelineItem } from '../report/types';
@@ -362,7 +363,10 @@ export class Recorder {
 
   private escalated(input: NotifyInput): Promise<void> {
     this.mark('Incident', 'escalate', `escalated: ${input.reason}`, this.clock.now, input.reason);
-    this.progress.line('escalate', `${input.reason}: people take over`, { at: this.clock.now, tone: 'bad' });
+    this.progress.line('escalate', `${input.reason}: ${ESCALATION_CAUSES[input.reason]}`, {
+      at: this.clock.now,
+      tone: 'bad',
+    });
     return Promise.resolve();
   }
 

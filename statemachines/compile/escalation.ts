@@ -1,21 +1,11 @@
 // How a run ends: Recovered when a gate reads every incident alarm as OK; otherwise one escalation per
 // reason met, which notifies people and ends in a Fail state named after the reason.
-import { ESCALATION_ERRORS, type EscalationReason } from '../../lib/core/tasks';
+import { ESCALATION_CAUSES as CAUSES, ESCALATION_ERRORS, type EscalationReason } from '../../lib/core/tasks';
 import type { State } from '../asl';
 import type { Compilation } from './context';
 import { guard } from './guards';
 
 export const RECOVERED_STATE = 'Recovered';
-
-const CAUSES: Readonly<Record<EscalationReason, string>> = {
-  worse: 'A health gate saw an alarm go from OK to ALARM; the rollback halted rather than push on.',
-  'not-recovered': 'Every stage ran and the incident alarms are still not OK; people take over.',
-  'insufficient-data': 'The incident alarms kept reporting INSUFFICIENT_DATA, which is never read as healthy.',
-  'action-failed': 'A rollback step failed or was not approved; the gate reading lists what each service runs now.',
-  'approval-rejected': 'An approver rejected a stage or a step; nothing further was rolled back.',
-  'approval-timed-out': 'No one decided on an approval in time; nothing further was rolled back.',
-  'task-error': 'A Backstep task failed after its retries; the execution history has the error.',
-};
 
 const TITLES: Readonly<Record<EscalationReason, string>> = {
   worse: 'worse',
