@@ -1,8 +1,10 @@
 // The evidence for one suspect change, as numbers (for the model) and details (for the words in `why`).
 // From the incident graph and, when given, a baseline graph: what a service's callers see of it
-// (incoming edges) against what it sees of its own callees (outgoing edges).
+// (incoming edges) against what it sees of its own callees (outgoing edges), and the failed calls that
+// lead to it from the alarm.
+import { failureChains, type Chain } from './chain';
 import { indexServices } from './topology';
-import type { ServiceChange, Stats, Topology } from './types';
+import type { ServiceChange, Stats, Topology, TopologyEdge } from './types';
 import { addStats, emptyStats, errorRate, faultRate, meanResponseTime } from './xray';
 
 export const FEATURES = [
@@ -14,6 +16,7 @@ export const FEATURES = [
   'recency',
   'origin',
   'errorOrigin',
+  'chain',
   'victim',
   'healthy',
   'latency',
@@ -36,6 +39,8 @@ export interface Evidence {
   readonly baseInError?: number;
   readonly worstCallee?: { readonly name: string; readonly rate: number; readonly requests: number };
   readonly latency?: { readonly now: number; readonly before: number };
+  /** The alarm's failed calls that reach it hop by hop, when it is where they end. */
+  readonly chain?: { readonly from: string; readonly total: number; readonly faults: number; readonly hops: number };
   readonly kind: string;
 }
 
@@ -47,6 +52,14 @@ export interface FeatureSettings {
   readonly cap: number;
 }
 
+/** The fault rate of a healthy service, for failure chains without a baseline. */
+const CHAIN_BACKGROUND = 0.001;
+/**
+ * Without a baseline, background failures form chains too (a leaf's stray faults travel up): only a
+ * chain that carries most of the alarm's failed calls says where the alarm's failures come from.
+ */
+const CHAIN_SHARE_WITHOUT_BASELINE = 0.75;
+
 export interface EdgeTotals {
   readonly incoming: Stats;
   readonly outgoing: Stats;
@@ -55,18 +68,28 @@ export interface EdgeTotals {
 /** Per-graph lookups, computed once per ranking. */
 export interface GraphContext {
   readonly topology: Topology;
+  readonly chains: ReadonlyMap<number, Chain>;
   readonly baseline?: (name: string) => EdgeTotals | undefined;
 }
 
-export function graphContext(topology: Topology, baseline?: Topology): GraphContext {
-  if (!baseline) return { topology };
-  const index = indexServices(baseline);
+export function graphContext(topology: Topology, alarmed: readonly number[], baseline?: Topology): GraphContext {
+  const index = baseline ? indexServices(baseline) : undefined;
+  const before = (name: string) => {
+    const v = index?.rollbackable(name);
+    return baseline && v !== undefined ? edgeTotals(baseline, v) : undefined;
+  };
+  // A chain's hops corroborate each other: below the noise floor, a count that clears the background
+  // rate at every hop still counts.
+  const failing = (stats: Stats, node: number): boolean => {
+    const was = before(topology.nodes[node]?.name ?? '');
+    const base = was && was.incoming.requests > 0 ? faultRate(was.incoming) : undefined;
+    return excess(faultRate(stats), base, stats.requests, CHAIN_BACKGROUND) > 0;
+  };
+  const all = failureChains(topology, alarmed, (a) => edgeTotals(topology, a).incoming, failing);
+  if (baseline) return { topology, chains: all, baseline: before };
   return {
     topology,
-    baseline: (name) => {
-      const v = index.rollbackable(name);
-      return v === undefined ? undefined : edgeTotals(baseline, v);
-    },
+    chains: new Map([...all].filter(([, chain]) => chain.share >= CHAIN_SHARE_WITHOUT_BASELINE)),
   };
 }
 
@@ -115,6 +138,9 @@ export function extractFeatures(
       latencySignal = Math.min(Math.log2(ratio), 3);
     }
   }
+  const chain = down > 0 ? ctx.chains.get(v) : undefined;
+  // The chain ends here when v's callees fail few calls beside the failed calls it receives.
+  const chainEnd = chain ? chain.share * (1 - Math.min(1, calleeFaults(topology, v) / chain.faults)) : 0;
   const origin = !explained ? Math.min(excessFault - excessWorst, s.cap) : 0;
   const errorOrigin = !explained ? Math.min(excessError, s.cap) : 0;
   const kind = change.kinds[0] ?? 'code';
@@ -127,9 +153,17 @@ export function extractFeatures(
     recency: Math.pow(0.5, ageMin / s.recencyHalfLifeMin),
     origin: Math.max(0, origin),
     errorOrigin: Math.max(0, errorOrigin),
+    chain: chainEnd,
     victim: explained ? Math.min(excessWorst, s.cap) : 0,
     healthy:
-      seen.incoming.requests > 0 && excessFault === 0 && excessError === 0 && latencySignal === 0 && !explained ? 1 : 0,
+      seen.incoming.requests > 0 &&
+      excessFault === 0 &&
+      excessError === 0 &&
+      latencySignal === 0 &&
+      chainEnd === 0 &&
+      !explained
+        ? 1
+        : 0,
     latency: latencySignal,
     config: change.kinds.includes('config') ? 1 : 0,
     infra: change.kinds.includes('infra') ? 1 : 0,
@@ -149,6 +183,16 @@ export function extractFeatures(
       ...(baseInError !== undefined ? { baseInError } : {}),
       ...(worst ? { worstCallee: worst } : {}),
       ...(latency ? { latency } : {}),
+      ...(chain && chainEnd > 0
+        ? {
+            chain: {
+              from: topology.nodes[chain.source]?.name ?? '?',
+              total: chain.total,
+              faults: chain.faults,
+              hops: chain.hops,
+            },
+          }
+        : {}),
     },
   };
 }
@@ -185,13 +229,35 @@ function excess(rate: number, base: number | undefined, requests: number, noise:
  */
 function worstCallee(topology: Topology, v: number): { name: string; rate: number; requests: number } | undefined {
   let worst: { name: string; rate: number; requests: number } | undefined;
-  for (const e of topology.out[v] ?? []) {
-    const edge = topology.edges[e];
-    if (!edge || edge.to === v || edge.stats.requests === 0) continue;
-    if ((topology.out[edge.to] ?? []).some((back) => topology.edges[back]?.to === v)) continue;
+  for (const edge of calleeEdges(topology, v)) {
     const rate = faultRate(edge.stats);
     if (!worst || rate > worst.rate)
       worst = { name: topology.nodes[edge.to]?.name ?? '?', rate, requests: edge.stats.requests };
   }
   return worst;
+}
+
+/**
+ * The failed calls from v to its callees, all together: failures spread over several callees explain v's
+ * as well as one failing callee does. A callee in a cycle with v counts here: its failures may be v's
+ * own, echoed back, or the other way round, and then the chain cannot be said to end at v.
+ */
+function calleeFaults(topology: Topology, v: number): number {
+  let total = 0;
+  for (const e of topology.out[v] ?? []) {
+    const edge = topology.edges[e];
+    if (edge && edge.to !== v) total += edge.stats.faults;
+  }
+  return total;
+}
+
+function calleeEdges(topology: Topology, v: number): TopologyEdge[] {
+  const edges: TopologyEdge[] = [];
+  for (const e of topology.out[v] ?? []) {
+    const edge = topology.edges[e];
+    if (!edge || edge.to === v || edge.stats.requests === 0) continue;
+    if ((topology.out[edge.to] ?? []).some((back) => topology.edges[back]?.to === v)) continue;
+    edges.push(edge);
+  }
+  return edges;
 }

@@ -23,6 +23,24 @@ const FEATURES_OF_VERSION: Readonly<Record<number, readonly string[]>> = {
     'schema',
     'prior',
   ],
+  2: [
+    'self',
+    'callee',
+    'calleeHops',
+    'caller',
+    'callerHops',
+    'recency',
+    'origin',
+    'errorOrigin',
+    'chain',
+    'victim',
+    'healthy',
+    'latency',
+    'config',
+    'infra',
+    'schema',
+    'prior',
+  ],
 };
 
 describe('the plan schema version', () => {

@@ -8,7 +8,7 @@ describe('the Lambda bundles', () => {
       const report = await bundle(name);
       expect(
         report.inputs.filter((i) =>
-          /lib\/core\/(planner|model|model\/\w+|suspects|features|closure|graph)\.ts$/.test(i),
+          /lib\/core\/(planner|model|model\/\w+|suspects|features|chain|closure|graph)\.ts$/.test(i),
         ),
       ).toStrictEqual([]);
       expect(report.inputs.some((i) => i.endsWith(`lambdas/${name}.ts`))).toBe(true);

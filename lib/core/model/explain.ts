@@ -1,9 +1,14 @@
-// A suspect's `why`: the strongest features in words, with their numbers.
+// A suspect's `why`: every feature that moved its score, in words with their numbers, each with what it added
+// to the score's log-odds, so that an operator sees the balance (evidence against timing and change kind).
 import { FEATURES, type Evidence, type FeatureName, type Features } from '../features';
 import { own } from '../records';
 import type { CulpritModel } from './schema';
 
-/** The two or three strongest reasons, in words with their numbers. */
+/**
+ * One line per reason, strongest first: `+3.00 failure chain from the alarm (3 hops): ...`. Features told
+ * in the same words (being a callee, and how many hops away) share a line and add up; a reason that adds
+ * less than 0.005 is left out.
+ */
 export function explain(
   model: CulpritModel,
   service: string,
@@ -11,15 +16,17 @@ export function explain(
   features: Features,
   e: Evidence,
 ): string[] {
-  const contributions = FEATURES.map((f) => ({ f, c: model.weights[f] * features[f] })).filter((x) => x.c !== 0);
-  contributions.sort((a, b) => Math.abs(b.c) - Math.abs(a.c) || (a.f < b.f ? -1 : 1));
-  const texts: string[] = [];
-  for (const { f } of contributions) {
-    const text = reasonText(f, service, alarmed, e, model);
-    if (text && !texts.includes(text)) texts.push(text);
-    if (texts.length === 3) break;
+  const lines = new Map<string, number>();
+  for (const f of FEATURES) {
+    const c = model.weights[f] * features[f];
+    if (!Number.isFinite(c) || c === 0) continue;
+    const text = reasonText(f, service, alarmed, e, model) ?? f;
+    lines.set(text, (lines.get(text) ?? 0) + c);
   }
-  return texts;
+  return [...lines]
+    .filter(([, c]) => Math.abs(c) >= 0.005)
+    .sort(([ta, a], [tb, b]) => Math.abs(b) - Math.abs(a) || (ta < tb ? -1 : 1))
+    .map(([text, c]) => `${c > 0 ? '+' : '-'}${Math.abs(c).toFixed(2)} ${text}`);
 }
 
 function reasonText(
@@ -45,6 +52,10 @@ function reasonText(
       return `callers of ${service} see ${pct(e.inFault)} faults${base(e.baseInFault)}; its callees are ${e.worstCallee ? `healthy (worst ${pct(e.worstCallee.rate)})` : 'not failing (none traced)'}`;
     case 'errorOrigin':
       return `callers of ${service} get ${pct(e.inError)} errors${base(e.baseInError)}`;
+    case 'chain':
+      return e.chain
+        ? `failure chain from the alarm (${hops(e.chain.hops)}): ${e.chain.faults} of the ${e.chain.total} failed calls into ${e.chain.from} fail on every hop down to ${service}`
+        : undefined;
     case 'victim':
       return e.worstCallee
         ? `its callee ${e.worstCallee.name} fails ${pct(e.worstCallee.rate)} of calls: more likely a victim than the origin`
@@ -72,6 +83,10 @@ function reasonText(
 export function pct(rate: number): string {
   const p = rate * 100;
   return `${p >= 10 || p === 0 ? p.toFixed(0) : p.toFixed(1)}%`;
+}
+
+function hops(n: number): string {
+  return n === 1 ? '1 hop' : `${n} hops`;
 }
 
 function ms(seconds: number): string {

@@ -43,7 +43,7 @@ export type Weights = CulpritModel['weights'];
 /** Hand-set starting weights (logit contributions), tuned on the tuning split of `npm run eval`. */
 export const BUILTIN_MODEL: CulpritModel = {
   schemaVersion: 1,
-  version: 'builtin-1',
+  version: 'builtin-2',
   weights: {
     bias: -1.5,
     self: 1.0,
@@ -54,6 +54,7 @@ export const BUILTIN_MODEL: CulpritModel = {
     recency: 2.0,
     origin: 8.0,
     errorOrigin: 4.0,
+    chain: 3.0,
     victim: -3.5,
     healthy: -1.2,
     latency: 0.8,
