@@ -6,6 +6,13 @@ import type { Stats, Topology } from './types';
 
 /** Fewer failed calls than this, at the alarm or on a hop, are too few to follow. */
 export const MIN_CHAIN_FAULTS = 5;
+/** The fault rate of a healthy service: what a hop must clear without a baseline. */
+export const CHAIN_BACKGROUND = 0.001;
+/**
+ * Without a baseline, background failures form chains too (a leaf's stray faults travel up): only a
+ * chain that carries most of the alarm's failed calls says where the alarm's failures come from.
+ */
+export const CHAIN_SHARE_WITHOUT_BASELINE = 0.75;
 
 export interface Chain {
   /** The alarmed service it starts from. */
@@ -33,7 +40,9 @@ export function failureChains(
   alarmed: readonly number[],
   callersSee: (node: number) => Stats,
   failing: Failing,
+  withBaseline: boolean,
 ): ReadonlyMap<number, Chain> {
+  const minShare = withBaseline ? 0 : CHAIN_SHARE_WITHOUT_BASELINE;
   const best = new Map<number, Chain>();
   for (const source of new Set(alarmed)) {
     const seen = callersSee(source);
@@ -42,12 +51,35 @@ export function failureChains(
     for (const [node, { faults, hops }] of widestPaths(topology, source, total, failing)) {
       if (node === source) continue;
       const share = Math.min(1, faults / total);
+      if (share < minShare) continue;
       const known = best.get(node);
       if (!known || share > known.share || (share === known.share && hops < known.hops))
         best.set(node, { source, total, share, hops, faults });
     }
   }
   return best;
+}
+
+/**
+ * How much of the chain ends at v, in [0, 1]: its share of the alarm's failed calls, less what v's
+ * callees fail themselves (then the failures may go on past v, or come back to it).
+ */
+export function endsAt(topology: Topology, v: number, chain: Chain): number {
+  return chain.share * (1 - Math.min(1, calleeFaults(topology, v) / chain.faults));
+}
+
+/**
+ * The failed calls from v to its callees, all together: failures spread over several callees explain v's
+ * as well as one failing callee does. A callee in a cycle with v counts here: its failures may be v's
+ * own, echoed back, or the other way round, and then the chain cannot be said to end at v.
+ */
+function calleeFaults(topology: Topology, v: number): number {
+  let total = 0;
+  for (const e of topology.out[v] ?? []) {
+    const edge = topology.edges[e];
+    if (edge && edge.to !== v) total += edge.stats.faults;
+  }
+  return total;
 }
 
 /** Dijkstra's algorithm for the widest path, over edges with new failures, at least MIN_CHAIN_FAULTS of them. */

@@ -2,7 +2,7 @@
 // From the incident graph and, when given, a baseline graph: what a service's callers see of it
 // (incoming edges) against what it sees of its own callees (outgoing edges), and the failed calls that
 // lead to it from the alarm.
-import { failureChains, type Chain } from './chain';
+import { CHAIN_BACKGROUND, endsAt, failureChains, type Chain } from './chain';
 import { indexServices } from './topology';
 import type { ServiceChange, Stats, Topology, TopologyEdge } from './types';
 import { addStats, emptyStats, errorRate, faultRate, meanResponseTime } from './xray';
@@ -52,14 +52,6 @@ export interface FeatureSettings {
   readonly cap: number;
 }
 
-/** The fault rate of a healthy service, for failure chains without a baseline. */
-const CHAIN_BACKGROUND = 0.001;
-/**
- * Without a baseline, background failures form chains too (a leaf's stray faults travel up): only a
- * chain that carries most of the alarm's failed calls says where the alarm's failures come from.
- */
-const CHAIN_SHARE_WITHOUT_BASELINE = 0.75;
-
 export interface EdgeTotals {
   readonly incoming: Stats;
   readonly outgoing: Stats;
@@ -74,9 +66,13 @@ export interface GraphContext {
 
 export function graphContext(topology: Topology, alarmed: readonly number[], baseline?: Topology): GraphContext {
   const index = baseline ? indexServices(baseline) : undefined;
-  const before = (name: string) => {
+  const known = new Map<string, EdgeTotals | undefined>();
+  const before = (name: string): EdgeTotals | undefined => {
+    if (known.has(name)) return known.get(name);
     const v = index?.rollbackable(name);
-    return baseline && v !== undefined ? edgeTotals(baseline, v) : undefined;
+    const totals = baseline && v !== undefined ? edgeTotals(baseline, v) : undefined;
+    known.set(name, totals);
+    return totals;
   };
   // A chain's hops corroborate each other: below the noise floor, a count that clears the background
   // rate at every hop still counts.
@@ -85,12 +81,9 @@ export function graphContext(topology: Topology, alarmed: readonly number[], bas
     const base = was && was.incoming.requests > 0 ? faultRate(was.incoming) : undefined;
     return excess(faultRate(stats), base, stats.requests, CHAIN_BACKGROUND) > 0;
   };
-  const all = failureChains(topology, alarmed, (a) => edgeTotals(topology, a).incoming, failing);
-  if (baseline) return { topology, chains: all, baseline: before };
-  return {
-    topology,
-    chains: new Map([...all].filter(([, chain]) => chain.share >= CHAIN_SHARE_WITHOUT_BASELINE)),
-  };
+  const callersSee = (a: number) => edgeTotals(topology, a).incoming;
+  const chains = failureChains(topology, alarmed, callersSee, failing, baseline !== undefined);
+  return baseline ? { topology, chains, baseline: before } : { topology, chains };
 }
 
 export function extractFeatures(
@@ -139,8 +132,7 @@ export function extractFeatures(
     }
   }
   const chain = down > 0 ? ctx.chains.get(v) : undefined;
-  // The chain ends here when v's callees fail few calls beside the failed calls it receives.
-  const chainEnd = chain ? chain.share * (1 - Math.min(1, calleeFaults(topology, v) / chain.faults)) : 0;
+  const chainEnd = chain ? endsAt(topology, v, chain) : 0;
   const origin = !explained ? Math.min(excessFault - excessWorst, s.cap) : 0;
   const errorOrigin = !explained ? Math.min(excessError, s.cap) : 0;
   const kind = change.kinds[0] ?? 'code';
@@ -235,20 +227,6 @@ function worstCallee(topology: Topology, v: number): { name: string; rate: numbe
       worst = { name: topology.nodes[edge.to]?.name ?? '?', rate, requests: edge.stats.requests };
   }
   return worst;
-}
-
-/**
- * The failed calls from v to its callees, all together: failures spread over several callees explain v's
- * as well as one failing callee does. A callee in a cycle with v counts here: its failures may be v's
- * own, echoed back, or the other way round, and then the chain cannot be said to end at v.
- */
-function calleeFaults(topology: Topology, v: number): number {
-  let total = 0;
-  for (const e of topology.out[v] ?? []) {
-    const edge = topology.edges[e];
-    if (edge && edge.to !== v) total += edge.stats.faults;
-  }
-  return total;
 }
 
 function calleeEdges(topology: Topology, v: number): TopologyEdge[] {
