@@ -33,7 +33,7 @@ export function syntheticPlan(
     }))
     .filter((s) => s.waves.length > 0);
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     planId: 'f'.repeat(64),
     model: 'builtin-1',
     incident: { at: '2026-11-27T10:00:00.000Z', alarmed: ['svc-0-0'], windowStart: '2026-11-26T10:00:00.000Z' },

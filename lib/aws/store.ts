@@ -72,7 +72,7 @@ import type { Change } from '../core/types';
 type Send = Pick<DynamoDBClient, 'send'>;
 
 /**
- * Validates (and migrates) a stored model: `readStoredModel` of lib/core/model.ts. Passed in rather than
+ * Validates (and migrates) a stored model: `readStoredModel` of lib/core/model/schema.ts. Passed in rather than
  * imported, so that the functions on the alarm path, which never read models, do not bundle the model.
  */
 export type ModelReader = (text: string, source: string) => CulpritModel;
@@ -332,7 +332,7 @@ export class DynamoStore implements IncidentStore {
     }
   }
 
-  /** The current model, validated by the reader given; an older one is migrated (lib/core/model.ts readStoredModel). */
+  /** The current model, validated by the reader given; an older one is migrated (lib/core/model/schema.ts readStoredModel). */
   async currentModel(): Promise<CulpritModel | undefined> {
     const current = await this.get<{ version: string }>(MODEL_CURRENT_KEY);
     if (!current) return undefined;

@@ -1,8 +1,10 @@
 // The evidence for one suspect change, as numbers (for the model) and details (for the words in `why`).
 // From the incident graph and, when given, a baseline graph: what a service's callers see of it
-// (incoming edges) against what it sees of its own callees (outgoing edges).
+// (incoming edges) against what it sees of its own callees (outgoing edges), and the failed calls that
+// lead to it from the alarm.
+import { CHAIN_BACKGROUND, endsAt, failureChains, type Chain } from './chain';
 import { indexServices } from './topology';
-import type { ServiceChange, Stats, Topology } from './types';
+import type { ServiceChange, Stats, Topology, TopologyEdge } from './types';
 import { addStats, emptyStats, errorRate, faultRate, meanResponseTime } from './xray';
 
 export const FEATURES = [
@@ -14,6 +16,7 @@ export const FEATURES = [
   'recency',
   'origin',
   'errorOrigin',
+  'chain',
   'victim',
   'healthy',
   'latency',
@@ -36,6 +39,8 @@ export interface Evidence {
   readonly baseInError?: number;
   readonly worstCallee?: { readonly name: string; readonly rate: number; readonly requests: number };
   readonly latency?: { readonly now: number; readonly before: number };
+  /** The alarm's failed calls that reach it hop by hop, when it is where they end. */
+  readonly chain?: { readonly from: string; readonly total: number; readonly faults: number; readonly hops: number };
   readonly kind: string;
 }
 
@@ -55,19 +60,30 @@ export interface EdgeTotals {
 /** Per-graph lookups, computed once per ranking. */
 export interface GraphContext {
   readonly topology: Topology;
+  readonly chains: ReadonlyMap<number, Chain>;
   readonly baseline?: (name: string) => EdgeTotals | undefined;
 }
 
-export function graphContext(topology: Topology, baseline?: Topology): GraphContext {
-  if (!baseline) return { topology };
-  const index = indexServices(baseline);
-  return {
-    topology,
-    baseline: (name) => {
-      const v = index.rollbackable(name);
-      return v === undefined ? undefined : edgeTotals(baseline, v);
-    },
+export function graphContext(topology: Topology, alarmed: readonly number[], baseline?: Topology): GraphContext {
+  const index = baseline ? indexServices(baseline) : undefined;
+  const known = new Map<string, EdgeTotals | undefined>();
+  const before = (name: string): EdgeTotals | undefined => {
+    if (known.has(name)) return known.get(name);
+    const v = index?.rollbackable(name);
+    const totals = baseline && v !== undefined ? edgeTotals(baseline, v) : undefined;
+    known.set(name, totals);
+    return totals;
   };
+  // A chain's hops corroborate each other: below the noise floor, a count that clears the background
+  // rate at every hop still counts.
+  const failing = (stats: Stats, node: number): boolean => {
+    const was = before(topology.nodes[node]?.name ?? '');
+    const base = was && was.incoming.requests > 0 ? faultRate(was.incoming) : undefined;
+    return excess(faultRate(stats), base, stats.requests, CHAIN_BACKGROUND) > 0;
+  };
+  const callersSee = (a: number) => edgeTotals(topology, a).incoming;
+  const chains = failureChains(topology, alarmed, callersSee, failing, baseline !== undefined);
+  return baseline ? { topology, chains, baseline: before } : { topology, chains };
 }
 
 export function extractFeatures(
@@ -115,6 +131,8 @@ export function extractFeatures(
       latencySignal = Math.min(Math.log2(ratio), 3);
     }
   }
+  const chain = down > 0 ? ctx.chains.get(v) : undefined;
+  const chainEnd = chain ? endsAt(topology, v, chain) : 0;
   const origin = !explained ? Math.min(excessFault - excessWorst, s.cap) : 0;
   const errorOrigin = !explained ? Math.min(excessError, s.cap) : 0;
   const kind = change.kinds[0] ?? 'code';
@@ -127,9 +145,17 @@ export function extractFeatures(
     recency: Math.pow(0.5, ageMin / s.recencyHalfLifeMin),
     origin: Math.max(0, origin),
     errorOrigin: Math.max(0, errorOrigin),
+    chain: chainEnd,
     victim: explained ? Math.min(excessWorst, s.cap) : 0,
     healthy:
-      seen.incoming.requests > 0 && excessFault === 0 && excessError === 0 && latencySignal === 0 && !explained ? 1 : 0,
+      seen.incoming.requests > 0 &&
+      excessFault === 0 &&
+      excessError === 0 &&
+      latencySignal === 0 &&
+      chainEnd === 0 &&
+      !explained
+        ? 1
+        : 0,
     latency: latencySignal,
     config: change.kinds.includes('config') ? 1 : 0,
     infra: change.kinds.includes('infra') ? 1 : 0,
@@ -149,6 +175,16 @@ export function extractFeatures(
       ...(baseInError !== undefined ? { baseInError } : {}),
       ...(worst ? { worstCallee: worst } : {}),
       ...(latency ? { latency } : {}),
+      ...(chain && chainEnd > 0
+        ? {
+            chain: {
+              from: topology.nodes[chain.source]?.name ?? '?',
+              total: chain.total,
+              faults: chain.faults,
+              hops: chain.hops,
+            },
+          }
+        : {}),
     },
   };
 }
@@ -185,13 +221,21 @@ function excess(rate: number, base: number | undefined, requests: number, noise:
  */
 function worstCallee(topology: Topology, v: number): { name: string; rate: number; requests: number } | undefined {
   let worst: { name: string; rate: number; requests: number } | undefined;
-  for (const e of topology.out[v] ?? []) {
-    const edge = topology.edges[e];
-    if (!edge || edge.to === v || edge.stats.requests === 0) continue;
-    if ((topology.out[edge.to] ?? []).some((back) => topology.edges[back]?.to === v)) continue;
+  for (const edge of calleeEdges(topology, v)) {
     const rate = faultRate(edge.stats);
     if (!worst || rate > worst.rate)
       worst = { name: topology.nodes[edge.to]?.name ?? '?', rate, requests: edge.stats.requests };
   }
   return worst;
+}
+
+function calleeEdges(topology: Topology, v: number): TopologyEdge[] {
+  const edges: TopologyEdge[] = [];
+  for (const e of topology.out[v] ?? []) {
+    const edge = topology.edges[e];
+    if (!edge || edge.to === v || edge.stats.requests === 0) continue;
+    if ((topology.out[edge.to] ?? []).some((back) => topology.edges[back]?.to === v)) continue;
+    edges.push(edge);
+  }
+  return edges;
 }

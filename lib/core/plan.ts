@@ -1,9 +1,15 @@
-// Plan JSON, schema version 1: the one contract between the planner, the compiler, the store and the CLI.
+// Plan JSON: the one contract between the planner, the compiler, the store and the CLI.
 import type { Features } from './features';
 import type { ChangeKind, Suspect } from './types';
 import type { RollbackAction } from './catalog';
 
-export const PLAN_SCHEMA_VERSION = 1 as const;
+/**
+ * Raised whenever the plan's shape changes, a feature of the culprit model included: every suspect
+ * carries the features it was scored on (test/core/plan-schema.test.ts pins each version's set).
+ * 2: the `chain` feature. A stored plan of an earlier version still reads: its stages and steps keep
+ * their shape, and a feature its suspects lack counts as no evidence where records are learned from.
+ */
+export const PLAN_SCHEMA_VERSION = 2 as const;
 
 export const STAGE_NAMES = ['targeted', 'expanded', 'full'] as const;
 export type StageName = (typeof STAGE_NAMES)[number];

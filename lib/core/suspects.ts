@@ -36,7 +36,7 @@ export function rankWith(model: CulpritModel): Ranker {
       const { topology, changed, alarmed, at } = input;
       const down = distances(topology, alarmed, 'callees');
       const up = distances(topology, alarmed, 'callers');
-      const ctx = graphContext(topology, input.baseline);
+      const ctx = graphContext(topology, alarmed, input.baseline);
       const alarmedNames = alarmed.map((a) => topology.nodes[a]?.name).join(', ');
       const ranked: (RankedSuspect & { last: number })[] = [];
       for (const change of changed.values()) {

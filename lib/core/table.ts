@@ -183,7 +183,7 @@ export function modelVersionKey(version: string): Key {
   return fixed('MODEL', `${PREFIX.modelVersion}${version}`);
 }
 
-/** A model version as JSON text; what is read back is validated (lib/core/model.ts readStoredModel). */
+/** A model version as JSON text; what is read back is validated (lib/core/model/schema.ts readStoredModel). */
 export function modelVersionItem(version: string, body: string): Key & { body: string } {
   return { ...modelVersionKey(version), body };
 }

@@ -88,7 +88,7 @@ describe('an approval in a browser', () => {
           const approval = pendings[i]?.approval;
           expect(s.viewport).toBe('width=device-width,initial-scale=1');
           expect(s.text).toContain('id inc-browser');
-          expect(s.text).toContain('cartservice (score 0.98)');
+          expect(s.text).toContain('cartservice (score 1.00)');
           expect(s.text).toContain(approval?.why[0]);
           expect(s.text).toContain(`${approval?.expiresAt} (in 60 min)`);
           expect(s.confirmation).toBe('Approved: the rollback goes ahead');

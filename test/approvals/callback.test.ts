@@ -132,7 +132,7 @@ describe('GET and HEAD (rule 2)', () => {
     expect(page.body).toContain('alarmed: frontend');
     expect(page.body).toContain('stage expanded');
     expect(page.body).toContain('roll back emailservice (AppConfig boutique/prod/email cfg-17 -&#62; cfg-16)');
-    expect(page.body).toContain('cartservice (score 0.98)');
+    expect(page.body).toContain('cartservice (score 1.00)');
     expect(page.body).toContain('low confidence: a suspect in this stage scores 0.492 (&#60; 0.5)');
     expect(page.body).toContain(`${record?.expiresAt} (in 60 min)`);
     expect(page.body).toContain('<form method="post">');

@@ -64,7 +64,7 @@ describe('the approval request', () => {
     for (const part of [email.text, email.html]) {
       expect(part).toContain('stage expanded');
       expect(part).toContain('roll back emailservice');
-      expect(part).toContain('cartservice (score 0.98)');
+      expect(part).toContain('cartservice (score 1.00)');
       expect(part).toContain(approval.expiresAt);
       expect(leaks(part, token)).toStrictEqual([]);
     }

@@ -142,8 +142,8 @@ describe('DynamoStore on dynalite', () => {
     expect(await local.store.putModel(BUILTIN_MODEL, undefined)).toBe('stored');
     const refined = refine(BUILTIN_MODEL, []);
     expect(await local.store.putModel(refined, 'someone-elses')).toBe('conflict');
-    expect((await local.store.currentModel())?.version).toBe('builtin-1');
-    expect(await local.store.putModel(refined, 'builtin-1')).toBe('stored');
+    expect((await local.store.currentModel())?.version).toBe('builtin-2');
+    expect(await local.store.putModel(refined, 'builtin-2')).toBe('stored');
     expect(await local.store.currentModel()).toStrictEqual(refined);
   });
 

@@ -56,7 +56,7 @@ describe('backstep launcher', () => {
 
       expect(result.error).toBeUndefined();
       expect(result.status).toBe(0);
-      expect(result.stdout).toMatch(/^Rollback plan [0-9a-f]{12} \(schema 1\)\n/);
+      expect(result.stdout).toMatch(/^Rollback plan [0-9a-f]{12} \(schema 2\)\n/);
       expect(result.stdout).toContain('Stage 1 · targeted');
       const stderr = linesOf(result.stderr);
       expect(stderr.length).toBeGreaterThan(0);
@@ -75,7 +75,7 @@ describe('backstep launcher', () => {
 
       expect(result.error).toBeUndefined();
       expect(result.status).toBe(0);
-      expect((JSON.parse(result.stdout) as { schemaVersion: number }).schemaVersion).toBe(1);
+      expect((JSON.parse(result.stdout) as { schemaVersion: number }).schemaVersion).toBe(2);
     },
     TIMEOUT,
   );
@@ -96,7 +96,7 @@ describe('backstep launcher', () => {
 
       expect(result.error).toBeUndefined();
       expect(result.status).toBe(0);
-      expect((JSON.parse(result.stdout.toString('utf8')) as { schemaVersion: number }).schemaVersion).toBe(1);
+      expect((JSON.parse(result.stdout.toString('utf8')) as { schemaVersion: number }).schemaVersion).toBe(2);
     },
     TIMEOUT,
   );

@@ -122,7 +122,7 @@ describe('backstep plan', () => {
 
       expect(result.code).toBe(0);
       const plan = planOf(result);
-      expect(plan.schemaVersion).toBe(1);
+      expect(plan.schemaVersion).toBe(2);
       expect(plan.planId).toMatch(/^[0-9a-f]{64}$/);
       const { planId, ...body } = plan;
       expect(createHash('sha256').update(canonicalJson(body)).digest('hex')).toBe(planId);

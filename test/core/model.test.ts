@@ -36,11 +36,11 @@ describe('the culprit model', () => {
     );
     expect(suspects.map((s) => s.service)).toStrictEqual(['productcatalogservice', 'recommendationservice']);
     expect(suspects[0]?.why[0]).toMatch(
-      /^callers of productcatalogservice see \d\d% faults \(baseline 0\.\d%\); its callees are not failing \(none traced\)$/,
+      /^\+\d\.\d\d callers of productcatalogservice see \d\d% faults \(baseline 0\.\d%\); its callees are not failing \(none traced\)$/,
     );
     expect(suspects[1]?.why).toContainEqual(
       expect.stringMatching(
-        /^its callee productcatalogservice fails \d\d% of calls: more likely a victim than the origin$/,
+        /^-\d\.\d\d its callee productcatalogservice fails \d\d% of calls: more likely a victim than the origin$/,
       ),
     );
   });
@@ -53,7 +53,7 @@ describe('the culprit model', () => {
     );
     expect(suspects[0]?.service).toBe('shippingservice');
     expect(suspects[0]?.why[0]).toMatch(
-      /^callers of shippingservice wait \d+\.\d× longer than in the baseline \(\d+ ms vs \d+ ms\) while its callees are not slower$/,
+      /^\+\d\.\d\d callers of shippingservice wait \d+\.\d× longer than in the baseline \(\d+ ms vs \d+ ms\) while its callees are not slower$/,
     );
     expect(suspects[0]?.score).toBeGreaterThan((suspects[1]?.score ?? 1) + 0.2);
   });
@@ -65,7 +65,7 @@ describe('the culprit model', () => {
       'frontend',
     );
     expect(suspects.map((s) => s.service)).toStrictEqual(['currencyservice', 'checkoutservice']);
-    expect(suspects[1]?.why).toContainEqual(expect.stringMatching(/^its callee currencyservice fails/));
+    expect(suspects[1]?.why).toContainEqual(expect.stringMatching(/^-\d\.\d\d its callee currencyservice fails/));
   });
 
   it('does not blame a recent change with a small benign regression over the real culprit', () => {
@@ -75,7 +75,7 @@ describe('the culprit model', () => {
       'frontend',
     );
     expect(suspects.map((s) => s.service)).toStrictEqual(['cartservice', 'emailservice']);
-    expect(suspects[0]?.why[0]).toMatch(/^callers of cartservice see 30% faults/);
+    expect(suspects[0]?.why[0]).toMatch(/^\+\d\.\d\d callers of cartservice see 30% faults/);
     expect(suspects[0]?.score).toBeGreaterThan(0.9);
     expect(suspects[0]?.score).toBeGreaterThan((suspects[1]?.score ?? 1) + 0.1);
   });
@@ -96,10 +96,10 @@ describe('the culprit model', () => {
   it('records the model version in the plan', () => {
     const topology = topologyOf('online-boutique');
     const input = { topology, changes: [change('cartservice', 5)], alarmed: ['frontend'], at: T0, windowMs: 60 * MIN };
-    expect(planRollback(input).model).toBe('builtin-1');
+    expect(planRollback(input).model).toBe('builtin-2');
     const other = { ...BUILTIN_MODEL, version: 'team-model-7' };
     expect(planRollback(input, { ranker: rankWith(other) }).model).toBe('team-model-7');
-    expect(rankSuspects.modelVersion).toBe('builtin-1');
+    expect(rankSuspects.modelVersion).toBe('builtin-2');
   });
 
   it('fails when a model file is not a model, naming the field', () => {
@@ -209,6 +209,18 @@ describe('refine', () => {
     expect(refine(BUILTIN_MODEL, [...records, ...records.slice(0, 3)])).toStrictEqual(one);
   });
 
+  it('reads a feature that records from older plans lack (chain, plan schema 1) as no evidence', () => {
+    const records = history(6);
+    const older = records.map((r) => ({
+      ...r,
+      suspects: r.suspects.map((s) => {
+        const { chain: _chain, ...features } = s.features;
+        return { ...s, features: features as Features };
+      }),
+    }));
+    expect(refine(BUILTIN_MODEL, older)).toStrictEqual(refine(BUILTIN_MODEL, records));
+  });
+
   it('stays finite on records with broken numbers and names like constructor or __proto__', () => {
     const broken = history(3).map((r) => ({
       ...r,
@@ -255,6 +267,8 @@ describe('refine', () => {
     const after = planRollback(input, { ranker: rankWith(learned) }).suspects;
     expect(before).toStrictEqual(['cartservice', 'currencyservice']);
     expect(after.map((s) => s.service)).toStrictEqual(['currencyservice', 'cartservice']);
-    expect(after[0]?.why).toContain('its changes caused 14 of 17 recorded incidents it was suspected in');
+    expect(after[0]?.why).toContainEqual(
+      expect.stringMatching(/^\+\d\.\d\d its changes caused 14 of 17 recorded incidents it was suspected in$/),
+    );
   });
 });

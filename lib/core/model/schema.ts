@@ -1,0 +1,112 @@
+// The culprit model's stored form (README: The culprit model): versioned JSON, validated when read, and
+// the hand-set built-in model that every stored model is migrated against.
+import { z } from 'zod';
+import { InputError } from '../errors';
+import { FEATURES, type FeatureName } from '../features';
+
+const beta = z.strictObject({ alpha: z.number().positive(), beta: z.number().positive() });
+const durations = z.strictObject({
+  count: z.number().int().nonnegative(),
+  meanSeconds: z.number().nonnegative(),
+  successes: z.number().int().nonnegative(),
+  failures: z.number().int().nonnegative(),
+});
+
+const weightsShape = Object.fromEntries([...FEATURES, 'bias'].map((f) => [f, z.number()])) as Record<
+  FeatureName | 'bias',
+  z.ZodNumber
+>;
+
+export const modelSchema = z.strictObject({
+  schemaVersion: z.literal(1),
+  version: z.string().min(1),
+  weights: z.strictObject(weightsShape),
+  settings: z.strictObject({
+    recencyHalfLifeMin: z.number().positive(),
+    noise: z.number().min(0).max(1),
+    cap: z.number().positive().max(1),
+    /** L2 pull of refined weights back to the built-in ones. */
+    regularisation: z.number().min(0),
+  }),
+  priors: z.strictObject({ default: beta, services: z.record(z.string(), beta) }),
+  rollback: z.strictObject({ services: z.record(z.string(), durations), actions: z.record(z.string(), durations) }),
+  alarms: z.record(
+    z.string(),
+    z.strictObject({ real: z.number().int().nonnegative(), false: z.number().int().nonnegative() }),
+  ),
+  trainedOn: z.number().int().nonnegative(),
+});
+
+export type CulpritModel = z.infer<typeof modelSchema>;
+export type Weights = CulpritModel['weights'];
+
+/** Hand-set starting weights (logit contributions), tuned on the tuning split of `npm run eval`. */
+export const BUILTIN_MODEL: CulpritModel = {
+  schemaVersion: 1,
+  version: 'builtin-2',
+  weights: {
+    bias: -1.5,
+    self: 1.0,
+    callee: 1.2,
+    calleeHops: -0.3,
+    caller: -0.3,
+    callerHops: -0.3,
+    recency: 2.0,
+    origin: 8.0,
+    errorOrigin: 4.0,
+    chain: 3.0,
+    victim: -3.5,
+    healthy: -1.2,
+    latency: 0.8,
+    config: 0.3,
+    infra: 0.2,
+    schema: 0.4,
+    prior: 0.6,
+  },
+  settings: { recencyHalfLifeMin: 90, noise: 0.01, cap: 0.4, regularisation: 0.5 },
+  priors: { default: { alpha: 1, beta: 9 }, services: {} },
+  rollback: { services: {}, actions: {} },
+  alarms: {},
+  trainedOn: 0,
+};
+
+/**
+ * A model from a file or the table: validated, and migrated first when it is older than this code.
+ * A model stored before a feature existed has no weight for it; scored as it is, every suspect's
+ * log-odds would be NaN, read as 0 (a score of 0.5 for all). Missing weights (and settings) are taken
+ * from the built-in model instead. Anything else invalid fails with what, where and what was expected.
+ */
+export function parseModel(json: unknown, source: string): CulpritModel {
+  const result = modelSchema.safeParse(migrateModel(json));
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const path = issue?.path.map(String).join('.') ?? '';
+  throw new InputError('bad model', path ? `${source}: ${path}` : source, issue?.message ?? 'a culprit model');
+}
+
+/** A model kept as JSON text (the table's MODEL items), read as `parseModel` does. */
+export function readStoredModel(text: string, source: string): CulpritModel {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new InputError('bad model', source, 'JSON text of a culprit model', { cause: err });
+  }
+  return parseModel(json, source);
+}
+
+/** Fills the weights and settings a model lacks from the built-in model; changes nothing else. */
+export function migrateModel(json: unknown): unknown {
+  if (!isRecord(json)) return json;
+  const fill = (stored: unknown, builtin: Readonly<Record<string, unknown>>) =>
+    isRecord(stored) ? { ...builtin, ...stored } : stored;
+  return {
+    ...json,
+    weights: fill(json['weights'], BUILTIN_MODEL.weights),
+    settings: fill(json['settings'], BUILTIN_MODEL.settings),
+  };
+}
+
+function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
