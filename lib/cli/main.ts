@@ -4,10 +4,16 @@ import { dirname, join } from 'node:path';
 import { InputError } from '../core/errors';
 import { demoCommand, demoUsage, simulateCommand, simulateUsage, type RehearsalEnv } from './demo-command';
 import { oneLine, type CliIo } from './io';
+import { killSwitchCommand, killSwitchUsage, type KillSwitchEnv } from './kill-switch-command';
 import { buildPlan, PLAN_FORMATS, planUsage, renderPlan } from './plan-command';
 
-const COMMANDS = ['plan', 'demo', 'simulate', 'help'] as const;
-const USAGES: Readonly<Record<string, () => string>> = { plan: planUsage, demo: demoUsage, simulate: simulateUsage };
+const COMMANDS = ['plan', 'demo', 'simulate', 'kill-switch', 'help'] as const;
+const USAGES: Readonly<Record<string, () => string>> = {
+  plan: planUsage,
+  demo: demoUsage,
+  simulate: simulateUsage,
+  'kill-switch': killSwitchUsage,
+};
 
 const MAIN_USAGE = `Usage: backstep <command> [flags]
 
@@ -15,10 +21,11 @@ Backstep plans rollbacks for microservices on AWS: from the X-Ray service graph,
 deployments and an alarm to a ranked list of suspects and a staged, ordered rollback plan.
 
 Commands:
-  plan       rank suspect changes and print the rollback plan (--format ${PLAN_FORMATS.join('|')})
-  demo       rehearse an incident on a simulated fleet, end to end on local engines, with a report
-  simulate   rehearse the plan of real inputs (graph, changes, alarm) against a simulated fleet
-  help       show this help, or the help of a command: backstep help plan
+  plan         rank suspect changes and print the rollback plan (--format ${PLAN_FORMATS.join('|')})
+  demo         rehearse an incident on a simulated fleet, end to end on local engines, with a report
+  simulate     rehearse the plan of real inputs (graph, changes, alarm) against a simulated fleet
+  kill-switch  on|off|status: every new incident in AWS waits for people, without a deployment
+  help         show this help, or the help of a command: backstep help plan
 
 Run backstep <command> --help for the flags of a command; backstep --version prints the version.
 `;
@@ -61,11 +68,12 @@ export function run(argv: readonly string[], io: CliIo): number {
   }
 }
 
-/** Runs any command; `demo` and `simulate` run for a while (local engines, a simulated clock). */
-export async function runAsync(argv: readonly string[], io: CliIo, env: RehearsalEnv): Promise<number> {
+/** Runs any command; `demo` and `simulate` run for a while (local engines, a simulated clock), `kill-switch` calls AWS. */
+export async function runAsync(argv: readonly string[], io: CliIo, env: RehearsalEnv & KillSwitchEnv): Promise<number> {
   const [command, ...rest] = argv.filter((a) => a !== '--debug');
-  if (command !== 'demo' && command !== 'simulate') return run(argv, io);
+  if (command !== 'demo' && command !== 'simulate' && command !== 'kill-switch') return run(argv, io);
   try {
+    if (command === 'kill-switch') return await killSwitchCommand(rest, io, env);
     return await (command === 'demo' ? demoCommand(rest, io, env) : simulateCommand(rest, io, env));
   } catch (err) {
     return failed(err, io, argv.includes('--debug'));

@@ -23,6 +23,7 @@ import { Construct } from 'constructs';
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import { catalogItem } from '../aws/config';
+import { killSwitchItem } from '../core/table';
 import { SETTINGS, type Setting } from '../core/contracts';
 import { CLAIM_STALE_MS } from '../aws/store';
 import { TABLE_KEYS } from '../aws/table';
@@ -58,8 +59,11 @@ export interface BackstepProps {
    */
   readonly mode?: 'auto' | 'suggest';
   /**
-   * Deploys with the kill switch on: every incident runs in suggest mode. Operators can also flip it at run
-   * time, without a deployment (README: the kill switch). @default false
+   * Sets the kill switch (an item in the table, which the orchestrator reads for every incident) when the
+   * stack is deployed and whenever this prop changes: `true`, every new incident waits for people (suggest
+   * mode); `false`, incidents run in `mode`. Operators flip it at run time without a deployment
+   * (`backstep kill-switch on|off`); a deployment that leaves this prop as it was does not undo that.
+   * @default - left as it is (off on a new stack)
    */
   readonly killSwitch?: boolean;
   /** How far back deployments count as suspects. @default 24 hours */
@@ -189,6 +193,7 @@ export class Backstep extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     this.writeCatalog(this.catalog, logSettings);
+    if (props.killSwitch !== undefined) this.writeKillSwitch(props.killSwitch);
 
     this.topic = new sns.Topic(this, 'Topic', { masterKey: this.key, enforceSSL: true, displayName: 'Backstep' });
     // A topic policy replaces the default one that lets CloudWatch alarms publish: say it again, for this
@@ -409,6 +414,27 @@ export class Backstep extends Construct {
     );
   }
 
+  /** The kill switch as the prop says, written when the prop changes (the physical id is its value). */
+  private writeKillSwitch(on: boolean): void {
+    const write: cr.AwsSdkCall = {
+      service: 'DynamoDB',
+      action: 'putItem',
+      parameters: {
+        TableName: this.table.tableName,
+        Item: marshall(killSwitchItem({ on, by: 'deployment', at: '', reason: "the stack's killSwitch prop" })),
+      },
+      physicalResourceId: cr.PhysicalResourceId.of(`kill-switch-${on ? 'on' : 'off'}`),
+    };
+    // The provider function and its log group are the catalog writer's (one per stack).
+    const writer = new cr.AwsCustomResource(this, 'KillSwitchItem', {
+      onCreate: write,
+      onUpdate: write,
+      policy: cr.AwsCustomResourcePolicy.fromSdkCalls({ resources: [this.table.tableArn] }),
+      installLatestAwsSdk: false,
+    });
+    this.key.grantEncryptDecrypt(writer);
+  }
+
   /** The catalog goes into the table at deploy time (no 4 KB environment limit); a new catalog, a new write. */
   private writeCatalog(catalog: Catalog, logSettings: LogSettings): void {
     const item = catalogItem(catalog);
@@ -487,7 +513,7 @@ function validate(props: BackstepProps, catalog: Catalog): BackstepSettings {
   }
   return {
     logRetention,
-    mode: props.killSwitch === true ? 'suggest' : (props.mode ?? 'auto'),
+    mode: props.mode ?? 'auto',
     planPrefix,
     lookBackSeconds: seconds('lookBack', props.lookBack, SETTINGS.lookBack),
     bakeSeconds: seconds('bakeTime', props.bakeTime, SETTINGS.bake),

@@ -144,7 +144,7 @@ describe('backstep launcher', () => {
       expect(result.error).toBeUndefined();
       expect(result.status).toBe(2);
       expect(result.stdout).toBe('');
-      expect(result.stderr).toBe('backstep: unknown command: plna: one of plan, demo, simulate, help\n');
+      expect(result.stderr).toBe('backstep: unknown command: plna: one of plan, demo, simulate, kill-switch, help\n');
     },
     TIMEOUT,
   );

@@ -314,7 +314,7 @@ describe('backstep plan', () => {
     });
 
     it('fails when given an unknown command', () => {
-      expectBadInput(cli(['plna']), 'backstep: unknown command: plna: one of plan, demo, simulate, help');
+      expectBadInput(cli(['plna']), 'backstep: unknown command: plna: one of plan, demo, simulate, kill-switch, help');
     });
 
     it('fails when given a positional argument', () => {

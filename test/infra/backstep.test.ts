@@ -609,10 +609,25 @@ describe('the mode', () => {
   it.each([
     [{}, 'auto'],
     [{ mode: 'suggest' as const }, 'suggest'],
-    [{ killSwitch: true }, 'suggest'],
-    [{ mode: 'auto' as const, killSwitch: true }, 'suggest'],
+    // The kill switch is an item the orchestrator reads, not the mode: turning it off later needs no deploy.
+    [{ mode: 'auto' as const, killSwitch: true }, 'auto'],
   ])('deploys %j as %s', (props, mode) => {
     expect(defaultMode(props)).toBe(mode);
+  });
+});
+
+describe('the kill switch prop', () => {
+  /** The kill switch items the stack writes at deploy time (custom resources' PutItem calls). */
+  const writes = (props: Partial<BackstepProps>) =>
+    Object.values(build(props).template.findResources('Custom::AWS'))
+      .map((r) => JSON.stringify((r as { Properties: unknown }).Properties))
+      .filter((text) => text.includes('KILLSWITCH'))
+      .map((text) => (text.includes('\\"on\\":{\\"BOOL\\":true}') ? 'on' : 'off'));
+
+  it('writes the switch as the prop says, and leaves it alone when the prop is not given', () => {
+    expect(writes({ killSwitch: true })).toStrictEqual(['on']);
+    expect(writes({ killSwitch: false })).toStrictEqual(['off']);
+    expect(writes({})).toStrictEqual([]);
   });
 });
 
