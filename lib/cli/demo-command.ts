@@ -1,6 +1,7 @@
 // `backstep demo` and `backstep simulate`: an incident rehearsed end to end on local engines, with live
 // progress, a closing summary next to today's two practices, and `report: <path>/report.html` last.
 import { mkdirSync, mkdtempSync, statSync } from 'node:fs';
+import { rolledBack } from '../core/tasks';
 import { SETTINGS } from '../core/contracts';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -202,8 +203,7 @@ export function summarise(report: DemoReport, progress: Progress): void {
       name: 'Backstep',
       recovered: o.status === 'RECOVERED',
       minutes: o.minutes,
-      rollbacks: report.timeline.filter((t) => t.kind === 'act' && /ROLLED_BACK|MANUAL_DONE/.test(t.outcome ?? ''))
-        .length,
+      rollbacks: report.timeline.filter((t) => t.kind === 'act' && rolledBack(t.outcome)).length,
     },
     ...report.baselines,
   ];

@@ -179,7 +179,13 @@ export function judgeGate(input: GateInput, now: Readonly<Record<string, AlarmSt
   return { ...base, outcome: 'INSUFFICIENT_DATA', reads, detail: `${what} (read ${reads})` };
 }
 
-const SUCCEEDED: ReadonlySet<string> = new Set<StepStatus>(['ROLLED_BACK', 'ALREADY_ROLLED_BACK', 'MANUAL_DONE']);
+/** The step statuses that mean the service is back on the older version. */
+export const ROLLED_BACK_STATUSES = [
+  'ROLLED_BACK',
+  'ALREADY_ROLLED_BACK',
+  'MANUAL_DONE',
+] as const satisfies readonly StepStatus[];
+const SUCCEEDED: ReadonlySet<string> = new Set<string>(ROLLED_BACK_STATUSES);
 
 /** Whether a step's status means its service is back on the older version (the one definition). */
 export function rolledBack(status: string | undefined): boolean {

@@ -1,6 +1,8 @@
 // Small HTML helpers for the report. Every value that reaches the page goes through `esc`: service
 // names, alarm names and reasons come from users' graphs and catalogs.
 
+import { ROLLED_BACK_STATUSES } from '../core/tasks';
+
 const ENTITIES: Readonly<Record<string, string>> = {
   '&': '&amp;',
   '<': '&lt;',
@@ -52,17 +54,14 @@ export function plural(count: number, word: string): string {
  */
 export type Tone = 'good' | 'bad' | 'wait' | 'neutral' | 'none';
 
-// The step statuses that count as done are those of `succeeded` in lib/core/tasks.ts.
-const GOOD = new Set([
+const GOOD: ReadonlySet<string> = new Set([
+  ...ROLLED_BACK_STATUSES,
   'RECOVERED',
   'SUCCEEDED',
   'APPROVED',
   'OK',
   'DONE',
   'BASELINE',
-  'ROLLED_BACK',
-  'ALREADY_ROLLED_BACK',
-  'MANUAL_DONE',
 ]);
 const WAIT = new Set(['NOT_YET', 'INSUFFICIENT_DATA', 'PENDING', 'RUNNING', 'RETRY']);
 const NEUTRAL = new Set(['MANUAL_REQUIRED', 'SKIPPED']);
