@@ -4,15 +4,15 @@
 // record the store keeps. Parallel steps of a wave each have their own clock (a cursor); the wave's
 // gate starts when the slowest is done.
 import { randomUUID } from 'node:crypto';
-import { SETTINGS } from '../core/contracts';
-import { describeAction } from '../core/format';
-import type { Catalog } from '../core/catalog';
-import { ApprovalTimedOutError, RollbackFailedError, TransientError } from '../core/errors';
-import { makeHandlers, type ApprovalPort } from '../core/handlers';
-import { pct, type IncidentRecord } from '../core/model';
-import type { Plan, PlanStep } from '../core/plan';
-import { own } from '../core/records';
-import type { IncidentStore } from '../core/store';
+import { SETTINGS } from '../../core/contracts';
+import { describeAction } from '../../core/format';
+import type { Catalog } from '../../core/catalog';
+import { ApprovalTimedOutError, RollbackFailedError, TransientError } from '../../core/errors';
+import { makeHandlers, type ApprovalPort, type TaskHandlers } from '../../core/handlers';
+import { pct, type IncidentRecord } from '../../core/model';
+import type { Plan, PlanStep } from '../../core/plan';
+import { own } from '../../core/records';
+import type { IncidentStore } from '../../core/store';
 import {
   ESCALATION_CAUSES,
   type ApprovalInput,
@@ -23,15 +23,15 @@ import {
   type NotifyInput,
   type StepRef,
   type StepStatus,
-} from '../core/tasks';
-import type { Change } from '../core/types';
-import type { DemoReport, ReportGateReading, ReportTimelineItem } from '../report/types';
-import { IGNORED_STATES, ORCHESTRATOR_STATES, RELEASE_STATES } from '../../statemachines/orchestrator';
-import { autoApprovals, DECISION_MINUTES, describeApproval, rejectFirst, type ApprovalMode } from './approvals';
-import type { SimClock } from './clock';
-import type { Fleet } from './fleet';
+} from '../../core/tasks';
+import type { Change } from '../../core/types';
+import type { DemoReport, ReportGateReading, ReportTimelineItem } from '../../report/types';
+import { IGNORED_STATES, ORCHESTRATOR_STATES, RELEASE_STATES } from '../../../statemachines/orchestrator';
+import { autoApprovals, describeApproval, rejectFirst, type ApprovalMode } from './approvals';
+import { DECISION_MINUTES, type SimClock } from '../sim/clock';
+import type { Fleet } from '../sim/fleet';
 import type { Progress, Tone } from './progress';
-import type { RunEvent, TaskHandlers } from './runner';
+import type { RunEvent } from '../engines/runner';
 
 /** The plan's bake after each wave and the wait before a gate re-reads missing data (compile options). */
 export const BAKE_SECONDS: number = SETTINGS.bake.default;

@@ -2,7 +2,7 @@
 // the local interpreter with their service integrations bound to local engines — DynamoDB calls go to
 // dynalite with the same request, child executions to the local runner, SNS to a callback.
 import { DeleteItemCommand, GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { walkStates, type Asl } from '../../statemachines/asl';
+import { walkStates, type Asl } from '../../../statemachines/asl';
 import {
   DDB_DELETE,
   DDB_GET,
@@ -17,8 +17,8 @@ import {
   SFN_DESCRIBE,
   SFN_RUN_SYNC,
   SNS_PUBLISH,
-} from '../../statemachines/orchestrator';
-import { PARTITION_KEY, substitute, substituteText } from '../../statemachines/substitute';
+} from '../../../statemachines/orchestrator';
+import { PARTITION_KEY, substitute, substituteText } from '../../../statemachines/substitute';
 import { runDefinition, type LocalRunResult, type RunEvent } from './runner';
 
 export interface LocalAws {

@@ -1,14 +1,11 @@
 // Approvals in a rehearsal without a person: `auto` approves after the time a person takes to read
 // and click; `reject` says no to the first request (the halt path). `manual` is the local approval
 // server's, plugged in through an ApprovalPortFactory.
-import { ApprovalRejectedError } from '../core/errors';
-import type { ApprovalPort } from '../core/handlers';
-import type { IncidentStore } from '../core/store';
-import type { ApprovalInput } from '../core/tasks';
-import type { SimClock } from './clock';
-
-/** Simulated minutes a person takes to decide on a request (an approval, or the next rollback by hand). */
-export const DECISION_MINUTES = 2;
+import { ApprovalRejectedError } from '../../core/errors';
+import type { ApprovalPort } from '../../core/handlers';
+import type { IncidentStore } from '../../core/store';
+import type { ApprovalInput } from '../../core/tasks';
+import { DECISION_MINUTES, type SimClock } from '../sim/clock';
 
 export const APPROVAL_MODES = ['auto', 'manual', 'reject'] as const;
 export type ApprovalMode = (typeof APPROVAL_MODES)[number];

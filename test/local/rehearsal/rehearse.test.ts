@@ -4,12 +4,12 @@
 import { readFileSync, readdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ApprovalPortFactory } from '../../lib/local/approvals';
-import { DEFAULT_SCENARIO, DEFAULT_SEED, demoIncident } from '../../lib/local/demo';
-import { Progress } from '../../lib/local/progress';
-import { rehearse, type Rehearsal } from '../../lib/local/rehearse';
-import { writeReport } from '../../lib/report/write';
-import { useLocalDynamo } from '../local-dynamo';
+import type { ApprovalPortFactory } from '../../../lib/local/rehearsal/approvals';
+import { DEFAULT_SCENARIO, DEFAULT_SEED, demoIncident } from '../../../lib/local/rehearsal/demo';
+import { Progress } from '../../../lib/local/rehearsal/progress';
+import { rehearse, type Rehearsal } from '../../../lib/local/rehearsal/rehearse';
+import { writeReport } from '../../../lib/report/write';
+import { useLocalDynamo } from '../../local-dynamo';
 
 const incident = demoIncident(DEFAULT_SCENARIO, DEFAULT_SEED);
 

@@ -3,18 +3,18 @@
 // inputs (an X-Ray graph, the recent changes, a catalog) with a fleet simulated from the graph.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EMPTY_CATALOG, servicesForAlarm, type Catalog } from '../core/catalog';
-import { InputError } from '../core/errors';
-import { own } from '../core/records';
-import { indexServices } from '../core/topology';
-import type { Change } from '../core/types';
-import { parseServiceGraphs } from '../core/xray';
-import { alarmOf, fleetFromGraph, fleetFromScenario, simulatedCatalog } from './fleet';
-import { deployableServices, hash, makeScenario } from './incidents';
+import { EMPTY_CATALOG, servicesForAlarm, type Catalog } from '../../core/catalog';
+import { InputError } from '../../core/errors';
+import { own } from '../../core/records';
+import { indexServices } from '../../core/topology';
+import type { Change } from '../../core/types';
+import { parseServiceGraphs } from '../../core/xray';
+import { alarmOf, fleetFromGraph, fleetFromScenario, simulatedCatalog } from '../sim/fleet';
+import { deployableServices, hash, makeScenario } from '../sim/incidents';
 import { DEFAULT_WINDOW_MS, type RehearsalIncident } from './rehearse';
-import type { TopologyFixture } from './xray-from-topology';
+import type { TopologyFixture } from '../sim/xray-from-topology';
 
-export const TOPOLOGIES_DIR = join(__dirname, '..', '..', 'examples', 'topologies');
+export const TOPOLOGIES_DIR = join(__dirname, '..', '..', '..', 'examples', 'topologies');
 export const DEFAULT_SCENARIO = 'online-boutique';
 /**
  * The default incident shows the most in one run: a latency-only failure alarmed on a caller, a benign
