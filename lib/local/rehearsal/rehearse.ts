@@ -1,35 +1,35 @@
-// One incident rehearsed end to end on local engines, by the code paths that run in AWS: plans
-// pre-built for every catalogued alarm and published as state machines (publishPlans), the alarm
-// event through the intake and orchestrator state machines (dedupe, lease) with DynamoDB on
-// dynalite, the plan's state machine on the local interpreter with the real task handlers over a
-// simulated fleet, then the incident recorded and the model refined in the store.
+// One incident rehearsed end to end on local engines, by the code paths that run in AWS: plans made as a
+// synthesis run makes them and published as state machines, the alarm event through the intake and
+// orchestrator state machines (dedupe, lease) with DynamoDB on dynalite, the plan's state machine on the
+// local interpreter with the real task handlers over a simulated fleet writing the incident's timeline,
+// then the incident recorded from that timeline and the model refined (lib/aws/learn.ts).
 import { randomUUID } from 'node:crypto';
+import { learnFromIncident, type Learned } from '../../aws/learn';
 import { DynamoStore } from '../../aws/store';
-import { publishPlans, type SynthesisTarget } from '../../aws/synthesize';
+import type { SynthesisTarget } from '../../aws/synthesize';
 import type { Catalog } from '../../core/catalog';
 import { InputError } from '../../core/errors';
-import { BUILTIN_MODEL, readStoredModel, refine, type CulpritModel } from '../../core/model';
-import type { Plan } from '../../core/plan';
-import { planRollback } from '../../core/planner';
+import { readStoredModel } from '../../core/model';
 import { own } from '../../core/records';
-import { rankWith } from '../../core/suspects';
-import { ESCALATION_ERRORS, type EscalationReason } from '../../core/tasks';
-import { indexServices } from '../../core/topology';
 import type { Change } from '../../core/types';
-import { parseServiceGraphs } from '../../core/xray';
 import type { DemoReport } from '../../report/types';
-import { compilePlan } from '../../../statemachines/compile';
-import type { ApprovalMode, ApprovalPortFactory, ApprovalService } from './approvals';
-import { suggestCatalog } from './manual-approvals';
-import { baselines } from '../sim/baselines';
-import { SimClock } from '../sim/clock';
 import { startLocalDynamo, type LocalDynamo } from '../engines/dynamo';
-import { Fleet, type FleetModel } from '../sim/fleet';
-import { deliverAlarmEvent } from '../engines/orchestrator';
-import { Progress } from './progress';
-import { BAKE_SECONDS, GATE_PERIOD_SECONDS, Recorder } from './recorder';
+import { deliverAlarmEvent, type LocalAws } from '../engines/orchestrator';
 import { LOCAL_RESOURCES, runLocally, type LocalRunResult } from '../engines/runner';
 import { LocalStepFunctions } from '../engines/sfn';
+import { baselines } from '../sim/baselines';
+import { SimClock } from '../sim/clock';
+import { Fleet } from '../sim/fleet';
+import type { ApprovalMode, ApprovalPortFactory, ApprovalService } from './approvals';
+import type { RehearsalIncident } from './demo';
+import type { Happening, Tell } from './happenings';
+import { suggestCatalog } from './manual-approvals';
+import { Narration } from './narration';
+import { rehearsalOutcome } from './outcome';
+import { publishRehearsalPlans } from './plans';
+import { Progress } from './progress';
+import { ReportTimeline } from './report-timeline';
+import { BAKE_SECONDS, GATE_PERIOD_SECONDS, SimulatedPorts } from './simulated-ports';
 
 const REGION = 'us-east-1';
 const ACCOUNT = '000000000000';
@@ -41,29 +41,6 @@ const TARGET: SynthesisTarget = {
   region: REGION,
   account: ACCOUNT,
 };
-export const DEFAULT_WINDOW_MS = 24 * 3_600_000;
-
-/** What is rehearsed: a fleet, what the planner reads of it, and the alarm that fires. */
-export interface RehearsalIncident {
-  /** A topology name, or the graph file a rehearsal read. */
-  readonly scenario: string;
-  readonly seed: number;
-  readonly fleet: FleetModel;
-  readonly catalog: Catalog;
-  readonly changes: readonly Change[];
-  /** X-Ray GetServiceGraph responses: the incident window and, when there is one, a healthy baseline. */
-  readonly graph: unknown;
-  readonly baseline?: unknown;
-  /** The alarmed service and the alarm that fires on it. */
-  readonly alarmed: string;
-  readonly alarm: string;
-  /** Epoch ms the alarm fired (the end of the graph's window). */
-  readonly at: number;
-  readonly windowMs: number;
-  /** The change the simulation made bad, when it is known. */
-  readonly culprit?: { readonly service: string; readonly changeId: string };
-}
-
 export interface RehearsalOptions {
   readonly approve: ApprovalMode;
   /** Serves `manual` approvals (the local approval server); required for it. */
@@ -94,7 +71,8 @@ export interface Rehearsal {
   /** The same alarm event delivered a second time started nothing. */
   readonly duplicateIgnored: boolean;
   readonly published: number;
-  readonly model: { readonly before: string; readonly after: string; readonly stored: 'stored' | 'conflict' };
+  /** The model the plans were made with, and the one learning from the incident left current. */
+  readonly model: { readonly before: string; readonly after: string; readonly learned: Learned['outcome'] };
 }
 
 export async function rehearse(incident: RehearsalIncident, options: RehearsalOptions): Promise<Rehearsal> {
@@ -127,8 +105,6 @@ async function run(
   progress: Progress,
   approvals: ApprovalService | undefined,
 ): Promise<Rehearsal> {
-  const current = await store.currentModel();
-  const model: CulpritModel = current ?? BUILTIN_MODEL;
   // Manual approvals and the halt path run in suggest mode: every stage waits for a person.
   const catalog = withAlarm(
     options.approve === 'auto' ? incident.catalog : suggestCatalog(incident.catalog),
@@ -137,62 +113,55 @@ async function run(
   );
   const fleet = new Fleet(incident.fleet, catalog, incident.changes, incident.seed);
   const clock = new SimClock(incident.at, options.pace ?? 0);
-  const recorder = new Recorder(clock, progress, fleet, catalog, store, options.approve, approvals?.port);
-  recorder.deployments(incident.changes, incident.windowMs);
-  recorder.alarmFired(incident.alarm, incident.alarmed);
-
-  // Plans are pre-built: one per catalogued alarm, from the graph as it stands, published as state machines.
-  const graph = parseServiceGraphs([{ source: 'graph', json: incident.graph }]);
-  const baseline =
-    incident.baseline === undefined ? undefined : parseServiceGraphs([{ source: 'baseline', json: incident.baseline }]);
-  const planFor = (service: string): Plan =>
-    planRollback(
-      {
-        topology: graph.topology,
-        ...(baseline ? { baseline: baseline.topology } : {}),
-        changes: incident.changes,
-        alarmed: [service],
-        at: incident.at,
-        windowMs: incident.windowMs,
-        catalog,
-        warnings: graph.warnings,
-      },
-      { ranker: rankWith(model) },
-    );
-  const index = indexServices(graph.topology);
-  const publishable = Object.fromEntries(
-    Object.entries(catalog.services).filter(
-      ([service]) =>
-        index.watched(service) !== undefined && (options.publish !== 'incident' || service === incident.alarmed),
-    ),
-  );
-  const sfn = new LocalStepFunctions(REGION, ACCOUNT);
-  // This run's Step Functions starts empty (a kept store may point at machines of an earlier run): publish all.
-  const fresh: Parameters<typeof publishPlans>[1] = {
-    getAlarmPlan: () => Promise.resolve(undefined),
-    putPlan: (p) => store.putPlan(p),
-    putAlarmPlan: (a) => store.putAlarmPlan(a),
+  const timeline = new ReportTimeline();
+  const narration = new Narration(progress, catalog.application);
+  const tell: Tell = (h) => {
+    timeline.see(h);
+    narration.see(h);
   };
-  const published = await publishPlans(sfn.client, fresh, TARGET, { ...catalog, services: publishable }, planFor, {
-    bakeSeconds: BAKE_SECONDS,
-    gatePeriodSeconds: GATE_PERIOD_SECONDS,
-    ...(options.approvalSeconds !== undefined ? { approvalSeconds: options.approvalSeconds } : {}),
-  });
-  const pointer = await store.getAlarmPlan(incident.alarm);
-  const plan = (pointer && (await store.getPlan(pointer.planId))) ?? planFor(incident.alarmed);
-  recorder.planned(plan, published.filter((p) => p.alias !== undefined).length, model.version);
+  for (const deploy of deployments(incident.changes, clock, incident.windowMs)) tell(deploy);
+  const health = fleet.health(incident.alarmed);
+  tell({ kind: 'alarm', alarm: incident.alarm, service: incident.alarmed, ...(health ? { health } : {}) });
 
+  // Plans are pre-built: one per catalogued alarm, made and published as a synthesis run does.
+  const sfn = new LocalStepFunctions(REGION, ACCOUNT);
+  const { plan, definition, model, results } = await publishRehearsalPlans(incident, {
+    sfn,
+    target: TARGET,
+    store,
+    catalog,
+    publish: options.publish ?? 'all',
+    compile: {
+      bakeSeconds: BAKE_SECONDS,
+      gatePeriodSeconds: GATE_PERIOD_SECONDS,
+      ...(options.approvalSeconds !== undefined ? { approvalSeconds: options.approvalSeconds } : {}),
+    },
+  });
+  const published = results.filter((r) => r.alias !== undefined).length;
+  tell({ kind: 'planned', plan, published, model });
+
+  const ports = new SimulatedPorts({
+    clock,
+    fleet,
+    catalog,
+    store,
+    approve: options.approve,
+    ...(approvals ? { manual: approvals.port } : {}),
+    tell,
+  });
+  const handlers = ports.handlers(plan);
   let child: LocalRunResult | undefined;
-  const handlers = recorder.handlers(plan);
-  const aws = {
+  const aws: LocalAws = {
     dynamo: dynamo.client,
     table: dynamo.table,
     executions: new Set<string>(),
-    publish: (subject: string) => recorder.published(subject),
-    onEvent: recorder.orchestratorEvent,
-    runPlan: async (arn: string, _name: string, input: unknown) => {
+    publish: (subject) => narration.published(subject),
+    onEvent: narration.orchestratorEvent,
+    // The incident starts at the alarm, in simulated time, like everything on its timeline.
+    now: () => clock.epoch(),
+    runPlan: async (arn, _name, input) => {
       child = await runLocally(sfn.definition(arn), input as never, handlers, {
-        onEvent: recorder.planEvent,
+        onEvent: narration.planEvent,
         waitMs: (_state, seconds) => clock.realMs(seconds / 60),
         ...(options.validate === false ? { validate: false } : {}),
       });
@@ -204,17 +173,13 @@ async function run(
   if (delivery.duplicate) throw new Error(`the alarm event for ${incident.alarm} was taken for a duplicate`);
   // At-least-once delivery: the same event again starts nothing.
   const again = await deliverAlarmEvent(aws, event);
-  recorder.redelivered(again.duplicate);
+  narration.redelivered(again.duplicate);
 
-  const outcome = recorder.outcome(child, reasonOf(child));
-  const incidentId = delivery.name;
-  const record = recorder.record(incidentId, plan, incident.alarm, outcome, incident.culprit?.service);
-  // Keys carry the event time: aws-local-stepfunctions 3 computes States.Hash's SHA-256 wrongly past
-  // 64 bytes, so two events of one alarm share an execution name (an incident id) locally.
-  await recorder.keep(incidentId, record, event.detail.state.timestamp);
-  const refined = refine(model, [record]);
-  const stored = await store.putModel(refined, current?.version);
-  recorder.refined(model.version, refined.version, stored);
+  const outcome = rehearsalOutcome(child, timeline, clock.now);
+  tell({ kind: 'ended', outcome });
+  // As in AWS when the incident's execution ends: the record from its timeline, the model refined from it.
+  const learned = await learnFromIncident(store, delivery.name, delivery.run.status, clock.iso());
+  narration.learned(model, learned);
 
   const report: DemoReport = {
     title: `Backstep rehearsal: ${incident.alarm} on ${incident.scenario}`,
@@ -222,10 +187,10 @@ async function run(
     seed: incident.seed,
     generatedAt: new Date(options.now?.() ?? Date.now()).toISOString(),
     plan,
-    definition: pointer ? sfn.definition(pointer.stateMachine) : compilePlan(plan),
+    definition,
     ...(incident.culprit ? { culprit: incident.culprit } : {}),
-    timeline: recorder.timeline,
-    gates: recorder.gates,
+    timeline: timeline.items,
+    gates: timeline.gates,
     outcome,
     baselines: baselines({
       fleet: () => fleet.clone(catalog, incident.changes),
@@ -240,13 +205,21 @@ async function run(
   };
   return {
     report,
-    incidentId,
+    incidentId: delivery.name,
     endpoint: dynamo.endpoint,
     application: catalog.application,
     duplicateIgnored: again.duplicate,
-    published: published.filter((p) => p.alias !== undefined).length,
-    model: { before: model.version, after: refined.version, stored },
+    published,
+    model: { before: model, after: learned.model ?? model, learned: learned.outcome },
   };
+}
+
+/** The deployments of the look-back window, oldest first, in simulated minutes (before the alarm: negative). */
+function deployments(changes: readonly Change[], clock: SimClock, windowMs: number): Happening[] {
+  return [...changes]
+    .sort((a, b) => a.deployedAt - b.deployedAt)
+    .map((change) => ({ kind: 'deploy' as const, change, at: (change.deployedAt - clock.origin) / 60_000 }))
+    .filter((d) => d.at <= 0 && d.at >= -windowMs / 60_000);
 }
 
 /** The catalog with the incident's alarm on its service, so that a plan is published for it. */
@@ -259,13 +232,6 @@ function withAlarm(catalog: Catalog, service: string, alarm: string): Catalog {
     [service]: entry ? { ...entry, alarms } : { action: { type: 'manual' as const }, alarms, irreversibleData: false },
   };
   return { ...catalog, services };
-}
-
-/** The escalation a failed plan run ended in, from the Fail state's error. */
-function reasonOf(run: LocalRunResult | undefined): EscalationReason | undefined {
-  if (!run || run.status === 'SUCCEEDED') return undefined;
-  const found = (Object.keys(ESCALATION_ERRORS) as EscalationReason[]).find((r) => ESCALATION_ERRORS[r] === run.error);
-  return found ?? 'task-error';
 }
 
 /** A CloudWatch Alarm State Change event, as EventBridge delivers it. */

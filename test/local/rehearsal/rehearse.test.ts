@@ -82,7 +82,7 @@ describe('rehearse (demo, approvals auto)', () => {
     const meta = await local.store.getIncident(result.incidentId);
     expect(meta?.planId).toBe(result.report.plan.planId);
     const types = new Set((await local.store.events(result.incidentId)).map((e) => e.type));
-    for (const type of ['recovered', 'act', 'gate', 'approval', 'record']) expect(types).toContain(type);
+    expect([...types].sort()).toStrictEqual(['approval-decided', 'baseline', 'ended', 'gate', 'recovered', 'step']);
     expect((await local.store.currentModel())?.version).toBe(result.model.after);
     expect(result.model.after).not.toBe(result.model.before);
     const another = { holder: 'another-incident', holderArn: 'arn:aws:states:::execution:o:x', takenAt: '' };
