@@ -136,6 +136,7 @@ describe('rehearse (demo, approvals reject)', () => {
     expect(report.timeline.filter((t) => t.kind === 'approval').map((t) => t.outcome)).toStrictEqual(['rejected']);
     const types = (await local.store.events(result.incidentId)).map((e) => e.type);
     expect(types).toContain('halted');
+    expect(types).toContain('approval-decided');
     expect(types).not.toContain('recovered');
   }, 60_000);
 });
