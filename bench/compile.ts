@@ -2,8 +2,8 @@
 // 2,000 steps, and the history events of a local run of each (the Step Functions limit is 25,000).
 import { performance } from 'node:perf_hooks';
 import { makeHandlers } from '../lib/core/handlers';
-import { memoryIdempotency } from '../lib/local/memory';
-import { runLocally } from '../lib/local/runner';
+import { memoryIdempotency } from '../lib/local/engines/memory';
+import { runLocally } from '../lib/local/engines/runner';
 import { compilePlan } from '../statemachines/compile';
 import { syntheticPlan } from '../test/synthetic-plan';
 

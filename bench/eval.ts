@@ -3,8 +3,8 @@
 // marked "unseen" use topologies or seeds never looked at while tuning.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { accuracy, evaluateTopology, type TopologyReport } from '../lib/local/evaluate';
-import type { TopologyFixture } from '../lib/local/xray-from-topology';
+import { accuracy, evaluateTopology, type TopologyReport } from '../lib/local/sim/evaluate';
+import type { TopologyFixture } from '../lib/local/sim/xray-from-topology';
 
 const FIXTURES = join(__dirname, '..', 'examples', 'topologies');
 const TUNED = ['online-boutique', 'sock-shop'];

@@ -1,7 +1,7 @@
 // Deterministic synthetic X-Ray GetServiceGraph responses for the planner benchmark: N nodes, heavy-tailed
 // fan-out (preferential attachment), mostly a DAG under a few clients and entry services, a few cycles and
 // self-loops, ~5% resource leaves, ~1% failing services, and 200 recent deployments.
-import { rng } from '../lib/local/incidents';
+import { rng } from '../lib/local/sim/incidents';
 
 export interface XRayErrorStatistics {
   ThrottleCount: number;

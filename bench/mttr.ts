@@ -5,9 +5,9 @@
 // counts as never, so a median or 90th percentile past the share recovered is "not reached".
 // Seeds 7001-7030 were never used to tune the model. One store per topology: the model learns from
 // each incident of its system, as it does in production.
-import { demoIncident, scenarioNames } from '../lib/local/demo';
-import { startLocalDynamo } from '../lib/local/dynamo';
-import { rehearse } from '../lib/local/rehearse';
+import { demoIncident, scenarioNames } from '../lib/local/rehearsal/demo';
+import { startLocalDynamo } from '../lib/local/engines/dynamo';
+import { rehearse } from '../lib/local/rehearsal/rehearse';
 
 const SEEDS = Array.from({ length: 30 }, (_, i) => 7001 + i);
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The operator CLI. `bin/backstep.js` runs this file through tsx, so no build step is needed.
-import { localApprovalServer } from '../lib/local/manual-approvals';
+import { localApprovalServer } from '../lib/local/rehearsal/manual-approvals';
 import { terminalEnv } from '../lib/cli/demo-command';
 import { processIo } from '../lib/cli/io';
 import { runAsync } from '../lib/cli/main';

@@ -2,8 +2,8 @@
 // from the real topologies the product ships as examples (examples/topologies).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TOPOLOGIES_DIR } from '../lib/local/demo';
-import { xrayFromTopology, type TopologyFixture, type TrafficOptions } from '../lib/local/xray-from-topology';
+import { TOPOLOGIES_DIR } from '../lib/local/rehearsal/demo';
+import { xrayFromTopology, type TopologyFixture, type TrafficOptions } from '../lib/local/sim/xray-from-topology';
 import { parseCatalog } from '../lib/core/catalog';
 import { parseChanges } from '../lib/core/changes';
 import type { Plan } from '../lib/core/plan';

@@ -1,7 +1,7 @@
 // What every in-process Lambda handler test sets before importing a handler: the table on dynalite,
 // fake credentials, and Powertools and the X-Ray SDK quiet outside Lambda.
 import { environment, type EnvKey } from '../lib/core/contracts';
-import type { LocalDynamo } from '../lib/local/dynamo';
+import type { LocalDynamo } from '../lib/local/engines/dynamo';
 
 /** `extra`: the function's own settings, by what each carries (lib/core/contracts.ts). */
 export function lambdaEnv(

@@ -1,7 +1,7 @@
 // One dynalite server on loopback per test file, and the store on it.
 import { DynamoStore } from '../lib/aws/store';
 import { readStoredModel } from '../lib/core/model';
-import { startLocalDynamo, type LocalDynamo } from '../lib/local/dynamo';
+import { startLocalDynamo, type LocalDynamo } from '../lib/local/engines/dynamo';
 
 export interface LocalStore {
   readonly dynamo: LocalDynamo;

@@ -3,7 +3,7 @@
 // once: the conditional update PENDING -> DECIDED comes first, then SendTaskSuccess/Failure.
 import { z } from 'zod';
 import { InputError, TASK_ERRORS } from '../core/errors';
-import type { ApprovalRecord, IncidentStore } from '../core/store';
+import type { ApprovalRecord, IncidentStore, TimelineEvent } from '../core/store';
 import type { ApprovalResult } from '../core/tasks';
 import { TaskGoneError } from './errors';
 import { sameSecret, verifyLink, type Secret } from './link';
@@ -207,24 +207,29 @@ function refuse(lists: ApproverLists | undefined, record: ApprovalRecord, identi
   return list.some((a) => a.toLowerCase() === who) ? undefined : `${identity} is not an approver of this application.`;
 }
 
+/** The timeline entry of a decided approval (rehearsals without a person write it too). */
+export function approvalDecidedEvent(decided: ApprovalSummary, now: number): TimelineEvent {
+  return {
+    key: `approval#${decided.approvalId}`,
+    at: decided.decidedAt ?? new Date(now).toISOString(),
+    type: 'approval-decided',
+    data: {
+      approvalId: decided.approvalId,
+      kind: decided.kind,
+      stage: decided.stage,
+      ...(decided.service !== undefined ? { service: decided.service } : {}),
+      decision: decided.decision,
+      ...(decided.decidedBy !== undefined ? { decidedBy: decided.decidedBy } : {}),
+      ...(decided.sourceIp !== undefined ? { sourceIp: decided.sourceIp } : {}),
+      ...(decided.userAgent !== undefined ? { userAgent: decided.userAgent } : {}),
+    },
+  };
+}
+
 /** Who decided, with the incident (an append-only timeline: a replay changes nothing). */
 async function recordWithIncident(ports: CallbackPorts, log: ApprovalLog, decided: ApprovalSummary): Promise<void> {
   try {
-    await ports.store.appendEvent(decided.incidentId, {
-      key: `approval#${decided.approvalId}`,
-      at: decided.decidedAt ?? new Date(ports.now()).toISOString(),
-      type: 'approval-decided',
-      data: {
-        approvalId: decided.approvalId,
-        kind: decided.kind,
-        stage: decided.stage,
-        ...(decided.service !== undefined ? { service: decided.service } : {}),
-        decision: decided.decision,
-        ...(decided.decidedBy !== undefined ? { decidedBy: decided.decidedBy } : {}),
-        ...(decided.sourceIp !== undefined ? { sourceIp: decided.sourceIp } : {}),
-        ...(decided.userAgent !== undefined ? { userAgent: decided.userAgent } : {}),
-      },
-    });
+    await ports.store.appendEvent(decided.incidentId, approvalDecidedEvent(decided, ports.now()));
   } catch (err) {
     // The approval record itself keeps who decided; the timeline entry is a copy.
     log.warn('approval not added to the timeline', {

@@ -13,6 +13,7 @@ import {
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { Catalog } from '../core/catalog';
+import type { Plan } from '../core/plan';
 import { BackstepError } from '../core/errors';
 import { notUndone } from '../core/changes';
 import { BUILTIN_MODEL } from '../core/model';
@@ -25,19 +26,24 @@ import type { CompileOptions } from '../../statemachines/compile';
 import type { RollbackMark } from '../core/types';
 import { publishPlans, type SynthesisResult, type SynthesisTarget } from './synthesize';
 
-export interface SynthesisRun {
+/** What synthesis plans from: the latest discovery snapshot, the recorded changes, what rollbacks undid, the model. */
+export interface PlanningInputs {
+  readonly store: Pick<IncidentStore, 'latestSnapshot' | 'changesSince' | 'currentModel'>;
+  readonly catalog: Catalog;
+  readonly now: number;
+  readonly lookBackMs: number;
+  /** What earlier incidents rolled back: undone changes, and the rollbacks' own deployments, are no suspects. */
+  readonly rollbackMarks?: () => Promise<readonly RollbackMark[]>;
+}
+
+export interface SynthesisRun extends PlanningInputs {
   readonly sfn: Pick<SFNClient, 'send'>;
   readonly store: Pick<
     IncidentStore,
     'latestSnapshot' | 'changesSince' | 'currentModel' | 'putPlan' | 'putAlarmPlan' | 'getAlarmPlan'
   >;
   readonly target: SynthesisTarget;
-  readonly catalog: Catalog;
-  readonly now: number;
-  readonly lookBackMs: number;
   readonly compile?: CompileOptions;
-  /** What earlier incidents rolled back: undone changes, and the rollbacks' own deployments, are no suspects. */
-  readonly rollbackMarks?: () => Promise<readonly RollbackMark[]>;
 }
 
 export interface SynthesisSummary {
@@ -48,12 +54,21 @@ export interface SynthesisSummary {
   readonly results: readonly SynthesisResult[];
 }
 
-export async function synthesizeAll(run: SynthesisRun): Promise<SynthesisSummary> {
+/** How synthesis plans a catalogued service, or why it cannot plan at all. */
+export type SynthesisPlanner =
+  | { readonly model: string; readonly skipped: string }
+  | { readonly model: string; readonly snapshotTakenAt: number; readonly planFor: (service: string) => Plan };
+
+/**
+ * The planning half of a synthesis run, shared with rehearsals (lib/local/rehearsal/plans.ts): the snapshot's
+ * changes and those recorded since, merged by id, less those rollbacks undid, ranked by the current model.
+ */
+export async function synthesisPlanner(run: PlanningInputs): Promise<SynthesisPlanner> {
   const model = (await run.store.currentModel()) ?? BUILTIN_MODEL;
   const snapshot = await run.store.latestSnapshot(run.catalog.application);
   if (!snapshot?.graph) {
     // Without a service graph there is no order to roll back in: keep whatever was published before.
-    return { model: model.version, skipped: 'no discovery snapshot with a service graph yet', results: [] };
+    return { model: model.version, skipped: 'no discovery snapshot with a service graph yet' };
   }
   const recorded = await run.store.changesSince(run.now - run.lookBackMs, run.now);
   const byId = new Map<string, Change>();
@@ -61,12 +76,10 @@ export async function synthesizeAll(run: SynthesisRun): Promise<SynthesisSummary
   const changes = notUndone([...byId.values()], (await run.rollbackMarks?.()) ?? []);
   const ranker = rankWith(model);
   const graph = snapshot.graph;
-  const results = await publishPlans(
-    run.sfn,
-    run.store,
-    run.target,
-    run.catalog,
-    (service) =>
+  return {
+    model: model.version,
+    snapshotTakenAt: snapshot.takenAt,
+    planFor: (service) =>
       planRollback(
         {
           topology: graph,
@@ -80,9 +93,14 @@ export async function synthesizeAll(run: SynthesisRun): Promise<SynthesisSummary
         },
         { ranker },
       ),
-    run.compile ?? {},
-  );
-  return { model: model.version, snapshotTakenAt: snapshot.takenAt, results };
+  };
+}
+
+export async function synthesizeAll(run: SynthesisRun): Promise<SynthesisSummary> {
+  const planner = await synthesisPlanner(run);
+  if ('skipped' in planner) return { ...planner, results: [] };
+  const results = await publishPlans(run.sfn, run.store, run.target, run.catalog, planner.planFor, run.compile ?? {});
+  return { model: planner.model, snapshotTakenAt: planner.snapshotTakenAt, results };
 }
 
 /** Error names the refresh state machine matches (lib/infra/planning.ts): thrown here, retried or not there. */

@@ -9,10 +9,17 @@ import { parseCatalog } from '../core/catalog';
 import { parseChanges, parseDuration } from '../core/changes';
 import { InputError } from '../core/errors';
 import { parseJson } from '../core/json';
-import { APPROVAL_MODES, type ApprovalMode, type ApprovalPortFactory } from '../local/approvals';
-import { DEFAULT_SCENARIO, DEFAULT_SEED, demoIncident, graphIncident, scenarioNames } from '../local/demo';
-import { Progress, type Terminal } from '../local/progress';
-import { rehearse, type RehearsalIncident } from '../local/rehearse';
+import { APPROVAL_MODES, type ApprovalMode, type ApprovalPortFactory } from '../local/rehearsal/approvals';
+import {
+  DEFAULT_SCENARIO,
+  DEFAULT_SEED,
+  demoIncident,
+  graphIncident,
+  scenarioNames,
+  type RehearsalIncident,
+} from '../local/rehearsal/demo';
+import { Progress, type Terminal } from '../local/rehearsal/progress';
+import { rehearse } from '../local/rehearsal/rehearse';
 import type { DemoReport } from '../report/types';
 import { writeReport } from '../report/write';
 import { parseArgs, usage, type FlagSpec, type ParsedArgs } from './args';

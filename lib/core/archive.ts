@@ -1,5 +1,5 @@
 // Where finished incident reports are kept: an S3 bucket in AWS (lib/aws/reports.ts), a folder on one
-// machine (lib/local/archive.ts). One HTML document per incident, named by the incident id.
+// machine (lib/local/engines/archive.ts). One HTML document per incident, named by the incident id.
 
 export interface ReportArchive {
   /** Writes the whole report or nothing. */

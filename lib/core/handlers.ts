@@ -86,14 +86,16 @@ export interface Ports {
   readonly notify: NotifyPort;
 }
 
-export interface Handlers {
+/** The task handlers of a plan's state machine: the Lambdas run them in AWS, the local runner on one machine. */
+export interface TaskHandlers {
   readonly act: (input: ActInput) => Promise<StepResult>;
   readonly gate: (input: GateInput) => Promise<GateResult>;
+  /** Resolves on approval; rejects with ApprovalRejectedError or ApprovalTimedOutError. */
   readonly approval: (input: ApprovalInput) => Promise<ApprovalResult>;
   readonly notify: (input: NotifyInput) => Promise<void>;
 }
 
-export function makeHandlers(ports: Ports): Handlers {
+export function makeHandlers(ports: Ports): TaskHandlers {
   return {
     act: actHandler(ports),
     gate: gateHandler(ports),
@@ -108,7 +110,7 @@ export function makeHandlers(ports: Ports): Handlers {
  */
 export function actHandler(
   ports: Pick<Ports, 'plans' | 'rollback' | 'idempotency' | 'now' | 'timeline' | 'rollbackMarks'>,
-): Handlers['act'] {
+): TaskHandlers['act'] {
   return async (ref) => {
     const plan = await ports.plans.load(ref.planId);
     const step = plan && findStep(plan, ref);
@@ -165,7 +167,7 @@ export function actHandler(
 /** Reads the alarms of the incident and of every service in the plan, then judges (or records the baseline). */
 export function gateHandler(
   ports: Pick<Ports, 'plans' | 'alarms' | 'timeline'> & Partial<Pick<Ports, 'now'>>,
-): Handlers['gate'] {
+): TaskHandlers['gate'] {
   return async (input) => {
     // Every service of the plan: a rollback can make a service worse that was not rolled back.
     const plan = await ports.plans.load(input.planId);

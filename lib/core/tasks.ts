@@ -1,5 +1,5 @@
 // The task contracts of a compiled plan: what each Task state sends to its handler and gets back.
-// The same handler logic runs in a Lambda (lambdas/) and in the local runner (lib/local/runner.ts).
+// The same handler logic runs in a Lambda (lambdas/) and in the local runner (lib/local/engines/runner.ts).
 import { z } from 'zod';
 import { STAGE_NAMES, type Plan, type PlanStep, type StageName } from './plan';
 

@@ -12,7 +12,7 @@ import {
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoStore } from '../../lib/aws/store';
-import { startLocalDynamo, type LocalDynamo } from '../../lib/local/dynamo';
+import { startLocalDynamo, type LocalDynamo } from '../../lib/local/engines/dynamo';
 import { examplePlan } from '../helpers';
 import { leaks, nonceOf, taskToken } from './support';
 

@@ -2,10 +2,10 @@
 // HTTP on the local server, and the execution goes on (or halts) as it would in Step Functions.
 import { TaskGoneError } from '../../lib/approvals/errors';
 import { LocalTasks, startLocalApprovals, type LocalApprovals } from '../../lib/approvals/local';
-import { printApprovalLinks, suggestCatalog } from '../../lib/local/manual-approvals';
+import { printApprovalLinks, suggestCatalog } from '../../lib/local/rehearsal/manual-approvals';
 import { parseCatalog } from '../../lib/core/catalog';
 import type { ApprovalPort } from '../../lib/core/handlers';
-import { runLocally } from '../../lib/local/runner';
+import { runLocally } from '../../lib/local/engines/runner';
 import { compilePlan, type CompileOptions } from '../../statemachines/compile';
 import { examplePlan, fixture } from '../helpers';
 import { useLocalDynamo } from '../local-dynamo';

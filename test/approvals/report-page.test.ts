@@ -7,7 +7,7 @@ import { startLocalApprovals, type LocalApprovals } from '../../lib/approvals/lo
 import { approvalLink, newSecret, reportLink } from '../../lib/approvals/link';
 import { MAX_REPORT_BYTES, reportPage } from '../../lib/approvals/report-page';
 import type { ReportArchive } from '../../lib/core/archive';
-import { folderArchive } from '../../lib/local/archive';
+import { folderArchive } from '../../lib/local/engines/archive';
 import { get, post } from './support';
 
 const archive = folderArchive(mkdtempSync(join(tmpdir(), 'backstep-report-page-')));

@@ -1,7 +1,7 @@
 // Shared by the approval tests: realistic task tokens, a leak check, a browser-like client, and the task
 // handlers of a local run whose alarm holds through wave 1 and clears after wave 2 (or never clears).
 import { randomBytes } from 'node:crypto';
-import { makeHandlers, type ApprovalPort, type Handlers, type TimelinePort } from '../../lib/core/handlers';
+import { makeHandlers, type ApprovalPort, type TaskHandlers, type TimelinePort } from '../../lib/core/handlers';
 import type { IncidentStore } from '../../lib/core/store';
 import type { AlarmState } from '../../lib/core/tasks';
 
@@ -9,7 +9,7 @@ export function exampleRunHandlers(
   store: IncidentStore,
   approvals: ApprovalPort,
   options: { readonly timeline?: TimelinePort; readonly recovers?: boolean } = {},
-): Handlers {
+): TaskHandlers {
   const readings: Record<string, AlarmState>[] = [{ 'frontend-5xx': 'ALARM' }, { 'frontend-5xx': 'ALARM' }];
   const after: AlarmState = options.recovers === false ? 'ALARM' : 'OK';
   let read = 0;

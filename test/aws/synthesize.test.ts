@@ -24,9 +24,9 @@ import { parseCatalog } from '../../lib/core/catalog';
 import { makeHandlers } from '../../lib/core/handlers';
 import type { Plan } from '../../lib/core/plan';
 import { useLocalDynamo } from '../local-dynamo';
-import { memoryIdempotency } from '../../lib/local/memory';
-import { deliverAlarmEvent } from '../../lib/local/orchestrator';
-import { runLocally } from '../../lib/local/runner';
+import { memoryIdempotency } from '../../lib/local/engines/memory';
+import { deliverAlarmEvent } from '../../lib/local/engines/orchestrator';
+import { runLocally } from '../../lib/local/engines/runner';
 import { compilePlan } from '../../statemachines/compile';
 import { fixture, examplePlan, T0 } from '../helpers';
 

@@ -5,7 +5,7 @@ import { BUILTIN_MODEL, parseModel, refine, type IncidentRecord } from '../../li
 import { planRollback } from '../../lib/core/planner';
 import { rankSuspects, rankWith } from '../../lib/core/suspects';
 import type { Change } from '../../lib/core/types';
-import type { TrafficOptions } from '../../lib/local/xray-from-topology';
+import type { TrafficOptions } from '../../lib/local/sim/xray-from-topology';
 import { T0, topologyOf } from '../helpers';
 
 const MIN = 60_000;

@@ -2,7 +2,7 @@
 // evaluated here by the local interpreter as a Pass state's Parameters) must be exactly what the store
 // writes (the TypeScript form, marshalled as the SDK does).
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { runDefinition } from '../../lib/local/runner';
+import { runDefinition } from '../../lib/local/engines/runner';
 import type { LeaseHolder } from '../../lib/core/store';
 import {
   alarmOrderItem,

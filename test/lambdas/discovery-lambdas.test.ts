@@ -19,7 +19,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { catalogItem } from '../../lib/aws/config';
 import { parseCatalog } from '../../lib/core/catalog';
 import { DynamoStore } from '../../lib/aws/store';
-import { startLocalDynamo, type LocalDynamo } from '../../lib/local/dynamo';
+import { startLocalDynamo, type LocalDynamo } from '../../lib/local/engines/dynamo';
 import { fixture } from '../helpers';
 
 const xray = mockClient(XRayClient);

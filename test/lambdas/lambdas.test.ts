@@ -16,7 +16,7 @@ import { SYNTHESIZE_ENV } from '../../bench/bundles';
 import { catalogItem } from '../../lib/aws/config';
 import { DynamoStore } from '../../lib/aws/store';
 import { parseCatalog } from '../../lib/core/catalog';
-import { startLocalDynamo, type LocalDynamo } from '../../lib/local/dynamo';
+import { startLocalDynamo, type LocalDynamo } from '../../lib/local/engines/dynamo';
 import { examplePlan, fixture } from '../helpers';
 
 const ecs = mockClient(ECSClient);

@@ -14,7 +14,7 @@ import { REFRESH_ERRORS } from '../../lib/aws/synthesis';
 import { parseCatalog } from '../../lib/core/catalog';
 import { parseChanges } from '../../lib/core/changes';
 import { parseServiceGraphs } from '../../lib/core/xray';
-import { startLocalDynamo, type LocalDynamo } from '../../lib/local/dynamo';
+import { startLocalDynamo, type LocalDynamo } from '../../lib/local/engines/dynamo';
 import { fixture, T0 } from '../helpers';
 
 const sfn = mockClient(SFNClient);

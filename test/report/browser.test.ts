@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLocalApprovals } from '../../lib/approvals/local';
-import { folderArchive } from '../../lib/local/archive';
+import { folderArchive } from '../../lib/local/engines/archive';
 import { renderReport } from '../../lib/report/html';
 import { publishReport } from '../../lib/report/publish';
 import { compilePlan } from '../../statemachines/compile';

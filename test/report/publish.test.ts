@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { startLocalApprovals, type LocalApprovals } from '../../lib/approvals/local';
 import { verifyLink } from '../../lib/approvals/link';
 import type { Plan } from '../../lib/core/plan';
-import { folderArchive } from '../../lib/local/archive';
+import { folderArchive } from '../../lib/local/engines/archive';
 import { publishReport, REPORTED, subject, type ReportPorts } from '../../lib/report/publish';
 import type { Asl } from '../../statemachines/asl';
 import { compilePlan } from '../../statemachines/compile';

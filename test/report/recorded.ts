@@ -4,7 +4,7 @@
 import type { LocalApprovals } from '../../lib/approvals/local';
 import type { DynamoStore } from '../../lib/aws/store';
 import type { Plan } from '../../lib/core/plan';
-import { runLocally } from '../../lib/local/runner';
+import { runLocally } from '../../lib/local/engines/runner';
 import { compilePlan } from '../../statemachines/compile';
 import { exampleRunHandlers, get, nonceOf, post } from '../approvals/support';
 

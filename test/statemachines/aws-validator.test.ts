@@ -5,7 +5,7 @@
 import { getLanguageService } from 'amazon-states-language-service';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Plan } from '../../lib/core/plan';
-import { LOCAL_RESOURCES } from '../../lib/local/runner';
+import { LOCAL_RESOURCES } from '../../lib/local/engines/runner';
 import type { Asl } from '../../statemachines/asl';
 import { compilePlan, planSubstitutions, type CompileOptions } from '../../statemachines/compile';
 import { intakeDefinition, orchestratorDefinition } from '../../statemachines/orchestrator';

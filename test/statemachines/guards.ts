@@ -5,7 +5,7 @@ import { STATES_HEARTBEAT_TIMEOUT, STATES_TIMEOUT, TASK_ERRORS } from '../../lib
 import { walkStates, type Asl, type State } from '../../statemachines/asl';
 import { CALLBACK_RESOURCE, MAX_STATE_NAME, planSubstitutions } from '../../statemachines/compile';
 import { substitute } from '../../statemachines/substitute';
-import { LOCAL_RESOURCES } from '../../lib/local/runner';
+import { LOCAL_RESOURCES } from '../../lib/local/engines/runner';
 
 export function validate(asl: Asl): string[] {
   const deployed = substitute(asl, planSubstitutions(LOCAL_RESOURCES, 'aws'));

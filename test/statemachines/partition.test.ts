@@ -3,7 +3,7 @@
 // `arn:<partition>:states:::<service>:<api>` (https://docs.aws.amazon.com/step-functions/latest/dg/integrate-optimized.html).
 import { publishPlans } from '../../lib/aws/synthesize';
 import { parseCatalog } from '../../lib/core/catalog';
-import { LocalStepFunctions } from '../../lib/local/sfn';
+import { LocalStepFunctions } from '../../lib/local/engines/sfn';
 import { walkStates, type Asl } from '../../statemachines/asl';
 import { compilePlan, planSubstitutions, type TaskResources } from '../../statemachines/compile';
 import { intakeDefinition, orchestratorDefinition } from '../../statemachines/orchestrator';

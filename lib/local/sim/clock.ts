@@ -1,6 +1,9 @@
 // The simulated clock of a rehearsal: the report speaks in simulated minutes since the alarm, while the
 // run itself takes a few seconds. `pace` is how many real milliseconds one simulated minute lasts
 // (0 in tests and benchmarks: nothing really waits).
+/** Simulated minutes a person takes to decide on a request (an approval, or the next rollback by hand). */
+export const DECISION_MINUTES = 2;
+
 export class SimClock {
   private minutes = 0;
 

@@ -2,11 +2,11 @@
 // the same rollback times and failures: (a) a person rolls back every recent change one at a time,
 // most recent first, checking the alarm after each; (b) CodeDeploy's alarm rollback: only the alarmed
 // service's own last deployment, automatically.
-import type { ActionType, Catalog } from '../core/catalog';
-import { own } from '../core/records';
-import type { Change } from '../core/types';
-import type { ReportBaseline } from '../report/types';
-import { DECISION_MINUTES } from './approvals';
+import type { ActionType, Catalog } from '../../core/catalog';
+import { own } from '../../core/records';
+import type { Change } from '../../core/types';
+import type { ReportBaseline } from '../../report/types';
+import { DECISION_MINUTES } from './clock';
 import type { Fleet } from './fleet';
 
 /** Attempts of one rollback before giving up, as the plan's retry policy allows (1 + 3 retries). */

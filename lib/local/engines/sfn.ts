@@ -12,7 +12,7 @@ import {
   UpdateStateMachineCommand,
   type SFNClient,
 } from '@aws-sdk/client-sfn';
-import type { Asl } from '../../statemachines/asl';
+import type { Asl } from '../../../statemachines/asl';
 
 export class LocalStepFunctions {
   /** State machine ARN -> its published definitions (version n is index n - 1; a deleted one is undefined). */

@@ -3,24 +3,46 @@
 // inputs (an X-Ray graph, the recent changes, a catalog) with a fleet simulated from the graph.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EMPTY_CATALOG, servicesForAlarm, type Catalog } from '../core/catalog';
-import { InputError } from '../core/errors';
-import { own } from '../core/records';
-import { indexServices } from '../core/topology';
-import type { Change } from '../core/types';
-import { parseServiceGraphs } from '../core/xray';
-import { alarmOf, fleetFromGraph, fleetFromScenario, simulatedCatalog } from './fleet';
-import { deployableServices, hash, makeScenario } from './incidents';
-import { DEFAULT_WINDOW_MS, type RehearsalIncident } from './rehearse';
-import type { TopologyFixture } from './xray-from-topology';
+import { EMPTY_CATALOG, servicesForAlarm, type Catalog } from '../../core/catalog';
+import { InputError } from '../../core/errors';
+import { own } from '../../core/records';
+import { indexServices } from '../../core/topology';
+import type { Change } from '../../core/types';
+import { parseServiceGraphs } from '../../core/xray';
+import { alarmOf, fleetFromGraph, fleetFromScenario, simulatedCatalog, type FleetModel } from '../sim/fleet';
+import { deployableServices, hash, makeScenario } from '../sim/incidents';
+import type { TopologyFixture } from '../sim/xray-from-topology';
 
-export const TOPOLOGIES_DIR = join(__dirname, '..', '..', 'examples', 'topologies');
+export const TOPOLOGIES_DIR = join(__dirname, '..', '..', '..', 'examples', 'topologies');
 export const DEFAULT_SCENARIO = 'online-boutique';
 /**
  * The default incident shows the most in one run: a latency-only failure alarmed on a caller, a benign
  * deployment after the culprit's that must be rolled back first, an approval, a gate that says not yet.
  */
 export const DEFAULT_SEED = 8;
+
+export const DEFAULT_WINDOW_MS = 24 * 3_600_000;
+
+/** What is rehearsed: a fleet, what the planner reads of it, and the alarm that fires. */
+export interface RehearsalIncident {
+  /** A topology name, or the graph file a rehearsal read. */
+  readonly scenario: string;
+  readonly seed: number;
+  readonly fleet: FleetModel;
+  readonly catalog: Catalog;
+  readonly changes: readonly Change[];
+  /** X-Ray GetServiceGraph responses: the incident window and, when there is one, a healthy baseline. */
+  readonly graph: unknown;
+  readonly baseline?: unknown;
+  /** The alarmed service and the alarm that fires on it. */
+  readonly alarmed: string;
+  readonly alarm: string;
+  /** Epoch ms the alarm fired (the end of the graph's window). */
+  readonly at: number;
+  readonly windowMs: number;
+  /** The change the simulation made bad, when it is known. */
+  readonly culprit?: { readonly service: string; readonly changeId: string };
+}
 
 export function scenarioNames(): string[] {
   return readdirSync(TOPOLOGIES_DIR)

@@ -2,10 +2,10 @@
 // (each change's own faults and latency, unrelated noise, retry amplification) that propagates to
 // callers, alarms computed from the X-Ray statistics it emits (read back with the real parser), and
 // rollback actions that take simulated time and can fail. Deterministic for a model and a seed.
-import type { ActionType, Catalog } from '../core/catalog';
-import type { AlarmState } from '../core/tasks';
-import type { Change, Topology } from '../core/types';
-import { faultRate, meanResponseTime, parseServiceGraphs } from '../core/xray';
+import type { ActionType, Catalog } from '../../core/catalog';
+import type { AlarmState } from '../../core/tasks';
+import type { Change, Topology } from '../../core/types';
+import { faultRate, meanResponseTime, parseServiceGraphs } from '../../core/xray';
 import { hash, rng, type Scenario } from './incidents';
 import { xrayFromTopology, type TopologyFixture } from './xray-from-topology';
 

@@ -1,6 +1,6 @@
 // In-process stand-ins for the store's idempotency keys, for rehearsals and benchmarks that run a plan
 // without a store. The demo and the platform use the real store (dynalite or DynamoDB).
-import type { IdempotencyPort } from '../core/handlers';
+import type { IdempotencyPort } from '../../core/handlers';
 
 export function memoryIdempotency(): IdempotencyPort {
   const keys = new Map<string, { done: boolean; result?: unknown }>();

@@ -5,33 +5,16 @@ import './polyfill';
 import type { StateMachine as LocalStateMachine, StateMachineDefinition } from 'aws-local-stepfunctions' with {
   'resolution-mode': 'import',
 };
-import type {
-  ActInput,
-  ApprovalInput,
-  ApprovalResult,
-  ExecutionInput,
-  GateInput,
-  GateResult,
-  NotifyInput,
-  StepResult,
-} from '../core/tasks';
-import { walkStates, type Asl } from '../../statemachines/asl';
-import { CALLBACK_RESOURCE, planSubstitutions, type TaskResources } from '../../statemachines/compile';
-import { substitute, substituteText } from '../../statemachines/substitute';
+import type { TaskHandlers } from '../../core/handlers';
+import type { ApprovalInput, ExecutionInput, NotifyInput } from '../../core/tasks';
+import { walkStates, type Asl } from '../../../statemachines/asl';
+import { CALLBACK_RESOURCE, planSubstitutions, type TaskResources } from '../../../statemachines/compile';
+import { substitute, substituteText } from '../../../statemachines/substitute';
 
 // The package is an ES module with a CommonJS build for `require`; TypeScript only resolves its types
 // as ESM, so the value is required explicitly.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { StateMachine } = require('aws-local-stepfunctions') as { StateMachine: typeof LocalStateMachine };
-
-/** The task handlers, as the Lambdas run them; adapters bind them to local engines. */
-export interface TaskHandlers {
-  readonly act: (input: ActInput) => Promise<StepResult>;
-  readonly gate: (input: GateInput) => Promise<GateResult>;
-  /** Resolves on approval; rejects with ApprovalRejectedError or ApprovalTimedOutError. */
-  readonly approval: (input: ApprovalInput) => Promise<ApprovalResult>;
-  readonly notify: (input: NotifyInput) => Promise<void>;
-}
 
 /** Fake ARNs for the placeholders: the definition runs exactly as compiled for AWS. */
 export const LOCAL_RESOURCES: TaskResources = {

@@ -2,15 +2,15 @@
 // calls on dynalite: duplicates (rule 7), ordering and joining (rule 8), one run and no loop (rule 13).
 import { DeleteItemCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { useLocalDynamo } from '../local-dynamo';
-import { setKillSwitch } from '../../lib/aws/config';
-import type { LeaseHolder } from '../../lib/core/store';
-import { alarmOrderKey, KILL_SWITCH_KEY, killSwitchItem, leaseKey } from '../../lib/core/table';
-import { deliverAlarmEvent, type LocalAws } from '../../lib/local/orchestrator';
-import { runDefinition, type LocalRunResult } from '../../lib/local/runner';
-import { incidentExecutionName, intakeDefinition, orchestratorDefinition } from '../../statemachines/orchestrator';
-import { fixture } from '../helpers';
-import { validate } from '../statemachines/guards';
+import { useLocalDynamo } from '../../local-dynamo';
+import { setKillSwitch } from '../../../lib/aws/config';
+import type { LeaseHolder } from '../../../lib/core/store';
+import { alarmOrderKey, KILL_SWITCH_KEY, killSwitchItem, leaseKey } from '../../../lib/core/table';
+import { deliverAlarmEvent, type LocalAws } from '../../../lib/local/engines/orchestrator';
+import { runDefinition, type LocalRunResult } from '../../../lib/local/engines/runner';
+import { incidentExecutionName, intakeDefinition, orchestratorDefinition } from '../../../statemachines/orchestrator';
+import { fixture } from '../../helpers';
+import { validate } from '../../statemachines/guards';
 
 const local = useLocalDynamo();
 
@@ -33,7 +33,7 @@ async function registerPlan(alarm: string, application: string): Promise<void> {
   await local.store.putAlarmPlan({ alarm, application, planId: 'p-1', stateMachine: PLAN_ARN });
 }
 
-/** The orchestrator's executions, as the local engine names them (lib/local/orchestrator.ts). */
+/** The orchestrator's executions, as the local engine names them (lib/local/engines/orchestrator.ts). */
 const EXECUTIONS = 'arn:aws:states:us-east-1:000000000000:execution:backstep-orchestrator:';
 
 function holder(name: string, takenAt = '2026-11-27T09:00:00.000Z'): LeaseHolder {

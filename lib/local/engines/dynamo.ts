@@ -3,7 +3,7 @@
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import type { AddressInfo } from 'node:net';
-import { TABLE_DEFINITION } from '../aws/table';
+import { TABLE_DEFINITION } from '../../aws/table';
 
 export interface LocalDynamo {
   readonly endpoint: string;

@@ -2,7 +2,7 @@
 // the local interpreter with their service integrations bound to local engines — DynamoDB calls go to
 // dynalite with the same request, child executions to the local runner, SNS to a callback.
 import { DeleteItemCommand, GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { walkStates, type Asl } from '../../statemachines/asl';
+import { walkStates, type Asl } from '../../../statemachines/asl';
 import {
   DDB_DELETE,
   DDB_GET,
@@ -17,8 +17,8 @@ import {
   SFN_DESCRIBE,
   SFN_RUN_SYNC,
   SNS_PUBLISH,
-} from '../../statemachines/orchestrator';
-import { PARTITION_KEY, substitute, substituteText } from '../../statemachines/substitute';
+} from '../../../statemachines/orchestrator';
+import { PARTITION_KEY, substitute, substituteText } from '../../../statemachines/substitute';
 import { runDefinition, type LocalRunResult, type RunEvent } from './runner';
 
 export interface LocalAws {
@@ -35,6 +35,8 @@ export interface LocalAws {
   readonly onEvent?: (event: RunEvent) => void;
   /** Real milliseconds the cooldown after a rollback lasts here (its Wait states). @default 0 */
   readonly cooldownMs?: number;
+  /** Epoch ms an execution starts at (`$$.Execution.StartTime`): a rehearsal's simulated clock. @default Date.now */
+  readonly now?: () => number;
 }
 
 export type Delivery =
@@ -60,7 +62,7 @@ export async function deliverAlarmEvent(aws: LocalAws, event: unknown): Promise<
     [PARTITION_KEY]: LOCAL_PARTITION,
   };
   const intake = substitute(intakeDefinition(), values);
-  const orchestrator = substitute(orchestratorDefinition(), values);
+  const orchestrator = withLocalStartTime(substitute(orchestratorDefinition(), values));
   // StartExecution returns as soon as the execution exists (the intake's task has 30 s); the incident then
   // runs for as long as it takes (people deciding approvals included), exactly as in AWS.
   let started: { name: string; run: Promise<LocalRunResult> } | undefined;
@@ -75,7 +77,13 @@ export async function deliverAlarmEvent(aws: LocalAws, event: unknown): Promise<
       const live = running.get(aws) ?? new Set<string>();
       running.set(aws, live.add(Name));
       const run = runDefinition(orchestrator, read, integrations(orchestrator, aws), {
-        context: { Execution: { Name, Id: `${EXECUTION_PREFIX}${Name}`, StartTime: new Date().toISOString() } },
+        context: {
+          Execution: {
+            Name,
+            Id: `${EXECUTION_PREFIX}${Name}`,
+            [LOCAL_START_TIME]: new Date(aws.now?.() ?? Date.now()).toISOString(),
+          },
+        },
         ...(aws.onEvent ? { onEvent: aws.onEvent } : {}),
         waits: Object.fromEntries(COOLDOWN_STATES.map((state) => [state, aws.cooldownMs ?? 0])),
       }).finally(() => live.delete(Name));
@@ -89,6 +97,17 @@ export async function deliverAlarmEvent(aws: LocalAws, event: unknown): Promise<
     throw new Error(`intake failed: ${intakeRun.error ?? ''} ${intakeRun.cause ?? ''}`);
   }
   return started ? { duplicate: false, name: started.name, run: await started.run } : { duplicate: true };
+}
+
+/**
+ * aws-local-stepfunctions 3 sets `$$.Execution.StartTime` to the wall clock whatever context it is given: the
+ * definition reads the start time this engine was given (`LocalAws.now`) from a field of its own instead.
+ */
+const LOCAL_START_TIME = 'LocalStartTime';
+
+function withLocalStartTime(asl: Asl): Asl {
+  const text = JSON.stringify(asl).split('$$.Execution.StartTime').join(`$$.Execution.${LOCAL_START_TIME}`);
+  return JSON.parse(text) as Asl;
 }
 
 /** Task handlers for the service integrations a definition uses, keyed by state name. */

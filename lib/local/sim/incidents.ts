@@ -2,7 +2,7 @@
 // deployment among several, faults that propagate to callers with attenuation or amplified by
 // retries, latency-only failures, benign regressions, unrelated noise, alarms on the culprit or on a
 // caller, deployments after the culprit's. Deterministic for a topology and a seed.
-import type { Change, ChangeKind } from '../core/types';
+import type { Change, ChangeKind } from '../../core/types';
 import { xrayFromTopology, type TopologyFixture } from './xray-from-topology';
 
 export type FailureMode = 'faults' | 'latency' | 'amplified';

@@ -1,11 +1,11 @@
 // `--approve manual` with the real local approval server: every stage waits for a person; each link is
 // announced as `approval required: <url>`; a person (here: HTTP from the test) opens it and approves.
-import type { ApprovalPortFactory } from '../../lib/local/approvals';
-import { localApprovalServer } from '../../lib/local/manual-approvals';
-import { DEFAULT_SCENARIO, DEFAULT_SEED, demoIncident } from '../../lib/local/demo';
-import { Progress } from '../../lib/local/progress';
-import { rehearse } from '../../lib/local/rehearse';
-import { useLocalDynamo } from '../local-dynamo';
+import type { ApprovalPortFactory } from '../../../lib/local/rehearsal/approvals';
+import { localApprovalServer } from '../../../lib/local/rehearsal/manual-approvals';
+import { DEFAULT_SCENARIO, DEFAULT_SEED, demoIncident } from '../../../lib/local/rehearsal/demo';
+import { Progress } from '../../../lib/local/rehearsal/progress';
+import { rehearse } from '../../../lib/local/rehearsal/rehearse';
+import { useLocalDynamo } from '../../local-dynamo';
 
 const local = useLocalDynamo();
 

@@ -1,7 +1,7 @@
 // `backstep demo --approve manual`: the plan runs in suggest mode, so every stage waits for a person,
 // and each pending approval prints one line with its link.
-import type { Catalog } from '../core/catalog';
-import { startLocalApprovals, type LocalApprovals } from '../approvals/local';
+import type { Catalog } from '../../core/catalog';
+import { startLocalApprovals, type LocalApprovals } from '../../approvals/local';
 import type { ApprovalPortFactory } from './approvals';
 
 /** `--approve manual`: the local approval server on loopback; each pending approval is announced by its link. */

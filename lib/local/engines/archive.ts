@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { reportKey, type ReportArchive } from '../core/archive';
+import { reportKey, type ReportArchive } from '../../core/archive';
 
 export function folderArchive(dir: string): ReportArchive {
   const root = resolve(dir);

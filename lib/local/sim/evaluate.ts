@@ -1,10 +1,10 @@
 // Scores rankers on simulated incidents: Backstep's model against the two answers of today's practice.
-import { selectChanges } from '../core/changes';
-import { BUILTIN_MODEL, refine, type CulpritModel, type IncidentRecord } from '../core/model';
-import { rankWith } from '../core/suspects';
-import { indexServices } from '../core/topology';
-import type { Change } from '../core/types';
-import { parseServiceGraphs } from '../core/xray';
+import { selectChanges } from '../../core/changes';
+import { BUILTIN_MODEL, refine, type CulpritModel, type IncidentRecord } from '../../core/model';
+import { rankWith } from '../../core/suspects';
+import { indexServices } from '../../core/topology';
+import type { Change } from '../../core/types';
+import { parseServiceGraphs } from '../../core/xray';
 import { makeScenario, type Scenario } from './incidents';
 import type { TopologyFixture } from './xray-from-topology';
 

@@ -4,12 +4,12 @@
 import { readFileSync, readdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ApprovalPortFactory } from '../../lib/local/approvals';
-import { DEFAULT_SCENARIO, DEFAULT_SEED, demoIncident } from '../../lib/local/demo';
-import { Progress } from '../../lib/local/progress';
-import { rehearse, type Rehearsal } from '../../lib/local/rehearse';
-import { writeReport } from '../../lib/report/write';
-import { useLocalDynamo } from '../local-dynamo';
+import type { ApprovalPortFactory } from '../../../lib/local/rehearsal/approvals';
+import { DEFAULT_SCENARIO, DEFAULT_SEED, demoIncident } from '../../../lib/local/rehearsal/demo';
+import { Progress } from '../../../lib/local/rehearsal/progress';
+import { rehearse, type Rehearsal } from '../../../lib/local/rehearsal/rehearse';
+import { writeReport } from '../../../lib/report/write';
+import { useLocalDynamo } from '../../local-dynamo';
 
 const incident = demoIncident(DEFAULT_SCENARIO, DEFAULT_SEED);
 
@@ -82,7 +82,7 @@ describe('rehearse (demo, approvals auto)', () => {
     const meta = await local.store.getIncident(result.incidentId);
     expect(meta?.planId).toBe(result.report.plan.planId);
     const types = new Set((await local.store.events(result.incidentId)).map((e) => e.type));
-    for (const type of ['recovered', 'act', 'gate', 'approval', 'record']) expect(types).toContain(type);
+    expect([...types].sort()).toStrictEqual(['approval-decided', 'baseline', 'ended', 'gate', 'recovered', 'step']);
     expect((await local.store.currentModel())?.version).toBe(result.model.after);
     expect(result.model.after).not.toBe(result.model.before);
     const another = { holder: 'another-incident', holderArn: 'arn:aws:states:::execution:o:x', takenAt: '' };
@@ -136,6 +136,7 @@ describe('rehearse (demo, approvals reject)', () => {
     expect(report.timeline.filter((t) => t.kind === 'approval').map((t) => t.outcome)).toStrictEqual(['rejected']);
     const types = (await local.store.events(result.incidentId)).map((e) => e.type);
     expect(types).toContain('halted');
+    expect(types).toContain('approval-decided');
     expect(types).not.toContain('recovered');
   }, 60_000);
 });

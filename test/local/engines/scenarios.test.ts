@@ -5,16 +5,16 @@ import {
   ApprovalTimedOutError,
   RollbackFailedError,
   TransientError,
-} from '../../lib/core/errors';
-import { makeHandlers } from '../../lib/core/handlers';
-import type { Plan } from '../../lib/core/plan';
-import { SUGGEST_MODE_WHY, type AlarmState, type ApprovalInput, type NotifyInput } from '../../lib/core/tasks';
-import { memoryIdempotency } from '../../lib/local/memory';
-import { runLocally, type LocalRunResult } from '../../lib/local/runner';
-import { compilePlan, type CompileOptions } from '../../statemachines/compile';
-import { useLocalDynamo } from '../local-dynamo';
-import { examplePlan } from '../helpers';
-import { syntheticPlan } from '../synthetic-plan';
+} from '../../../lib/core/errors';
+import { makeHandlers } from '../../../lib/core/handlers';
+import type { Plan } from '../../../lib/core/plan';
+import { SUGGEST_MODE_WHY, type AlarmState, type ApprovalInput, type NotifyInput } from '../../../lib/core/tasks';
+import { memoryIdempotency } from '../../../lib/local/engines/memory';
+import { runLocally, type LocalRunResult } from '../../../lib/local/engines/runner';
+import { compilePlan, type CompileOptions } from '../../../statemachines/compile';
+import { useLocalDynamo } from '../../local-dynamo';
+import { examplePlan } from '../../helpers';
+import { syntheticPlan } from '../../synthetic-plan';
 
 const INCIDENT = 'frontend-5xx';
 

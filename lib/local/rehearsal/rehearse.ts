@@ -1,0 +1,254 @@
+// One incident rehearsed end to end on local engines, by the code paths that run in AWS: plans made as a
+// synthesis run makes them and published as state machines, the alarm event through the intake and
+// orchestrator state machines (dedupe, lease) with DynamoDB on dynalite, the plan's state machine on the
+// local interpreter with the real task handlers over a simulated fleet writing the incident's timeline,
+// then the incident recorded from that timeline and the model refined (lib/aws/learn.ts).
+import { randomUUID } from 'node:crypto';
+import { learnFromIncident, type Learned } from '../../aws/learn';
+import { DynamoStore } from '../../aws/store';
+import type { SynthesisTarget } from '../../aws/synthesize';
+import type { Catalog } from '../../core/catalog';
+import { InputError } from '../../core/errors';
+import { readStoredModel } from '../../core/model';
+import { own } from '../../core/records';
+import type { Change } from '../../core/types';
+import type { DemoReport } from '../../report/types';
+import { startLocalDynamo, type LocalDynamo } from '../engines/dynamo';
+import { deliverAlarmEvent, type LocalAws } from '../engines/orchestrator';
+import { LOCAL_RESOURCES, runLocally, type LocalRunResult } from '../engines/runner';
+import { LocalStepFunctions } from '../engines/sfn';
+import { baselines } from '../sim/baselines';
+import { SimClock } from '../sim/clock';
+import { Fleet } from '../sim/fleet';
+import type { ApprovalMode, ApprovalPortFactory, ApprovalService } from './approvals';
+import type { RehearsalIncident } from './demo';
+import type { Happening, Tell } from './happenings';
+import { suggestCatalog } from './manual-approvals';
+import { Narration } from './narration';
+import { rehearsalOutcome } from './outcome';
+import { publishRehearsalPlans } from './plans';
+import { Progress } from './progress';
+import { ReportTimeline } from './report-timeline';
+import { BAKE_SECONDS, GATE_PERIOD_SECONDS, SimulatedPorts } from './simulated-ports';
+
+const REGION = 'us-east-1';
+const ACCOUNT = '000000000000';
+const TARGET: SynthesisTarget = {
+  prefix: 'backstep-plan-',
+  roleArn: `arn:aws:iam::${ACCOUNT}:role/backstep-plans`,
+  logGroupArn: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:backstep-plans:*`,
+  resources: LOCAL_RESOURCES,
+  region: REGION,
+  account: ACCOUNT,
+};
+export interface RehearsalOptions {
+  readonly approve: ApprovalMode;
+  /** Serves `manual` approvals (the local approval server); required for it. */
+  readonly approvals?: ApprovalPortFactory;
+  readonly progress?: Progress;
+  /** Real ms one simulated minute lasts. @default 0 */
+  readonly pace?: number;
+  /** Keep the store in this folder instead of memory. */
+  readonly dataDir?: string;
+  /** A running dynalite to use (it stays up); without it one is started and stopped. */
+  readonly dynamo?: LocalDynamo;
+  /** Publish a plan for every catalogued alarm (as in AWS) or only for the incident's. @default 'all' */
+  readonly publish?: 'all' | 'incident';
+  /** Wall clock, epoch ms: the alarm event's time. */
+  readonly now?: () => number;
+  /** Validate the plan's definition before running it (the compiler's tests do too). @default true */
+  readonly validate?: boolean;
+  /** How long each approval waits for a decision (the link's lifetime, as in AWS). @default 3600 */
+  readonly approvalSeconds?: number;
+}
+
+export interface Rehearsal {
+  readonly report: DemoReport;
+  readonly incidentId: string;
+  /** The store's endpoint (dynalite on loopback); closed when the rehearsal started it. */
+  readonly endpoint: string;
+  readonly application: string;
+  /** The same alarm event delivered a second time started nothing. */
+  readonly duplicateIgnored: boolean;
+  readonly published: number;
+  /** The model the plans were made with, and the one learning from the incident left current. */
+  readonly model: { readonly before: string; readonly after: string; readonly learned: Learned['outcome'] };
+}
+
+export async function rehearse(incident: RehearsalIncident, options: RehearsalOptions): Promise<Rehearsal> {
+  if (options.approve === 'manual' && !options.approvals) {
+    throw new InputError('no approval server', '--approve manual', 'a build with the local approval server');
+  }
+  const dynamo = options.dynamo ?? (await startLocalDynamo(options.dataDir ? { path: options.dataDir } : {}));
+  let approvals: ApprovalService | undefined;
+  try {
+    const store = new DynamoStore(dynamo.client, dynamo.table, readStoredModel);
+    const progress = options.progress ?? Progress.silent;
+    if (options.approvals && options.approve === 'manual') {
+      approvals = await options.approvals({
+        store,
+        announce: (url) => progress.raw(`approval required: ${url}`),
+      });
+    }
+    return await run(incident, options, dynamo, store, progress, approvals);
+  } finally {
+    await approvals?.close?.();
+    if (dynamo !== options.dynamo) await dynamo.close();
+  }
+}
+
+async function run(
+  incident: RehearsalIncident,
+  options: RehearsalOptions,
+  dynamo: LocalDynamo,
+  store: DynamoStore,
+  progress: Progress,
+  approvals: ApprovalService | undefined,
+): Promise<Rehearsal> {
+  // Manual approvals and the halt path run in suggest mode: every stage waits for a person.
+  const catalog = withAlarm(
+    options.approve === 'auto' ? incident.catalog : suggestCatalog(incident.catalog),
+    incident.alarmed,
+    incident.alarm,
+  );
+  const fleet = new Fleet(incident.fleet, catalog, incident.changes, incident.seed);
+  const clock = new SimClock(incident.at, options.pace ?? 0);
+  const timeline = new ReportTimeline();
+  const narration = new Narration(progress, catalog.application);
+  const tell: Tell = (h) => {
+    timeline.see(h);
+    narration.see(h);
+  };
+  for (const deploy of deployments(incident.changes, clock, incident.windowMs)) tell(deploy);
+  const health = fleet.health(incident.alarmed);
+  tell({ kind: 'alarm', alarm: incident.alarm, service: incident.alarmed, ...(health ? { health } : {}) });
+
+  // Plans are pre-built: one per catalogued alarm, made and published as a synthesis run does.
+  const sfn = new LocalStepFunctions(REGION, ACCOUNT);
+  const { plan, definition, model, results } = await publishRehearsalPlans(incident, {
+    sfn,
+    target: TARGET,
+    store,
+    catalog,
+    publish: options.publish ?? 'all',
+    compile: {
+      bakeSeconds: BAKE_SECONDS,
+      gatePeriodSeconds: GATE_PERIOD_SECONDS,
+      ...(options.approvalSeconds !== undefined ? { approvalSeconds: options.approvalSeconds } : {}),
+    },
+  });
+  const published = results.filter((r) => r.alias !== undefined).length;
+  tell({ kind: 'planned', plan, published, model });
+
+  const ports = new SimulatedPorts({
+    clock,
+    fleet,
+    catalog,
+    store,
+    approve: options.approve,
+    ...(approvals ? { manual: approvals.port } : {}),
+    tell,
+  });
+  const handlers = ports.handlers(plan);
+  let child: LocalRunResult | undefined;
+  const aws: LocalAws = {
+    dynamo: dynamo.client,
+    table: dynamo.table,
+    executions: new Set<string>(),
+    publish: (subject) => narration.published(subject),
+    onEvent: narration.orchestratorEvent,
+    // The incident starts at the alarm, in simulated time, like everything on its timeline.
+    now: () => clock.epoch(),
+    runPlan: async (arn, _name, input) => {
+      child = await runLocally(sfn.definition(arn), input as never, handlers, {
+        onEvent: narration.planEvent,
+        waitMs: (_state, seconds) => clock.realMs(seconds / 60),
+        ...(options.validate === false ? { validate: false } : {}),
+      });
+      return child;
+    },
+  };
+  const event = alarmEvent(incident.alarm, new Date(options.now?.() ?? Date.now()).toISOString());
+  const delivery = await deliverAlarmEvent(aws, event);
+  if (delivery.duplicate) throw new Error(`the alarm event for ${incident.alarm} was taken for a duplicate`);
+  // At-least-once delivery: the same event again starts nothing.
+  const again = await deliverAlarmEvent(aws, event);
+  narration.redelivered(again.duplicate);
+
+  const outcome = rehearsalOutcome(child, timeline, clock.now);
+  tell({ kind: 'ended', outcome });
+  // As in AWS when the incident's execution ends: the record from its timeline, the model refined from it.
+  const learned = await learnFromIncident(store, delivery.name, delivery.run.status, clock.iso());
+  narration.learned(model, learned);
+
+  const report: DemoReport = {
+    title: `Backstep rehearsal: ${incident.alarm} on ${incident.scenario}`,
+    scenario: incident.scenario,
+    seed: incident.seed,
+    generatedAt: new Date(options.now?.() ?? Date.now()).toISOString(),
+    plan,
+    definition,
+    ...(incident.culprit ? { culprit: incident.culprit } : {}),
+    timeline: timeline.items,
+    gates: timeline.gates,
+    outcome,
+    baselines: baselines({
+      fleet: () => fleet.clone(catalog, incident.changes),
+      catalog,
+      changes: incident.changes,
+      alarm: incident.alarm,
+      alarmed: incident.alarmed,
+      at: incident.at,
+      windowMs: incident.windowMs,
+      bakeMinutes: BAKE_SECONDS / 60,
+    }),
+  };
+  return {
+    report,
+    incidentId: delivery.name,
+    endpoint: dynamo.endpoint,
+    application: catalog.application,
+    duplicateIgnored: again.duplicate,
+    published,
+    model: { before: model, after: learned.model ?? model, learned: learned.outcome },
+  };
+}
+
+/** The deployments of the look-back window, oldest first, in simulated minutes (before the alarm: negative). */
+function deployments(changes: readonly Change[], clock: SimClock, windowMs: number): Happening[] {
+  return [...changes]
+    .sort((a, b) => a.deployedAt - b.deployedAt)
+    .map((change) => ({ kind: 'deploy' as const, change, at: (change.deployedAt - clock.origin) / 60_000 }))
+    .filter((d) => d.at <= 0 && d.at >= -windowMs / 60_000);
+}
+
+/** The catalog with the incident's alarm on its service, so that a plan is published for it. */
+function withAlarm(catalog: Catalog, service: string, alarm: string): Catalog {
+  const entry = own(catalog.services, service);
+  if (entry?.alarms.includes(alarm)) return catalog;
+  const alarms = [...(entry?.alarms ?? []), alarm];
+  const services = {
+    ...catalog.services,
+    [service]: entry ? { ...entry, alarms } : { action: { type: 'manual' as const }, alarms, irreversibleData: false },
+  };
+  return { ...catalog, services };
+}
+
+/** A CloudWatch Alarm State Change event, as EventBridge delivers it. */
+export function alarmEvent(alarm: string, at: string) {
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'CloudWatch Alarm State Change',
+    source: 'aws.cloudwatch',
+    account: ACCOUNT,
+    time: at,
+    region: REGION,
+    resources: [`arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${alarm}`],
+    detail: {
+      alarmName: alarm,
+      state: { value: 'ALARM', reason: 'Threshold Crossed (simulated fleet)', timestamp: at },
+      previousState: { value: 'OK', reason: 'Threshold not crossed (simulated fleet)', timestamp: at },
+    },
+  };
+}
