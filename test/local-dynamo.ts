@@ -1,12 +1,12 @@
 // The store on dynalite for a test file: its own fresh table on its jest worker's server, which
-// test/dynamo-setup.ts starts once per worker for the whole run.
+// test/global-setup.ts starts once per worker for the whole run.
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { basename } from 'node:path';
 import { DynamoStore } from '../lib/aws/store';
 import { readStoredModel } from '../lib/core/model';
 import { openLocalDynamo, type LocalDynamo } from '../lib/local/dynamo';
-import { WORKER_DYNAMO_ENV } from './dynamo-setup';
+import { WORKER_DYNAMO_ENV } from './global-setup';
 
 /**
  * A new table, named after the test file, on this worker's server; `close` drops it and ends the client
