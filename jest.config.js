@@ -1,3 +1,5 @@
+const { availableParallelism } = require('node:os');
+
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
@@ -10,6 +12,7 @@ module.exports = {
   globalTeardown: '<rootDir>/test/global-teardown.ts',
   // More workers than cores: some suites wait on real time (test/demo/manual.test.ts: 31 s) or on child
   // processes, and jest starts the slowest files first; 3 workers on 2 cores took 117 s where 1 took 263 s.
-  maxWorkers: '150%',
+  // (A number: jest reads '150%' as 150 workers.)
+  maxWorkers: Math.ceil(availableParallelism() * 1.5),
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
 };
