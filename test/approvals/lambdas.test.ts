@@ -12,7 +12,7 @@ import {
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoStore } from '../../lib/aws/store';
-import { startLocalDynamo, type LocalDynamo } from '../../lib/local/engines/dynamo';
+import { openWorkerDynamo, type LocalDynamo } from '../local-dynamo';
 import { examplePlan } from '../helpers';
 import { leaks, nonceOf, taskToken } from './support';
 
@@ -25,7 +25,7 @@ let dynamo: LocalDynamo;
 let store: DynamoStore;
 
 beforeAll(async () => {
-  dynamo = await startLocalDynamo();
+  dynamo = await openWorkerDynamo();
   store = new DynamoStore(dynamo.client, dynamo.table);
   Object.assign(
     process.env,

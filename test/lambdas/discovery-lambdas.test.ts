@@ -19,7 +19,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { catalogItem } from '../../lib/aws/config';
 import { parseCatalog } from '../../lib/core/catalog';
 import { DynamoStore } from '../../lib/aws/store';
-import { startLocalDynamo, type LocalDynamo } from '../../lib/local/engines/dynamo';
+import { openWorkerDynamo, type LocalDynamo } from '../local-dynamo';
 import { fixture } from '../helpers';
 
 const xray = mockClient(XRayClient);
@@ -42,7 +42,7 @@ const CATALOG = {
 };
 
 beforeAll(async () => {
-  dynamo = await startLocalDynamo();
+  dynamo = await openWorkerDynamo();
   store = new DynamoStore(dynamo.client, dynamo.table);
   Object.assign(process.env, {
     ...lambdaEnv(dynamo, {}, 'us-east-1'),

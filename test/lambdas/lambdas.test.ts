@@ -16,7 +16,7 @@ import { SYNTHESIZE_ENV } from '../../bench/bundles';
 import { catalogItem } from '../../lib/aws/config';
 import { DynamoStore } from '../../lib/aws/store';
 import { parseCatalog } from '../../lib/core/catalog';
-import { startLocalDynamo, type LocalDynamo } from '../../lib/local/engines/dynamo';
+import { openWorkerDynamo, type LocalDynamo } from '../local-dynamo';
 import { examplePlan, fixture } from '../helpers';
 
 const ecs = mockClient(ECSClient);
@@ -26,7 +26,7 @@ let dynamo: LocalDynamo;
 const plan = examplePlan();
 
 beforeAll(async () => {
-  dynamo = await startLocalDynamo();
+  dynamo = await openWorkerDynamo();
   Object.assign(
     process.env,
     lambdaEnv(dynamo, {

@@ -8,7 +8,7 @@ import { DescribeExecutionCommand, ExecutionDoesNotExist, SFNClient } from '@aws
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoStore } from '../../lib/aws/store';
-import { startLocalDynamo, type LocalDynamo } from '../../lib/local/engines/dynamo';
+import { openWorkerDynamo, type LocalDynamo } from '../local-dynamo';
 import { examplePlan } from '../helpers';
 
 const s3 = mockClient(S3Client);
@@ -23,7 +23,7 @@ let dynamo: LocalDynamo;
 let store: DynamoStore;
 
 beforeAll(async () => {
-  dynamo = await startLocalDynamo();
+  dynamo = await openWorkerDynamo();
   store = new DynamoStore(dynamo.client, dynamo.table);
   Object.assign(
     process.env,

@@ -14,7 +14,7 @@ import { REFRESH_ERRORS } from '../../lib/aws/synthesis';
 import { parseCatalog } from '../../lib/core/catalog';
 import { parseChanges } from '../../lib/core/changes';
 import { parseServiceGraphs } from '../../lib/core/xray';
-import { startLocalDynamo, type LocalDynamo } from '../../lib/local/engines/dynamo';
+import { openWorkerDynamo, type LocalDynamo } from '../local-dynamo';
 import { fixture, T0 } from '../helpers';
 
 const sfn = mockClient(SFNClient);
@@ -23,7 +23,7 @@ const dir = 'examples/online-boutique';
 const catalog = parseCatalog(fixture(`${dir}/catalog.json`), 'catalog.json');
 
 beforeAll(async () => {
-  dynamo = await startLocalDynamo();
+  dynamo = await openWorkerDynamo();
   Object.assign(process.env, {
     ...lambdaEnv(dynamo),
     ...SYNTHESIZE_ENV,

@@ -24,13 +24,26 @@ export async function startLocalDynamo(options: { path?: string; table?: string 
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
-  const endpoint = `http://127.0.0.1:${port}`;
+  const table = await openLocalDynamo(`http://127.0.0.1:${port}`, options.table ?? 'backstep');
+  return {
+    ...table,
+    close: async () => {
+      await table.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/**
+ * The table on a server already running (one shared by several users, each with a table of its own); it
+ * is created unless there. `close` ends the client; the server and the table stay.
+ */
+export async function openLocalDynamo(endpoint: string, table: string): Promise<LocalDynamo> {
   const client = new DynamoDBClient({
     endpoint,
     region: 'local',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
-  const table = options.table ?? 'backstep';
   try {
     await client.send(new CreateTableCommand({ TableName: table, ...TABLE_DEFINITION }));
   } catch (err) {
@@ -42,9 +55,9 @@ export async function startLocalDynamo(options: { path?: string; table?: string 
     endpoint,
     client,
     table,
-    close: async () => {
+    close: () => {
       client.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      return Promise.resolve();
     },
   };
 }
