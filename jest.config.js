@@ -10,7 +10,7 @@ module.exports = {
   // One dynalite server per worker and one temporary folder for the whole run (test/global-setup.ts).
   globalSetup: '<rootDir>/test/global-setup.ts',
   globalTeardown: '<rootDir>/test/global-teardown.ts',
-  // More workers than cores: some suites wait on real time (test/demo/manual.test.ts: 31 s) or on child
+  // More workers than cores: some suites wait on real time (test/local/rehearsal/manual.test.ts: 31 s) or on child
   // processes, and jest starts the slowest files first; 3 workers on 2 cores took 117 s where 1 took 263 s.
   // (A number: jest reads '150%' as 150 workers.)
   maxWorkers: Math.ceil(availableParallelism() * 1.5),
