@@ -1,6 +1,8 @@
 // Record and refine, when an incident's execution ends: the incident record (what was rolled back, what
 // recovered it) is kept once per incident, and the model is refined from every record and stored as a
-// new version.
+// new version. Learning is the model's only writer, so each version is the built-in model refined on
+// every record: refining the current version again would count its records twice, and a record whose
+// refinement was lost (a crash, a lost race) is counted by the next one.
 import { incidentRecord, type ExecutionStatus, type RecordedIncident } from '../core/learning';
 import { BUILTIN_MODEL, refine, type CulpritModel, type IncidentRecord } from '../core/model';
 import type { DynamoStore } from './store';
@@ -33,9 +35,9 @@ export async function learnFromIncident(
   if (!(await store.putRecord(record))) return { outcome: 'already-recorded', record };
   // Two incidents ending together both refine; the loser of the conditional write tries once more.
   for (let attempt = 0; attempt < 2; attempt++) {
-    const current: CulpritModel = (await store.currentModel()) ?? BUILTIN_MODEL;
-    const refined = refine(current, await store.records());
-    if ((await store.putModel(refined, current === BUILTIN_MODEL ? undefined : current.version)) === 'stored')
+    const current: CulpritModel | undefined = await store.currentModel();
+    const refined = refine(BUILTIN_MODEL, await store.records());
+    if ((await store.putModel(refined, current?.version)) === 'stored')
       return { outcome: 'refined', record, model: refined.version };
   }
   return { outcome: 'model-conflict', record };

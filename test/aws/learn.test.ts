@@ -1,7 +1,7 @@
 // Record and refine on dynalite: one record per incident, a new model version from every record, and
 // nothing for events that never became an incident.
 import { learnFromIncident } from '../../lib/aws/learn';
-import { BUILTIN_MODEL } from '../../lib/core/model';
+import { BUILTIN_MODEL, refine } from '../../lib/core/model';
 import { useLocalDynamo } from '../local-dynamo';
 import { examplePlan } from '../helpers';
 
@@ -55,13 +55,21 @@ describe('learning from an ended incident', () => {
     expect((await local.store.events('inc-learn-1')).filter((e) => e.type === 'ended')).toHaveLength(1);
   });
 
-  it('refines on top of the current version from every record', async () => {
+  it('refines a new version from every record, each counted once', async () => {
     const before = await local.store.currentModel();
     await incident('inc-learn-2');
     const second = await learnFromIncident(local.store, 'inc-learn-2', 'ABORTED', '2026-11-27T10:20:00.000Z');
     expect(second.outcome).toBe('refined');
-    expect((await local.store.currentModel())?.version).not.toBe(before?.version);
-    expect(await local.store.records()).toHaveLength(2);
+    const model = await local.store.currentModel();
+    expect(model?.version).not.toBe(before?.version);
+    const records = await local.store.records();
+    expect(records).toHaveLength(2);
+    // Refining the current model (which already counted the first incident) with every record counted the
+    // first one twice: two alarms became three, and the culprit's prior grew by three.
+    expect(model?.trainedOn).toBe(2);
+    expect(model?.alarms['frontend-5xx']).toStrictEqual({ real: 2, false: 0 });
+    expect(model?.priors.services['cartservice']?.alpha).toBe(BUILTIN_MODEL.priors.default.alpha + 2);
+    expect(model).toStrictEqual(refine(BUILTIN_MODEL, records));
   });
 
   it('learns nothing from an execution that never became an incident', async () => {
