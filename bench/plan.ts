@@ -14,6 +14,10 @@ import { generate } from './generate';
 const DEFAULT_SIZES = [1000, 5000, 20000];
 const TARGET_SIZE = 20000;
 const TARGET_RATIO = 2;
+/** `backstep --help` against bare `node -e 0`, and the whole `backstep plan` process against its read+parse. */
+const HELP_TARGET = 3;
+const PROCESS_TARGET = 2.5;
+const CLI_RUNS = 5;
 const WARMUP_RUNS = 1;
 const MEASURED_RUNS = 5;
 const SEED = 20261127;
@@ -78,10 +82,26 @@ function countPlan(plan: Plan): Pick<Row, 'suspects' | 'stages' | 'steps' | 'wav
   return { suspects: plan.suspects.length, stages: plan.stages.length, steps, waves };
 }
 
-/** The CLI in a child process, output to /dev/null: includes node and tsx start-up. */
-function runCli(args: readonly string[]): number | undefined {
+/** Median wall time of a child process, output to /dev/null; undefined if it failed. */
+function runProcess(args: readonly string[], runs = CLI_RUNS): number | undefined {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const elapsed = runOnce(args);
+    if (elapsed === undefined) return undefined;
+    times.push(elapsed);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+
+/** The compiled CLI (`npm run build`) as a user runs it: node start-up included. */
+function runCli(args: readonly string[], runs = 1): number | undefined {
+  return runProcess([join(REPO, 'bin', 'backstep.js'), ...args], runs);
+}
+
+function runOnce(args: readonly string[]): number | undefined {
   const start = performance.now();
-  const child = spawnSync(process.execPath, [join(REPO, 'bin', 'backstep.js'), 'plan', ...args], {
+  const child = spawnSync(process.execPath, args, {
     cwd: REPO,
     stdio: ['ignore', 'ignore', 'pipe'],
     maxBuffer: 64 * MB,
@@ -90,7 +110,7 @@ function runCli(args: readonly string[]): number | undefined {
   const elapsed = performance.now() - start;
   if (child.error || child.status !== 0) {
     const why = child.error ? child.error.message : `exit ${child.status}: ${child.stderr.trim().split('\n')[0]}`;
-    process.stderr.write(`bench: CLI run failed (${why})\n`);
+    process.stderr.write(`bench: ${args.join(' ').slice(0, 80)} failed (${why})\n`);
     return undefined;
   }
   return elapsed;
@@ -120,7 +140,7 @@ function benchSize(n: number): Row {
   });
 
   process.stderr.write(`bench: ${n} services: CLI...\n`);
-  const cliMs = runCli(args);
+  const cliMs = runCli(['plan', ...args], n === TARGET_SIZE ? CLI_RUNS : 1);
 
   return {
     services: n,
@@ -161,6 +181,21 @@ function main(): void {
         `${ratio <= TARGET_RATIO ? 'MET' : 'NOT MET'} (${fmt(ratio, 2)}x)`,
     );
   }
+  process.stderr.write('bench: CLI start-up...\n');
+  const bare = runProcess(['-e', '0']);
+  const help = runCli(['--help'], CLI_RUNS);
+  const verdict = (ratio: number, limit: number) => `${ratio <= limit ? 'MET' : 'NOT MET'} (${fmt(ratio, 2)}x)`;
+  if (bare !== undefined && help !== undefined)
+    lines.push(
+      `CLI start-up: node -e 0 ${fmt(bare, 0)} ms, backstep --help ${fmt(help, 0)} ms: ` +
+        `<= ${HELP_TARGET}x node: ${verdict(help / bare, HELP_TARGET)}`,
+    );
+  if (target?.cliMs !== undefined)
+    lines.push(
+      `plan as a process (${int(target.services)} services): read+parse ${fmt(target.parseMs, 0)} ms, ` +
+        `backstep plan ${fmt(target.cliMs, 0)} ms: <= ${PROCESS_TARGET}x read+parse: ` +
+        verdict(target.cliMs / target.parseMs, PROCESS_TARGET),
+    );
   process.stdout.write(lines.join('\n') + '\n');
 }
 

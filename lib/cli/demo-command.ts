@@ -37,11 +37,6 @@ export interface RehearsalEnv {
   readonly approvals?: ApprovalPortFactory;
 }
 
-/** The terminal as the process sees it: NO_COLOR (set and not empty) turns colour off. */
-export function terminalEnv(stdoutIsTty: boolean, noColor: string | undefined): Pick<RehearsalEnv, 'tty' | 'color'> {
-  return { tty: stdoutIsTty, color: stdoutIsTty && (noColor === undefined || noColor === '') };
-}
-
 const TTY_PACE = 120;
 
 const SHARED_FLAGS: readonly FlagSpec[] = [

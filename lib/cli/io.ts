@@ -65,3 +65,8 @@ export function oneLine(text: string): string {
   const flat = text.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').trim();
   return flat.length > 400 ? `${flat.slice(0, 397)}...` : flat;
 }
+
+/** The terminal as the process sees it: NO_COLOR (set and not empty) turns colour off. */
+export function terminalEnv(stdoutIsTty: boolean, noColor: string | undefined): { tty: boolean; color: boolean } {
+  return { tty: stdoutIsTty, color: stdoutIsTty && (noColor === undefined || noColor === '') };
+}

@@ -2,17 +2,27 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { InputError } from '../core/errors';
-import { demoCommand, demoUsage, simulateCommand, simulateUsage, type RehearsalEnv } from './demo-command';
+import type { RehearsalEnv } from './demo-command';
 import { oneLine, type CliIo } from './io';
-import { killSwitchCommand, killSwitchUsage, type KillSwitchEnv } from './kill-switch-command';
-import { buildPlan, PLAN_FORMATS, planUsage, renderPlan } from './plan-command';
+import type { KillSwitchEnv } from './kill-switch-command';
+import { PLAN_FORMATS } from './plan-formats';
+
+/*
+ * Each command's module is loaded when that command runs: `backstep --help` loads none of them, and `plan`
+ * leaves out the local engines and the AWS SDK (docs/cli.md, start-up). Hence require, not import.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+const planModule = () => require('./plan-command') as typeof import('./plan-command');
+const demoModule = () => require('./demo-command') as typeof import('./demo-command');
+const killSwitchModule = () => require('./kill-switch-command') as typeof import('./kill-switch-command');
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 const COMMANDS = ['plan', 'demo', 'simulate', 'kill-switch', 'help'] as const;
 const USAGES: Readonly<Record<string, () => string>> = {
-  plan: planUsage,
-  demo: demoUsage,
-  simulate: simulateUsage,
-  'kill-switch': killSwitchUsage,
+  plan: () => planModule().planUsage(),
+  demo: () => demoModule().demoUsage(),
+  simulate: () => demoModule().simulateUsage(),
+  'kill-switch': () => killSwitchModule().killSwitchUsage(),
 };
 
 const MAIN_USAGE = `Usage: backstep <command> [flags]
@@ -53,6 +63,7 @@ export function run(argv: readonly string[], io: CliIo): number {
       return 0;
     }
     if (command === 'plan') {
+      const { buildPlan, planUsage, renderPlan } = planModule();
       const request = buildPlan(rest, io);
       if (request === 'help') {
         io.stdout(planUsage());
@@ -73,7 +84,8 @@ export async function runAsync(argv: readonly string[], io: CliIo, env: Rehearsa
   const [command, ...rest] = argv.filter((a) => a !== '--debug');
   if (command !== 'demo' && command !== 'simulate' && command !== 'kill-switch') return run(argv, io);
   try {
-    if (command === 'kill-switch') return await killSwitchCommand(rest, io, env);
+    if (command === 'kill-switch') return await killSwitchModule().killSwitchCommand(rest, io, env);
+    const { demoCommand, simulateCommand } = demoModule();
     return await (command === 'demo' ? demoCommand(rest, io, env) : simulateCommand(rest, io, env));
   } catch (err) {
     return failed(err, io, argv.includes('--debug'));

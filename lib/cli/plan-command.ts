@@ -13,9 +13,7 @@ import { parseArgs, usage, type FlagSpec } from './args';
 import { requireServices } from './inputs';
 import type { CliIo } from './io';
 import { readModelFile } from './model-file';
-
-export const PLAN_FORMATS = ['json', 'text', 'mermaid', 'asl'] as const;
-export type PlanFormat = (typeof PLAN_FORMATS)[number];
+import { PLAN_FORMATS, type PlanFormat } from './plan-formats';
 
 export const PLAN_FLAGS: readonly FlagSpec[] = [
   {

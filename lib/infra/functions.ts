@@ -7,9 +7,11 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as lambdaNode from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { environment, type EnvKey } from '../core/contracts';
 
+/** The entry points: lambdas/*.ts in the sources, dist/lambdas/*.js in an installed package. */
 const LAMBDAS = join(__dirname, '..', '..', 'lambdas');
 
 /**
@@ -64,6 +66,18 @@ export function stateMachineLogGroup(scope: Construct, id: string, settings: Log
   return group;
 }
 
+/**
+ * A function's entry file: the TypeScript source where it is (the repo), else the compiled JavaScript
+ * beside this compiled file (the package as installed, which ships dist/ only); esbuild bundles either.
+ */
+export function entryOf(file: string): string {
+  const source = join(LAMBDAS, file);
+  if (existsSync(source)) return source;
+  const compiled = source.replace(/\.ts$/, '.js');
+  if (existsSync(compiled)) return compiled;
+  throw new Error(`no Lambda entry point ${file} in ${LAMBDAS}`);
+}
+
 export function backstepFunction(
   scope: Construct,
   id: string,
@@ -71,7 +85,7 @@ export function backstepFunction(
   logSettings: LogSettings,
 ): lambdaNode.NodejsFunction {
   return new lambdaNode.NodejsFunction(scope, id, {
-    entry: join(LAMBDAS, spec.file),
+    entry: entryOf(spec.file),
     runtime: lambda.Runtime.NODEJS_22_X,
     architecture: lambda.Architecture.ARM_64,
     tracing: lambda.Tracing.ACTIVE,

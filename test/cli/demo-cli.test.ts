@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { terminalEnv } from '../../lib/cli/demo-command';
+import { terminalEnv } from '../../lib/cli/io';
 import { readInput, type CliIo } from '../../lib/cli/io';
 import { runAsync } from '../../lib/cli/main';
 import { FIXTURES } from '../helpers';

@@ -1,6 +1,8 @@
-// End-to-end runs of the real launcher, bin/backstep.js (tsx at startup, then the CLI), as a user runs it.
+// End-to-end runs of the real launcher, bin/backstep.js (the compiled CLI in dist/, which `npm test` builds
+// first), as a user runs it.
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..');
@@ -20,6 +22,64 @@ function linesOf(text: string): string[] {
   if (text === '') return [];
   return (text.endsWith('\n') ? text.slice(0, -1) : text).split('\n');
 }
+
+/** The files a run of the launcher loaded, relative to the repo (node_modules by package). */
+function loadedBy(args: readonly string[]): string[] {
+  const dir = mkdtempSync(join(tmpdir(), 'backstep-loaded-'));
+  const out = join(dir, 'loaded.json');
+  const preload = join(dir, 'record.js');
+  writeFileSync(
+    preload,
+    `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(out)}, JSON.stringify(Object.keys(require.cache))));`,
+  );
+  const result = spawnSync(process.execPath, ['-r', preload, 'bin/backstep.js', ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: TIMEOUT,
+  });
+  expect(result.status).toBe(0);
+  return (JSON.parse(readFileSync(out, 'utf8')) as string[])
+    .filter((f) => f.startsWith(ROOT))
+    .map((f) => f.slice(ROOT.length + 1).replace(/^node_modules\/((@[^/]+\/)?[^/]+)\/.*$/, 'node_modules/$1'));
+}
+
+describe('the launcher runs the compiled CLI', () => {
+  it('loads compiled JavaScript only (no tsx, no TypeScript) and, for --help, none of the commands', () => {
+    const loaded = loadedBy(['--help']);
+    expect(loaded).toContain('dist/bin/backstep.js');
+    expect(loaded.filter((f) => f.endsWith('.ts') || f.includes('tsx'))).toStrictEqual([]);
+    // The main help loads no command: neither the planner's zod nor the local engines nor the AWS SDK.
+    expect(loaded.filter((f) => f.startsWith('node_modules/'))).toStrictEqual([]);
+    expect(loaded.filter((f) => /-command\.js$/.test(f))).toStrictEqual([]);
+  });
+
+  it('loads the planner but not the local engines or the AWS SDK for plan', () => {
+    const loaded = loadedBy([
+      'plan',
+      '--graph',
+      `${EXAMPLE}/graph.json`,
+      '--changes',
+      `${EXAMPLE}/changes.json`,
+      '--alarm',
+      'frontend',
+    ]);
+    expect(loaded).toContain('dist/lib/cli/plan-command.js');
+    expect(loaded.filter((f) => /^node_modules\/(@aws-sdk|dynalite|aws-local-stepfunctions)/.test(f))).toStrictEqual(
+      [],
+    );
+    expect(loaded.filter((f) => f.startsWith('dist/lib/local/'))).toStrictEqual([]);
+  });
+
+  it('says how to build it, and exits 2, when dist/ is missing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'backstep-unbuilt-'));
+    mkdirSync(join(dir, 'bin'));
+    copyFileSync(join(ROOT, 'bin', 'backstep.js'), join(dir, 'bin', 'backstep.js'));
+    const result = spawnSync(process.execPath, [join(dir, 'bin', 'backstep.js'), '--help'], { encoding: 'utf8' });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toBe('backstep: not built: run `npm run build` (npm ci does it) in the Backstep folder\n');
+    expect(result.stdout).toBe('');
+  });
+});
 
 describe('backstep launcher', () => {
   it(

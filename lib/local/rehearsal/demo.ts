@@ -1,8 +1,8 @@
 // The incidents `backstep demo` and `backstep simulate` rehearse. The demo: a simulated incident on a
 // real topology of examples/topologies (several deployments, one of them bad). A rehearsal: real
 // inputs (an X-Ray graph, the recent changes, a catalog) with a fleet simulated from the graph.
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { EMPTY_CATALOG, servicesForAlarm, type Catalog } from '../../core/catalog';
 import { InputError } from '../../core/errors';
 import { own } from '../../core/records';
@@ -13,7 +13,16 @@ import { alarmOf, fleetFromGraph, fleetFromScenario, simulatedCatalog, type Flee
 import { deployableServices, hash, makeScenario } from '../sim/incidents';
 import type { TopologyFixture } from '../sim/xray-from-topology';
 
-export const TOPOLOGIES_DIR = join(__dirname, '..', '..', '..', 'examples', 'topologies');
+export const TOPOLOGIES_DIR = topologiesDir(__dirname);
+
+/** examples/ is at the package's root: three folders above this file in the sources, four in dist/. */
+function topologiesDir(from: string): string {
+  for (let dir = from; dirname(dir) !== dir; dir = dirname(dir)) {
+    const candidate = join(dir, 'examples', 'topologies');
+    if (existsSync(candidate)) return candidate;
+  }
+  return join(from, '..', '..', '..', 'examples', 'topologies');
+}
 export const DEFAULT_SCENARIO = 'online-boutique';
 /**
  * The default incident shows the most in one run: a latency-only failure alarmed on a caller, a benign
