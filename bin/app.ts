@@ -1,5 +1,5 @@
 // CDK app: the demo stack with cdk-nag, nothing else. The catalog is the bundled example's unless
-// `-c catalog=FILE` names another; `-c compliance=true` meets the Control Tower controls (README).
+// `-c catalog=FILE` names another; `-c compliance=true` meets the Control Tower controls (docs/deploying.md).
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { join } from 'node:path';

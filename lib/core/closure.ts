@@ -1,4 +1,4 @@
-// Rollback closure (README: What the plan means): rolling back s restores its old behaviour, so any changed service u
+// Rollback closure (docs/cli.md): rolling back s restores its old behaviour, so any changed service u
 // that reaches s and was changed after s's change may depend on the new behaviour: u joins, and goes first.
 // "After" includes the same instant: one pipeline often deploys a caller and its callee together.
 import type { ServiceChange, Topology } from './types';

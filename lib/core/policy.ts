@@ -1,4 +1,4 @@
-// When a person must approve (README: What the plan means): suggest mode, irreversible or schema changes, high blast
+// When a person must approve (docs/cli.md): suggest mode, irreversible or schema changes, high blast
 // radius, low model confidence, manual actions, and always the full stage. Reasons go into `why`.
 import type { Catalog, CatalogEntry, Mode, RollbackAction } from './catalog';
 import { pct } from './model';

@@ -1,4 +1,4 @@
-// Ranking suspect changes with the culprit model (README: The culprit model). A `Ranker` is the seam the planner
+// Ranking suspect changes with the culprit model (docs/model.md). A `Ranker` is the seam the planner
 // calls; `rankWith(model)` makes one from any model, `rankSuspects` uses the built-in one.
 import { extractFeatures, graphContext, type Features } from './features';
 import { distances } from './graph';

@@ -118,7 +118,7 @@ export class Approvals extends Construct {
       },
       {
         id: 'AwsSolutions-APIG3',
-        reason: "The stage is throttled; a WAF web ACL is the account owner's choice and cost (README: approvals).",
+        reason: "The stage is throttled; a WAF web ACL is the account owner's choice and cost (docs/approvals.md).",
       },
       {
         id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',

@@ -1,4 +1,4 @@
-// The culprit model (README: The culprit model): a logistic score over a few explainable features, Beta priors
+// The culprit model (docs/model.md): a logistic score over a few explainable features, Beta priors
 // per service from incident history, and rollback and alarm statistics. Versioned JSON; `refine`
 // learns from incident records, purely and deterministically.
 export {

@@ -1,4 +1,4 @@
-// The culprit model's stored form (README: The culprit model): versioned JSON, validated when read, and
+// The culprit model's stored form (docs/model.md): versioned JSON, validated when read, and
 // the hand-set built-in model that every stored model is migrated against.
 import { z } from 'zod';
 import { InputError } from '../errors';
