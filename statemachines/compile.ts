@@ -1,4 +1,4 @@
-// Plan (schema v1) -> Amazon States Language. Per stage: an approval wait if needed; per wave: the
+// Plan (schema v2) -> Amazon States Language. Per stage: an approval wait if needed; per wave: the
 // steps in parallel (bounded), each step's own approval if flagged, a bake wait, a health gate and a
 // Choice on its outcome. Every Task is guarded (timeout, retry with jitter, catch into escalation).
 // The parts are in compile/: names, guards, approvals, steps and waves, gates, escalation.
