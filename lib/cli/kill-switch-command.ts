@@ -12,7 +12,12 @@ const ACTIONS = ['on', 'off', 'status'] as const;
 type Action = (typeof ACTIONS)[number];
 
 const FLAGS: readonly FlagSpec[] = [
-  { name: 'table', value: 'NAME', help: "the Backstep construct's table name (backstep.table.tableName; docs/deploying.md)", required: true },
+  {
+    name: 'table',
+    value: 'NAME',
+    help: "the Backstep construct's table name (backstep.table.tableName; docs/deploying.md)",
+    required: true,
+  },
   { name: 'reason', value: 'TEXT', help: 'why, kept with the switch (on and off)' },
   { name: 'by', value: 'WHO', help: 'who flips it (default: your user name)' },
 ];
