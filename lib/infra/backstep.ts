@@ -74,18 +74,21 @@ export interface BackstepProps {
    * @default - left as it is (off on a new stack)
    */
   readonly killSwitch?: boolean;
-  /** How far back deployments count as suspects. @default 24 hours */
+  /** How far back deployments count as suspects. @default Duration.hours(24) */
   readonly lookBack?: Duration;
   /**
    * After a rollback the incident keeps the application's lease this long: alarms that flap or follow join it
-   * instead of starting another rollback. @default 15 minutes
+   * instead of starting another rollback. @default Duration.minutes(15)
    */
   readonly cooldown?: Duration;
-  /** How long a wave settles before its health gate reads the alarms. @default 5 minutes */
+  /** How long a wave settles before its health gate reads the alarms. @default Duration.minutes(5) */
   readonly bakeTime?: Duration;
-  /** When discovery runs (the service graph, alarms, deployments), and the plans are rebuilt. @default every 10 minutes */
+  /**
+   * When discovery runs (the service graph, alarms, deployments), and the plans are rebuilt.
+   * @default Schedule.rate(Duration.minutes(10))
+   */
   readonly discoverySchedule?: events.Schedule;
-  /** How long a person has to decide on an approval. @default 1 hour */
+  /** How long a person has to decide on an approval. @default Duration.hours(1) */
   readonly approvalTimeout?: Duration;
   /**
    * Who may decide, per application (`{"shop": ["oncall@example.com"]}`), checked against the signed-in
@@ -122,9 +125,9 @@ export interface BackstepProps {
    * Lock, governance mode: CT.S3.PR.9). @default false
    */
   readonly compliance?: boolean;
-  /** How long incident reports are kept in the reports bucket. @default 1 year */
+  /** How long incident reports are kept in the reports bucket. @default Duration.days(365) */
   readonly reportRetention?: Duration;
-  /** How long the link in an incident's final notification opens its report. @default 7 days */
+  /** How long the link in an incident's final notification opens its report. @default Duration.days(7) */
   readonly reportLinkTtl?: Duration;
   /**
    * A bucket for the reports bucket's server access logs (under `backstep-reports/`); it must accept them

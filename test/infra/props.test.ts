@@ -4,8 +4,10 @@
 // construct class (`Table`), so that an imported resource fits and a stack wires to any implementation.
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import ts from 'typescript';
+import { Backstep } from '../../lib/infra/backstep';
 
 const FILE = join(__dirname, '..', '..', 'lib', 'infra', 'backstep.ts');
 const source = ts.createSourceFile(FILE, readFileSync(FILE, 'utf8'), ts.ScriptTarget.Latest, true);
@@ -66,6 +68,13 @@ const members =
       ts.isPropertyDeclaration(m) && !m.modifiers?.some((x) => x.kind === ts.SyntaxKind.PrivateKeyword),
   ) ?? [];
 
+/** A prop's `@default` text: `- what happens` or a JavaScript value (`'auto'`, `Duration.hours(24)`). */
+const defaultOf = (node: ts.PropertySignature) =>
+  ts
+    .getJSDocTags(node)
+    .filter((tag) => tag.tagName.text === 'default')
+    .map((tag) => String(tag.comment ?? '').trim())[0] ?? '';
+
 const described = (node: ts.Node) => ts.getJSDocCommentsAndTags(node).some((doc) => ts.isJSDoc(doc) && !!doc.comment);
 const defaults = (node: ts.Node) =>
   ts.getJSDocTags(node).filter((tag) => tag.tagName.text === 'default' && String(tag.comment ?? '').trim() !== '');
@@ -83,6 +92,51 @@ describe('BackstepProps', () => {
     const optional = props.filter((p) => p.questionToken);
     expect(optional.length).toBeGreaterThan(15);
     expect(optional.filter((p) => defaults(p).length !== 1).map((p) => p.name.getText())).toStrictEqual([]);
+  });
+
+  it('writes each default as a JavaScript value or as "- " and the behaviour', () => {
+    const invalid = props.filter((p) => {
+      const text = defaultOf(p);
+      if (!p.questionToken || text.startsWith('- ')) return false;
+      const out = ts.transpileModule(`(${text});`, { reportDiagnostics: true });
+      return (out.diagnostics ?? []).length > 0;
+    });
+    expect(invalid.map((p) => `${p.name.getText()}: @default ${defaultOf(p)}`)).toStrictEqual([]);
+  });
+
+  it('documents the defaults the construct applies', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(app, 'Defaults', { env: { account: '123456789012', region: 'eu-west-1' } });
+    const { settings } = new Backstep(stack, 'Backstep', {
+      catalog: { services: { web: { action: { type: 'manual' } } } },
+    });
+    const applied: Record<string, string | number> = {
+      mode: settings.mode,
+      blockingSeverity: settings.blockingSeverity,
+      planPrefix: settings.planPrefix,
+      lookBack: settings.lookBackSeconds,
+      cooldown: settings.cooldownSeconds,
+      bakeTime: settings.bakeSeconds,
+      approvalTimeout: settings.approvalSeconds,
+      reportRetention: settings.reportRetentionDays * 86_400,
+      reportLinkTtl: settings.reportLinkSeconds,
+    };
+    /** `'auto'` -> `auto`, `Duration.hours(1)` -> 3600 (seconds). */
+    const value = (text: string): string | number | undefined => {
+      const duration = /^Duration\.(\w+)\((\d+)\)$/.exec(text);
+      if (duration?.[1] && duration[2]) {
+        const unit = duration[1] as 'seconds' | 'minutes' | 'hours' | 'days';
+        return Duration[unit](Number(duration[2])).toSeconds();
+      }
+      return /^'[^']*'$/.test(text) ? text.slice(1, -1) : undefined;
+    };
+    const documented = Object.fromEntries(
+      props.filter((p) => p.name.getText() in applied).map((p) => [p.name.getText(), value(defaultOf(p))]),
+    );
+    expect(documented).toStrictEqual(applied);
+    // Every duration prop is in the table above.
+    const durations = props.filter((p) => p.type?.getText() === 'Duration').map((p) => p.name.getText());
+    expect(durations.filter((name) => !(name in applied))).toStrictEqual([]);
   });
 
   it('refers to resources by their interfaces, never by a construct class', () => {
