@@ -1,7 +1,7 @@
 // The reusable construct: what Backstep deploys into an account. The store, topic and dead-letter queue;
 // the task functions the compiled plans call; the alarm path (alarm-path.ts); learning when an incident
 // ends; the catalog and mode kept in the table; a dashboard. Each function has only the permissions it uses.
-import { Arn, ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -528,7 +528,9 @@ function validate(scope: Construct, props: BackstepProps, catalog: Catalog): Bac
   };
   const checkEmails = (field: string, emails: readonly string[]) => {
     emails.forEach((email, i) => {
-      if (!EMAIL.test(email)) fail(`${field}[${i}]`, `"${email}" is not an email address; expected name@example.com`);
+      // An address known only at deploy time (a parameter, an SSM value) is the service's to check.
+      if (!Token.isUnresolved(email) && !EMAIL.test(email))
+        fail(`${field}[${i}]`, `"${email}" is not an email address; expected name@example.com`);
     });
   };
   checkEmails('approverEmails', props.approverEmails ?? []);

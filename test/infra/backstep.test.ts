@@ -1,6 +1,6 @@
 // The construct: the resources the platform must have, least privilege, and cdk-nag AwsSolutions with
 // every finding either fixed or acknowledged with a reason.
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, Duration, Lazy, Stack } from 'aws-cdk-lib';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -441,6 +441,11 @@ describe('the Backstep construct', () => {
     }
     const other = stateMachineGroups(build({}, 'Other').template);
     expect(new Set([...names, ...other].map((n) => JSON.stringify(n))).size).toBe(8);
+  });
+
+  it('takes email addresses known only at deploy time', () => {
+    const { template } = build({ approverEmails: [Lazy.string({ produce: () => 'oncall@example.com' })] });
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.com' });
   });
 
   it('accepts a catalog as written, with the defaults left out', () => {
