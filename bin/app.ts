@@ -8,6 +8,7 @@ import { parseCatalog, type Catalog } from '../lib/core/catalog';
 import { InputError } from '../lib/core/errors';
 import { parseJson } from '../lib/core/json';
 import { Backstep } from '../lib/infra/backstep';
+import { PropsError } from '../lib/infra/errors';
 
 const EXAMPLE_CATALOG = join(__dirname, 'example-catalog.json');
 
@@ -16,20 +17,29 @@ const file = String(app.node.tryGetContext('catalog') ?? EXAMPLE_CATALOG);
 const complianceContext: unknown = app.node.tryGetContext('compliance');
 const compliance = complianceContext === true || complianceContext === 'true';
 
-/** A bad catalog file is bad input: one line naming the file and the field, as the CLI says it. */
+/** Bad input (the catalog file, a prop the construct refuses) is one line saying where, as the CLI says it. */
+function refuse(err: unknown): never {
+  if (!(err instanceof InputError || err instanceof PropsError)) throw err;
+  process.stderr.write(`backstep: ${err.message}\n`);
+  process.exit(2);
+}
+
 function loadCatalog(path: string): Catalog {
   try {
     return parseCatalog(parseJson(readInput(path), path), path);
   } catch (err) {
-    if (!(err instanceof InputError)) throw err;
-    process.stderr.write(`backstep: ${err.message}\n`);
-    process.exit(2);
+    refuse(err);
   }
 }
 
 const stack = new Stack(app, 'BackstepDemo', {
   description: 'Backstep: pre-built, staged rollbacks for microservices',
 });
-new Backstep(stack, 'Backstep', { catalog: loadCatalog(file), approverEmails: ['oncall@example.com'], compliance });
+const catalog = loadCatalog(file);
+try {
+  new Backstep(stack, 'Backstep', { catalog, approverEmails: ['oncall@example.com'], compliance });
+} catch (err) {
+  refuse(err);
+}
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 app.synth();

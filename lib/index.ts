@@ -5,6 +5,11 @@
 export { Backstep, PLAN_STATE_MACHINE_PREFIX } from './infra/backstep';
 export type { BackstepProps, BackstepSettings, CatalogInput } from './infra/backstep';
 export type { ControlTowerAcknowledgement } from './infra/control-tower';
+export type { Severity } from './aws/targets/target';
+
+// What it throws: a prop the construct refused (PropsError), an input a parser refused (InputError).
+export { BackstepError, InputError } from './core/errors';
+export { PropsError } from './infra/errors';
 
 // The inputs of a plan: a catalog, X-Ray service graphs, deployments.
 export { parseCatalog } from './core/catalog';

@@ -11,8 +11,11 @@ describe('the library', () => {
   it('exports exactly its public surface', () => {
     expect(Object.keys(backstep).sort()).toStrictEqual([
       'Backstep',
+      'BackstepError',
+      'InputError',
       'PLAN_SCHEMA_VERSION',
       'PLAN_STATE_MACHINE_PREFIX',
+      'PropsError',
       'STAGE_NAMES',
       'compilePlan',
       'parseCatalog',
@@ -47,9 +50,10 @@ describe('the library', () => {
     };
     const construct = new backstep.Backstep(stack, 'Rollbacks', { catalog });
     expect(construct.settings.planPrefix).toBe(backstep.PLAN_STATE_MACHINE_PREFIX);
-    const bad = { services: { web: { action: { type: 'helm' }, alarms: [] } } } as unknown as backstep.CatalogInput;
-    expect(() => new backstep.Backstep(stack, 'Bad', { catalog: bad })).toThrow(
-      /^bad catalog: Platform\/Bad catalog: services\.web\.action\.type: expected one of/,
+    const bad = { services: { web: { action: { type: 'ec2' }, alarms: [] } } } as unknown as backstep.CatalogInput;
+    expect(() => new backstep.Backstep(stack, 'Bad', { catalog: bad })).toThrow(backstep.PropsError);
+    expect(() => new backstep.Backstep(stack, 'Bad2', { catalog: bad })).toThrow(
+      'Backstep at Platform/Bad2: catalog.services.web.action.type: expected one of codedeploy, lambda-alias, ecs, appconfig, feature-flag, manual, not "ec2"',
     );
   });
 });

@@ -18,7 +18,7 @@ import { stateMachineLogGroup, type LogSettings } from './functions';
 export const PLAN_STATE_MACHINE_PREFIX = 'backstep-plan-';
 
 export interface AlarmPathProps {
-  readonly table: dynamodb.Table;
+  readonly table: dynamodb.ITable;
   readonly topic: sns.ITopic;
   readonly deadLetters: sqs.IQueue;
   readonly mode: 'auto' | 'suggest';

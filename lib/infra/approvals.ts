@@ -15,7 +15,7 @@ import { Construct } from 'constructs';
 import { backstepFunction, logGroup, type LogSettings } from './functions';
 
 export interface ApprovalsProps {
-  readonly table: dynamodb.Table;
+  readonly table: dynamodb.ITable;
   readonly topic: sns.ITopic;
   readonly key: kms.IKey;
   readonly logs: LogSettings;

@@ -1,7 +1,7 @@
 // The reusable construct: what Backstep deploys into an account. The store, topic and dead-letter queue;
 // the task functions the compiled plans call; the alarm path (alarm-path.ts); learning when an incident
 // ends; the catalog and mode kept in the table; a dashboard. Each function has only the permissions it uses.
-import { Arn, ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -23,11 +23,12 @@ import { Construct } from 'constructs';
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import { catalogItem } from '../aws/config';
-import { killSwitchItem } from '../core/table';
 import { SETTINGS, type Setting } from '../core/contracts';
+import { killSwitchItem } from '../core/table';
 import { CLAIM_STALE_MS } from '../aws/store';
 import { TABLE_KEYS } from '../aws/table';
-import { parseCatalog, type Catalog, type catalogSchema } from '../core/catalog';
+import { SEVERITIES, type Severity } from '../aws/targets/target';
+import type { Catalog, catalogSchema } from '../core/catalog';
 import { AlarmPath } from './alarm-path';
 import { alarmOnAny } from './alarms';
 import { Approvals } from './approvals';
@@ -37,6 +38,8 @@ import { backstepDashboard } from './dashboard';
 import { controlTowerAcknowledgements, type ControlTowerAcknowledgement } from './control-tower';
 import { backstepFunction, logGroup, type FunctionSpec, type LogSettings } from './functions';
 import { acknowledge, actionStatements, BASIC_EXECUTION_ROLE } from './permissions';
+import { PropsError } from './errors';
+import { durationSeconds, fieldPath, span, validateCatalog } from './validate';
 
 import { PLAN_STATE_MACHINE_PREFIX } from './alarm-path';
 
@@ -45,10 +48,15 @@ export { PLAN_STATE_MACHINE_PREFIX };
 /** A catalog as written (a parsed `catalog.json`): fields with defaults may be left out. */
 export type CatalogInput = z.input<typeof catalogSchema>;
 
+const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+const DAY = 86_400;
+
 export interface BackstepProps {
   /**
-   * The services Backstep may roll back: actions, alarms, modes. Validated at synth time like `--catalog`;
-   * a bad field fails the synth with the construct's path and the field.
+   * The services Backstep may roll back: actions, alarms, modes, as written in a `catalog.json` (fields with
+   * defaults may be left out; a catalog from `parseCatalog` is accepted as it is). Validated when the
+   * construct is created: a bad field throws a `PropsError` naming the construct's path and the field, e.g.
+   * `Backstep at Platform/Backstep: catalog.services.web.action.type: expected one of codedeploy, ..., not "ec2"`.
    */
   readonly catalog: CatalogInput;
   /** Who gets escalations and approval requests by email. @default - no email subscriptions */
@@ -66,18 +74,21 @@ export interface BackstepProps {
    * @default - left as it is (off on a new stack)
    */
   readonly killSwitch?: boolean;
-  /** How far back deployments count as suspects. @default 24 hours */
+  /** How far back deployments count as suspects. @default Duration.hours(24) */
   readonly lookBack?: Duration;
   /**
    * After a rollback the incident keeps the application's lease this long: alarms that flap or follow join it
-   * instead of starting another rollback. @default 15 minutes
+   * instead of starting another rollback. @default Duration.minutes(15)
    */
   readonly cooldown?: Duration;
-  /** How long a wave settles before its health gate reads the alarms. @default 5 minutes */
+  /** How long a wave settles before its health gate reads the alarms. @default Duration.minutes(5) */
   readonly bakeTime?: Duration;
-  /** When discovery runs (the service graph, alarms, deployments), and the plans are rebuilt. @default every 10 minutes */
+  /**
+   * When discovery runs (the service graph, alarms, deployments), and the plans are rebuilt.
+   * @default Schedule.rate(Duration.minutes(10))
+   */
   readonly discoverySchedule?: events.Schedule;
-  /** How long a person has to decide on an approval. @default 1 hour */
+  /** How long a person has to decide on an approval. @default Duration.hours(1) */
   readonly approvalTimeout?: Duration;
   /**
    * Who may decide, per application (`{"shop": ["oncall@example.com"]}`), checked against the signed-in
@@ -93,7 +104,7 @@ export interface BackstepProps {
    */
   readonly key?: kms.IKey;
   /** An image with a scan finding at or above this severity is not rolled back to. @default 'CRITICAL' */
-  readonly blockingSeverity?: 'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW';
+  readonly blockingSeverity?: Severity;
   /**
    * Names of the plans' state machines start with this (the synthesize function creates them at run time;
    * the orchestrator may start only these). Give each Backstep stack in one account and region its own.
@@ -114,9 +125,9 @@ export interface BackstepProps {
    * Lock, governance mode: CT.S3.PR.9). @default false
    */
   readonly compliance?: boolean;
-  /** How long incident reports are kept in the reports bucket. @default 1 year */
+  /** How long incident reports are kept in the reports bucket. @default Duration.days(365) */
   readonly reportRetention?: Duration;
-  /** How long the link in an incident's final notification opens its report. @default 7 days */
+  /** How long the link in an incident's final notification opens its report. @default Duration.days(7) */
   readonly reportLinkTtl?: Duration;
   /**
    * A bucket for the reports bucket's server access logs (under `backstep-reports/`); it must accept them
@@ -125,11 +136,10 @@ export interface BackstepProps {
   readonly reportAccessLogs?: s3.IBucket;
 }
 
-const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
-
 /** The settings the construct resolved from its props, defaults applied: what the functions are given. */
 export interface BackstepSettings {
   readonly mode: 'auto' | 'suggest';
+  readonly blockingSeverity: Severity;
   readonly planPrefix: string;
   readonly lookBackSeconds: number;
   readonly bakeSeconds: number;
@@ -140,38 +150,68 @@ export interface BackstepSettings {
   readonly reportLinkSeconds: number;
 }
 
+/**
+ * Pre-built, staged rollbacks for the services in a catalog: an alarm going to ALARM starts an incident, which
+ * runs the plan built for it ahead of time. Its members are what a stack wires to; all are interfaces.
+ */
 export class Backstep extends Construct {
+  /** Encrypts the table, topic, queues, secret and reports (the `key` prop, or one the construct made). */
   public readonly key: kms.IKey;
-  public readonly table: dynamodb.Table;
-  public readonly topic: sns.Topic;
-  public readonly deadLetters: sqs.Queue;
+  /** Incidents, plans, the catalog, the kill switch and the culprit model (kept when the stack is deleted). */
+  public readonly table: dynamodb.ITable;
+  /** Escalations, approval requests and final notifications; the construct's alarms publish here too. */
+  public readonly topic: sns.ITopic;
+  /** Events and invocations that could not be delivered or failed after their retries. */
+  public readonly deadLetters: sqs.IQueue;
+  /** Rolls one service back (the plans' rollback task). */
   public readonly actFunction: lambda.IFunction;
+  /** Reads a wave's alarms after it settles (the plans' health gate). */
   public readonly gateFunction: lambda.IFunction;
+  /** Publishes a plan's messages to the topic. */
   public readonly notifyFunction: lambda.IFunction;
+  /** Records an incident when it ends and refines the culprit model. */
   public readonly learnFunction: lambda.IFunction;
   /** The plans' approval task: stores the task token, emails a signed link. */
   public readonly approvalFunction: lambda.IFunction;
-  /** The approval pages (GET renders, POST decides once). */
-  public readonly approvalApi: apigateway.RestApi;
+  /** Serves the approval pages: GET and HEAD render, POST decides once. */
+  public readonly approvalCallbackFunction: lambda.IFunction;
+  /** The approval and report pages (API Gateway, stage `approve`). */
+  public readonly approvalApi: apigateway.IRestApi;
+  /** The URL that approval and report links start with (the API stage's URL, ending in `/`). */
+  public readonly approvalUrl: string;
   /** The Standard state machine that handles an incident: lease, pre-built plan, record, escalate. */
-  public readonly orchestrator: sfn.StateMachine;
+  public readonly orchestrator: sfn.IStateMachine;
   /** The Express state machine that EventBridge starts for every alarm going to ALARM. */
-  public readonly intake: sfn.StateMachine;
-  public readonly alarmRule: events.Rule;
+  public readonly intake: sfn.IStateMachine;
+  /** The EventBridge rule that sends alarms going to ALARM to the intake. */
+  public readonly alarmRule: events.IRule;
+  /** Rebuilds the plans: discovers on the discovery schedule, records every deployment event, synthesizes. */
+  public readonly refresh: sfn.IStateMachine;
+  /** The role every plan state machine runs under. */
+  public readonly planRole: iam.IRole;
+  /** Reads the X-Ray service graph, alarms and deployments (the refresh, on the discovery schedule). */
+  public readonly discoverFunction: lambda.IFunction;
+  /** Records a deployment event as a change (the refresh, on a deployment event). */
+  public readonly recordFunction: lambda.IFunction;
+  /** Builds the plans and creates their state machines (named `planPrefix`...). */
+  public readonly synthesizeFunction: lambda.IFunction;
+  /** Incident reports (under `reports/`; each new one is an EventBridge "Object Created" event). */
+  public readonly reportBucket: s3.IBucket;
+  /** Writes an incident's report when it ends and sends the final notification with its link. */
+  public readonly reportFunction: lambda.IFunction;
+  /** Serves a report to a signed link. */
+  public readonly reportPageFunction: lambda.IFunction;
+  /** The settings the props resolved to, defaults applied. */
   public readonly settings: BackstepSettings;
   /** The catalog as validated, defaults applied. */
   public readonly catalog: Catalog;
   /** Control Tower proactive-control findings this construct's template still has, each with its reason. */
   public readonly controlTowerAcknowledgements: readonly ControlTowerAcknowledgement[];
-  /** Discover, record changes, rebuild plans; and the role the plans run under. */
-  public readonly planning: Planning;
-  /** Each incident's report when it ends: the bucket, the function that writes it, the page that serves it. */
-  public readonly reports: Reports;
 
   constructor(scope: Construct, id: string, props: BackstepProps) {
     super(scope, id);
-    this.catalog = parseCatalog(props.catalog, `${this.node.path} catalog`);
-    this.settings = validate(props, this.catalog);
+    this.catalog = validateCatalog(this, props.catalog);
+    this.settings = validate(this, props, this.catalog);
     const stack = Stack.of(this);
     const compliance = props.compliance === true;
     this.key = props.key ?? new kms.Key(this, 'Key', { enableKeyRotation: true, description: 'Backstep data at rest' });
@@ -180,6 +220,8 @@ export class Backstep extends Construct {
       ...(compliance ? { encryptionKey: this.key } : {}),
     };
 
+    // `as`: under exactOptionalPropertyTypes CDK's classes are not assignable to their own interfaces
+    // (https://github.com/aws/aws-cdk/issues/37996); the members are the interfaces all the same.
     this.table = new dynamodb.Table(this, 'Table', {
       partitionKey: { name: TABLE_KEYS.partitionKey, type: dynamodb.AttributeType.STRING },
       sortKey: { name: TABLE_KEYS.sortKey, type: dynamodb.AttributeType.STRING },
@@ -191,7 +233,7 @@ export class Backstep extends Construct {
       timeToLiveAttribute: 'ttl',
       // Incident history is the record of what was done: never deleted with the stack.
       removalPolicy: RemovalPolicy.RETAIN,
-    });
+    }) as dynamodb.ITable;
     this.writeCatalog(this.catalog, logSettings);
     if (props.killSwitch !== undefined) this.writeKillSwitch(props.killSwitch);
 
@@ -233,7 +275,7 @@ export class Backstep extends Construct {
 
     const act = fn('Act', {
       file: 'act.ts',
-      environment: { ...tableEnv, blockingSeverity: props.blockingSeverity ?? 'CRITICAL' },
+      environment: { ...tableEnv, blockingSeverity: this.settings.blockingSeverity },
       // A claim older than this is a dead function's (lib/aws/store.ts): the two must stay equal.
       timeout: Duration.millis(CLAIM_STALE_MS),
     });
@@ -266,7 +308,9 @@ export class Backstep extends Construct {
       ...(props.approvalUserPool ? { userPool: props.approvalUserPool } : {}),
     });
     this.approvalFunction = approvals.requestFunction;
-    this.approvalApi = approvals.api;
+    this.approvalCallbackFunction = approvals.callbackFunction;
+    this.approvalApi = approvals.api as apigateway.IRestApi;
+    this.approvalUrl = approvals.api.url;
 
     const alarmPath = new AlarmPath(this, 'AlarmPath', {
       table: this.table,
@@ -292,7 +336,7 @@ export class Backstep extends Construct {
     // A function error after EventBridge handed the event over is not a failed delivery: keep it too.
     learn.configureAsyncInvoke({ onFailure: new destinations.SqsDestination(this.deadLetters), retryAttempts: 2 });
     this.learnFunction = learn;
-    this.reports = new Reports(this, 'Reports', {
+    const reports = new Reports(this, 'Reports', {
       table: this.table,
       topic: this.topic,
       key: this.key,
@@ -305,7 +349,10 @@ export class Backstep extends Construct {
       lock: compliance,
       ...(props.reportAccessLogs ? { accessLogs: props.reportAccessLogs } : {}),
     });
-    this.reports.writer.configureAsyncInvoke({
+    this.reportBucket = reports.bucket as s3.IBucket;
+    this.reportFunction = reports.writer;
+    this.reportPageFunction = reports.page;
+    reports.writer.configureAsyncInvoke({
       onFailure: new destinations.SqsDestination(this.deadLetters),
       retryAttempts: 2,
     });
@@ -322,9 +369,9 @@ export class Backstep extends Construct {
       },
     });
     ended.addTarget(new targets.LambdaFunction(learn, delivery));
-    ended.addTarget(new targets.LambdaFunction(this.reports.writer, delivery));
+    ended.addTarget(new targets.LambdaFunction(reports.writer, delivery));
 
-    this.planning = new Planning(this, 'Planning', {
+    const planning = new Planning(this, 'Planning', {
       table: this.table,
       deadLetters: this.deadLetters,
       catalog: this.catalog,
@@ -339,6 +386,11 @@ export class Backstep extends Construct {
       approval: approvals.requestFunction,
       notify,
     });
+    this.refresh = planning.refresh;
+    this.planRole = planning.planRole;
+    this.discoverFunction = planning.discoverFunction;
+    this.recordFunction = planning.recordFunction;
+    this.synthesizeFunction = planning.synthesizeFunction;
 
     // The intake is Express: an event it failed on counts as delivered, so its failures raise their own alarm.
     alarmOnAny(
@@ -353,7 +405,7 @@ export class Backstep extends Construct {
       this,
       'RefreshFailures',
       'Backstep could not refresh its plans (discovery, a recorded change or synthesis failed)',
-      this.planning.refresh.metricFailed({ period: Duration.minutes(5), statistic: 'Sum' }),
+      planning.refresh.metricFailed({ period: Duration.minutes(5), statistic: 'Sum' }),
       this.topic,
     );
 
@@ -373,8 +425,8 @@ export class Backstep extends Construct {
     acknowledge(this, stack, [
       ...actions.wildcards,
       ...alarmPath.wildcards,
-      ...this.planning.wildcards,
-      ...this.reports.wildcards,
+      ...planning.wildcards,
+      ...reports.wildcards,
     ]);
   }
 
@@ -469,71 +521,67 @@ export class Backstep extends Construct {
   }
 }
 
-function validate(props: BackstepProps, catalog: Catalog): BackstepSettings {
-  const checkEmails = (where: string, emails: readonly string[]) => {
-    for (const email of emails) {
-      if (!EMAIL.test(email))
-        throw new Error(`${where}: "${email}" is not an email address; expected name@example.com`);
-    }
+/** The settings the props resolve to, defaults applied; the first prop that does not fit is refused. */
+function validate(scope: Construct, props: BackstepProps, catalog: Catalog): BackstepSettings {
+  const fail = (field: string, problem: string): never => {
+    throw new PropsError(scope, field, problem);
+  };
+  const checkEmails = (field: string, emails: readonly string[]) => {
+    emails.forEach((email, i) => {
+      // An address known only at deploy time (a parameter, an SSM value) is the service's to check.
+      if (!Token.isUnresolved(email) && !EMAIL.test(email))
+        fail(`${field}[${i}]`, `"${email}" is not an email address; expected name@example.com`);
+    });
   };
   checkEmails('approverEmails', props.approverEmails ?? []);
-  if (Object.keys(catalog.services).length === 0) {
-    throw new Error('catalog: no services; expected at least one service with its rollback action');
-  }
   for (const [application, emails] of Object.entries(props.approvers ?? {})) {
-    if (emails.length === 0) throw new Error(`approvers.${application}: empty; expected at least one email address`);
-    checkEmails(`approvers.${application}`, emails);
+    const field = fieldPath('approvers', [application]);
+    if (emails.length === 0) fail(field, 'empty; expected at least one email address');
+    checkEmails(field, emails);
   }
   if (props.approvers && !Object.hasOwn(props.approvers, catalog.application)) {
-    throw new Error(
-      `approvers: no list for application "${catalog.application}" (the catalog's); expected a key "${catalog.application}"`,
+    fail(
+      'approvers',
+      `no list for application "${catalog.application}" (the catalog's); expected a key "${catalog.application}"`,
     );
   }
   if (props.approvers && !props.approvalUserPool) {
-    throw new Error('approvers: set approvalUserPool too; without a sign-in no identity can be checked');
+    fail('approvers', 'set approvalUserPool too; without a sign-in no identity can be checked');
   }
   if (props.mode !== undefined && props.mode !== 'auto' && props.mode !== 'suggest') {
-    throw new Error(`mode: "${String(props.mode)}"; expected "auto" or "suggest"`);
+    fail('mode', `"${String(props.mode)}"; expected "auto" or "suggest"`);
   }
-  const seconds = (name: string, value: Duration | undefined, setting: Setting) => {
-    const s = value?.toSeconds() ?? setting.default;
-    if (!(s >= setting.min && s <= setting.max))
-      throw new Error(`${name}: ${s} seconds; expected ${setting.min} to ${setting.max} seconds`);
-    return s;
-  };
+  const blockingSeverity = props.blockingSeverity ?? 'CRITICAL';
+  if (!SEVERITIES.includes(blockingSeverity)) {
+    fail('blockingSeverity', `"${String(blockingSeverity)}"; expected one of ${SEVERITIES.join(', ')}`);
+  }
   const planPrefix = props.planPrefix ?? PLAN_STATE_MACHINE_PREFIX;
   if (!/^[A-Za-z0-9_-]{1,40}$/.test(planPrefix)) {
-    throw new Error(`planPrefix: "${planPrefix}"; expected 1 to 40 of A-Z, a-z, 0-9, - and _`);
+    fail('planPrefix', `"${planPrefix}"; expected 1 to 40 of A-Z, a-z, 0-9, - and _`);
   }
   const logRetention =
     props.logRetention ?? (props.compliance ? logs.RetentionDays.ONE_YEAR : logs.RetentionDays.ONE_MONTH);
   // RetentionDays.INFINITE (never expire) keeps logs longest of all.
   if (props.compliance && logRetention < logs.RetentionDays.ONE_YEAR) {
-    throw new Error(`logRetention: ${logRetention} days; compliance needs at least 365 days (RetentionDays.ONE_YEAR)`);
+    fail('logRetention', `${logRetention} days; compliance needs at least 365 days (RetentionDays.ONE_YEAR)`);
   }
+  const seconds = (prop: keyof BackstepProps, value: Duration | undefined, setting: Setting) =>
+    durationSeconds(scope, prop, value, setting);
+  const retention = seconds('reportRetention', props.reportRetention, SETTINGS.reportRetention);
+  if (retention % DAY !== 0) fail('reportRetention', `${span(retention)}; expected whole days`);
+  // A link that outlives its report would open a 404.
+  const link = seconds('reportLinkTtl', props.reportLinkTtl, SETTINGS.reportLink);
+  if (link > retention) fail('reportLinkTtl', `${span(link)}; expected at most reportRetention (${span(retention)})`);
   return {
     logRetention,
     mode: props.mode ?? 'auto',
+    blockingSeverity,
     planPrefix,
     lookBackSeconds: seconds('lookBack', props.lookBack, SETTINGS.lookBack),
     bakeSeconds: seconds('bakeTime', props.bakeTime, SETTINGS.bake),
     approvalSeconds: seconds('approvalTimeout', props.approvalTimeout, SETTINGS.approval),
     cooldownSeconds: seconds('cooldown', props.cooldown, SETTINGS.cooldown),
-    ...reportSettings(props),
+    reportRetentionDays: retention / DAY,
+    reportLinkSeconds: link,
   };
-}
-
-function reportSettings(props: BackstepProps): Pick<BackstepSettings, 'reportRetentionDays' | 'reportLinkSeconds'> {
-  const days = (props.reportRetention?.toSeconds() ?? SETTINGS.reportRetention.default) / 86_400;
-  if (!(Number.isInteger(days) && days * 86_400 >= SETTINGS.reportRetention.min)) {
-    throw new Error(`reportRetention: ${days} days; expected whole days, at least 1`);
-  }
-  const linkSeconds = props.reportLinkTtl?.toSeconds() ?? SETTINGS.reportLink.default;
-  // A link that outlives its report would open a 404.
-  if (!(linkSeconds >= SETTINGS.reportLink.min && linkSeconds <= days * 86_400)) {
-    throw new Error(
-      `reportLinkTtl: ${linkSeconds} seconds; expected 1 hour to reportRetention (${days} days = ${days * 86_400} seconds)`,
-    );
-  }
-  return { reportRetentionDays: days, reportLinkSeconds: linkSeconds };
 }

@@ -19,7 +19,7 @@ import { backstepFunction, stateMachineLogGroup, type LogSettings } from './func
 import { discoveryStatements } from './permissions';
 
 export interface PlanningProps {
-  readonly table: dynamodb.Table;
+  readonly table: dynamodb.ITable;
   readonly deadLetters: sqs.IQueue;
   readonly catalog: Catalog;
   readonly logs: LogSettings;

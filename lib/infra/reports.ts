@@ -14,7 +14,7 @@ import type { Approvals } from './approvals';
 import { backstepFunction, type LogSettings } from './functions';
 
 export interface ReportsProps {
-  readonly table: dynamodb.Table;
+  readonly table: dynamodb.ITable;
   readonly topic: sns.ITopic;
   readonly key: kms.IKey;
   readonly secret: secretsmanager.Secret;

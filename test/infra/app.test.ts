@@ -66,6 +66,14 @@ describe('the CDK app', () => {
     60_000,
   );
 
+  it('fails with one line naming the construct when the construct refuses the catalog', () => {
+    const run = synth({ catalog: catalogFile(JSON.stringify({ services: {} })) });
+    expect([run.status, run.stderr.trim()]).toStrictEqual([
+      2,
+      'backstep: Backstep at BackstepDemo/Backstep: catalog.services: empty; expected at least one service with its rollback action',
+    ]);
+  }, 60_000);
+
   it('fails with one line when the catalog file is not there', () => {
     const run = synth({ catalog: '/nonexistent/catalog.json' });
     expect([run.status, run.stderr.trim()]).toStrictEqual([

@@ -1,6 +1,6 @@
 // The construct: the resources the platform must have, least privilege, and cdk-nag AwsSolutions with
 // every finding either fixed or acknowledged with a reason.
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, Duration, Lazy, Stack } from 'aws-cdk-lib';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +12,9 @@ import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { REFRESH_ERRORS, SYNTHESIS_TIMEOUT_MS } from '../../lib/aws/synthesis';
 import { parseCatalog } from '../../lib/core/catalog';
+import { InputError } from '../../lib/core/errors';
 import { Backstep, type BackstepProps } from '../../lib/infra/backstep';
+import { PropsError } from '../../lib/infra/errors';
 import { fixture } from '../helpers';
 import { ResolvedTemplate } from './cfn';
 
@@ -27,6 +29,22 @@ function build(props: Partial<BackstepProps> = {}, stackName = 'Test') {
   const stack = new Stack(app, stackName, { env: { account: ACCOUNT, region: REGION } });
   const backstep = new Backstep(stack, 'Backstep', { catalog, approverEmails: ['oncall@example.com'], ...props });
   return { stack, backstep, template: Template.fromStack(stack) };
+}
+
+/** What `fn` throws, or undefined. */
+function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (err) {
+    return err;
+  }
+  return undefined;
+}
+
+/** The error's name and message when the construct refuses these props. */
+function refusal(props: Partial<BackstepProps>): { name: string; message: string } | undefined {
+  const error = thrown(() => build(props));
+  return error instanceof Error ? { name: error.name, message: error.message } : undefined;
 }
 
 type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;
@@ -425,23 +443,46 @@ describe('the Backstep construct', () => {
     expect(new Set([...names, ...other].map((n) => JSON.stringify(n))).size).toBe(8);
   });
 
+  it('takes email addresses known only at deploy time', () => {
+    const { template } = build({ approverEmails: [Lazy.string({ produce: () => 'oncall@example.com' })] });
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.com' });
+  });
+
   it('accepts a catalog as written, with the defaults left out', () => {
     const { backstep } = build({ catalog: { services: { web: { action: { type: 'manual' }, alarms: ['web-5xx'] } } } });
     expect(backstep.catalog).toMatchObject({ application: 'default', mode: 'auto' });
     expect(backstep.catalog.services['web']).toMatchObject({ irreversibleData: false, alarms: ['web-5xx'] });
   });
 
-  it('fails when the catalog is invalid, naming the construct and the field', () => {
-    const bad = {
-      services: { web: { action: { type: 'helm', release: 'web' } } },
-    } as unknown as BackstepProps['catalog'];
-    expect(() => build({ catalog: bad })).toThrow(
-      'bad catalog: Test/Backstep catalog: services.web.action.type: expected one of codedeploy, lambda-alias, ecs, appconfig, feature-flag, manual',
-    );
-    const unknownField = { services: { web: { action: { type: 'manual' }, alarm: 'x' } } } as never;
-    expect(() => build({ catalog: unknownField })).toThrow(
-      'bad catalog: Test/Backstep catalog: services.web: unknown field "alarm"',
-    );
+  it.each([
+    [
+      { web: { action: { type: 'ec2', instance: 'i-1' } } },
+      'catalog.services.web.action.type: expected one of codedeploy, lambda-alias, ecs, appconfig, feature-flag, manual, not "ec2"',
+    ],
+    [
+      { 'web-api': { action: { type: 'ecs', cluster: 'prod' } } },
+      'catalog.services["web-api"].action.service: missing; expected string',
+    ],
+    [
+      { web: { action: { type: 'ecs', cluster: 'prod', service: 'web' }, alarms: ['web-5xx', 5] } },
+      'catalog.services.web.alarms[1]: expected string, not 5',
+    ],
+    [{ web: { action: { type: 'manual' }, alarm: 'x' } }, 'catalog.services.web: unknown field "alarm"'],
+    [[], 'catalog.services: expected an object, not []'],
+  ])('fails when the catalog is invalid, naming the construct and the field (%j)', (services, field) => {
+    const refused = refusal({ catalog: { services } as never });
+    expect(refused).toStrictEqual({ name: 'BackstepPropsError', message: `Backstep at Test/Backstep: ${field}` });
+  });
+
+  it('fails with a PropsError that carries the construct path, the field and the parse error', () => {
+    const error = thrown(() => build({ catalog: 'catalog.json' as never }));
+    expect(error).toBeInstanceOf(PropsError);
+    expect(error).toMatchObject({
+      constructPath: 'Test/Backstep',
+      field: 'catalog',
+      problem: 'expected an object, not "catalog.json"',
+      cause: expect.any(InputError) as unknown,
+    });
   });
 
   it('lets the synthesize function create only backstep-plan-* state machines, passing only the plan role', () => {
@@ -469,34 +510,45 @@ describe('the Backstep construct', () => {
 
   it.each([
     [
-      { approverEmails: ['not-an-email'] },
-      'approverEmails: "not-an-email" is not an email address; expected name@example.com',
+      'approverEmails[1]: "not-an-email" is not an email address; expected name@example.com',
+      { approverEmails: ['oncall@example.com', 'not-an-email'] },
     ],
     [
+      'catalog.services: empty; expected at least one service with its rollback action',
       { catalog: { application: 'default', mode: 'auto' as const, services: {} } },
-      'catalog: no services; expected at least one service with its rollback action',
     ],
-    [{ mode: 'manual' as 'auto' }, 'mode: "manual"; expected "auto" or "suggest"'],
+    ['mode: "manual"; expected "auto" or "suggest"', { mode: 'manual' as 'auto' }],
     [
-      { approvers: { shop: ['oncall@example.com'] } },
+      'blockingSeverity: "SEVERE"; expected one of CRITICAL, HIGH, MEDIUM, LOW',
+      { blockingSeverity: 'SEVERE' as 'HIGH' },
+    ],
+    [
       'approvers: no list for application "default" (the catalog\'s); expected a key "default"',
+      { approvers: { shop: ['oncall@example.com'] } },
     ],
-    [{ cooldown: Duration.hours(2) }, 'cooldown: 7200 seconds; expected 0 to 3600 seconds'],
-    [{ planPrefix: 'plans/' }, 'planPrefix: "plans/"; expected 1 to 40 of A-Z, a-z, 0-9, - and _'],
-    [{ bakeTime: Duration.hours(2) }, 'bakeTime: 7200 seconds; expected 0 to 3600 seconds'],
-    [{ approvalTimeout: Duration.seconds(10) }, 'approvalTimeout: 10 seconds; expected 60 to 86400 seconds'],
-    [{ lookBack: Duration.days(400) }, 'lookBack: 34560000 seconds; expected 60 to 31622400 seconds'],
-    [{ reportRetention: Duration.hours(36) }, 'reportRetention: 1.5 days; expected whole days, at least 1'],
+    ['approvers["shop-eu"]: empty; expected at least one email address', { approvers: { 'shop-eu': [] } }],
+    ['cooldown: 2 hours; expected 0 seconds to 1 hour', { cooldown: Duration.hours(2) }],
+    ['planPrefix: "plans/"; expected 1 to 40 of A-Z, a-z, 0-9, - and _', { planPrefix: 'plans/' }],
+    ['bakeTime: 2 hours; expected 0 seconds to 1 hour', { bakeTime: Duration.hours(2) }],
+    ['bakeTime: 1 second 500 millis; expected whole seconds', { bakeTime: Duration.millis(1500) }],
+    ['approvalTimeout: 10 seconds; expected 1 minute to 1 day', { approvalTimeout: Duration.seconds(10) }],
+    ['lookBack: 400 days; expected 1 minute to 366 days', { lookBack: Duration.days(400) }],
+    ['reportRetention: 1 day 12 hours; expected whole days', { reportRetention: Duration.hours(36) }],
+    ['reportRetention: 40000 days; expected 1 day to 36500 days', { reportRetention: Duration.days(40_000) }],
     [
+      'reportLinkTtl: 7 days; expected at most reportRetention (3 days)',
       { reportRetention: Duration.days(3), reportLinkTtl: Duration.days(7) },
-      'reportLinkTtl: 604800 seconds; expected 1 hour to reportRetention (3 days = 259200 seconds)',
     ],
+    ['reportLinkTtl: 5 minutes; expected 1 hour to 366 days', { reportLinkTtl: Duration.minutes(5) }],
     [
-      { reportLinkTtl: Duration.minutes(5) },
-      'reportLinkTtl: 300 seconds; expected 1 hour to reportRetention (365 days = 31536000 seconds)',
+      'reportLinkTtl: 400 days; expected 1 hour to 366 days',
+      { reportRetention: Duration.days(3650), reportLinkTtl: Duration.days(400) },
     ],
-  ])('fails when the props are wrong (%j)', (props, message) => {
-    expect(() => build(props)).toThrow(message);
+  ])('fails when a prop is wrong, naming the construct and the prop: %s', (message, props: Partial<BackstepProps>) => {
+    expect(refusal(props)).toStrictEqual({
+      name: 'BackstepPropsError',
+      message: `Backstep at Test/Backstep: ${message}`,
+    });
   });
 });
 
@@ -558,8 +610,8 @@ describe('compliance', () => {
   });
 
   it('fails when compliance is asked with logs kept less than a year', () => {
-    expect(() => build({ compliance: true, logRetention: logs.RetentionDays.SIX_MONTHS })).toThrow(
-      'logRetention: 180 days; compliance needs at least 365 days (RetentionDays.ONE_YEAR)',
+    expect(refusal({ compliance: true, logRetention: logs.RetentionDays.SIX_MONTHS })?.message).toBe(
+      'Backstep at Test/Backstep: logRetention: 180 days; compliance needs at least 365 days (RetentionDays.ONE_YEAR)',
     );
     expect(() => build({ compliance: true, logRetention: logs.RetentionDays.INFINITE })).not.toThrow();
   });
@@ -591,8 +643,8 @@ describe('approval sign-in', () => {
   });
 
   it('refuses approver lists without a sign-in to check them against', () => {
-    expect(() => build({ approvers: { default: ['oncall@example.com'] } })).toThrow(
-      'approvers: set approvalUserPool too; without a sign-in no identity can be checked',
+    expect(refusal({ approvers: { default: ['oncall@example.com'] } })?.message).toBe(
+      'Backstep at Test/Backstep: approvers: set approvalUserPool too; without a sign-in no identity can be checked',
     );
   });
 });
