@@ -4,7 +4,8 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { ENV } from '../lib/core/contracts';
 import { approvalCallback, parseApprovers, unavailable } from '../lib/approvals/callback';
-import { fromProxyEvent, secretLoader, sfnTasks, toProxyResult } from '../lib/aws/approvals';
+import { fromProxyEvent, secretLoader, toProxyResult } from '../lib/aws/approvals';
+import { sfnTasks } from '../lib/aws/sfn-tasks';
 import { env, logger, metrics, optionalEnv, pageLog as log, traced } from './runtime';
 import { store } from './table';
 

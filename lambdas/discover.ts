@@ -6,7 +6,8 @@ import { createTargetClients } from '../lib/aws/targets';
 import { parseDuration } from '../lib/core/changes';
 import { ENV, type EnvKey } from '../lib/core/contracts';
 import { logger, optionalEnv, traced } from './runtime';
-import { catalog, store } from './table';
+import { catalog } from './catalog';
+import { store } from './table';
 
 const clients = {
   ...createTargetClients(traced),

@@ -2,7 +2,8 @@
 import { recordChange } from '../lib/aws/change-events';
 import { createTargetClients } from '../lib/aws/targets';
 import { logger, traced } from './runtime';
-import { catalog, store } from './table';
+import { catalog } from './catalog';
+import { store } from './table';
 
 const clients = createTargetClients(traced);
 

@@ -3,9 +3,9 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
-import type { z } from 'zod';
 import { ENV, type EnvKey } from '../lib/core/contracts';
 import { InputError } from '../lib/core/errors';
+import { safeParse, type core } from '../lib/core/zod-mini';
 
 export const logger = new Logger({ serviceName: 'backstep' });
 export const tracer = new Tracer({ serviceName: 'backstep' });
@@ -57,8 +57,8 @@ export function cached<T>(ttlMs: number, load: () => Promise<T>): () => Promise<
 }
 
 /** Parses an event with its schema; a bad event is bad input, reported with where it failed. */
-export function parse<S extends z.ZodType>(schema: S, event: unknown, what: string): z.infer<S> {
-  const result = schema.safeParse(event);
+export function parse<S extends core.$ZodType>(schema: S, event: unknown, what: string): core.output<S> {
+  const result = safeParse(schema, event);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   throw new InputError(`bad ${what} event`, issue?.path.join('.') || 'event', issue?.message ?? 'a valid event');

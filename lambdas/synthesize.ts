@@ -8,7 +8,8 @@ import { assertPublished, dynamoRefreshLock, refreshPlans } from '../lib/aws/syn
 import type { SynthesisTarget } from '../lib/aws/synthesize';
 import { env, envSeconds, logger, metrics, optionalEnv, parse, traced } from './runtime';
 import { modelStore as store } from './models';
-import { catalog, dynamo, table } from './table';
+import { catalog } from './catalog';
+import { dynamo, table } from './table';
 
 const sfn = traced(new SFNClient({}));
 const target: SynthesisTarget = {

@@ -1,10 +1,10 @@
 // The approval callback, HTTP-agnostic: API Gateway (lambdas/approval-callback.ts) and the local
 // server (server.ts) both call it. GET and HEAD only render; a POST with the link's nonce decides,
 // once: the conditional update PENDING -> DECIDED comes first, then SendTaskSuccess/Failure.
-import { z } from 'zod';
 import { InputError, TASK_ERRORS } from '../core/errors';
 import type { ApprovalRecord, IncidentStore, TimelineEvent } from '../core/store';
 import type { ApprovalResult } from '../core/tasks';
+import * as z from '../core/zod-mini';
 import { TaskGoneError } from './errors';
 import { sameSecret, verifyLink, type Secret } from './link';
 import { decidedPage, messagePage, pendingPage } from './page';
@@ -107,7 +107,8 @@ export function unavailable(): CallbackResponse {
   };
 }
 
-const approversSchema = z.record(z.string().min(1), z.array(z.string().min(1)));
+const nonEmpty = z.string().check(z.minLength(1));
+const approversSchema = z.record(nonEmpty, z.array(nonEmpty));
 
 /** Approver lists from configuration text (JSON); undefined or empty text means none. */
 export function parseApprovers(text: string | undefined, where: string): ApproverLists {
