@@ -6,7 +6,8 @@ import { ENV } from '../lib/core/contracts';
 import { approvalCallback, parseApprovers, unavailable } from '../lib/approvals/callback';
 import { fromProxyEvent, secretLoader, toProxyResult } from '../lib/aws/approvals';
 import { sfnTasks } from '../lib/aws/sfn-tasks';
-import { env, logger, metrics, optionalEnv, pageLog as log, traced } from './runtime';
+import { metrics } from './metrics';
+import { env, logger, optionalEnv, pageLog as log, traced } from './runtime';
 import { store } from './table';
 
 const tasks = sfnTasks(traced(new SFNClient({})));

@@ -5,8 +5,8 @@ import { discoverAndStore } from '../lib/aws/discover';
 import { createTargetClients } from '../lib/aws/targets';
 import { parseDuration } from '../lib/core/changes';
 import { ENV, type EnvKey } from '../lib/core/contracts';
-import { logger, optionalEnv, traced } from './runtime';
 import { catalog } from './catalog';
+import { logger, optionalEnv, traced } from './runtime';
 import { store } from './table';
 
 const clients = {

@@ -1,8 +1,8 @@
 // EventBridge target: records one deployment event as a change (or says why it ignored it).
 import { recordChange } from '../lib/aws/change-events';
 import { createTargetClients } from '../lib/aws/targets';
-import { logger, traced } from './runtime';
 import { catalog } from './catalog';
+import { logger, traced } from './runtime';
 import { store } from './table';
 
 const clients = createTargetClients(traced);

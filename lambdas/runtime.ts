@@ -1,7 +1,7 @@
-// What every function shares: the environment read once, Powertools logger, tracer and metrics, traced
-// clients (the tracer wraps the X-Ray SDK), and a small cache for settings read from the table.
+// What every function shares: the environment read once, Powertools logger and tracer, traced clients (the
+// tracer wraps the X-Ray SDK), and a small cache for settings read from the table. Metrics are in
+// ./metrics.ts, for the functions that publish them.
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import { ENV, type EnvKey } from '../lib/core/contracts';
 import { InputError } from '../lib/core/errors';
@@ -9,8 +9,6 @@ import { safeParse, type core } from '../lib/core/zod-mini';
 
 export const logger = new Logger({ serviceName: 'backstep' });
 export const tracer = new Tracer({ serviceName: 'backstep' });
-/** Namespace `Backstep` (POWERTOOLS_METRICS_NAMESPACE): the dashboard reads these. */
-export const metrics = new Metrics({ namespace: 'Backstep', serviceName: 'backstep' });
 
 /** The logger as the approval and report pages take it. */
 export const pageLog = {
