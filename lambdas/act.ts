@@ -3,7 +3,8 @@ import { awsRollback, type Severity } from '../lib/aws/rollback';
 import { createTargetClients } from '../lib/aws/targets';
 import { actHandler } from '../lib/core/handlers';
 import { actInputSchema } from '../lib/core/tasks';
-import { logger, metrics, optionalEnv, parse, traced } from './runtime';
+import { metrics } from './metrics';
+import { logger, optionalEnv, parse, traced } from './runtime';
 import { store } from './table';
 
 const act = actHandler({

@@ -4,8 +4,10 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { ENV } from '../lib/core/contracts';
 import { approvalCallback, parseApprovers, unavailable } from '../lib/approvals/callback';
-import { fromProxyEvent, secretLoader, sfnTasks, toProxyResult } from '../lib/aws/approvals';
-import { env, logger, metrics, optionalEnv, pageLog as log, traced } from './runtime';
+import { fromProxyEvent, secretLoader, toProxyResult } from '../lib/aws/approvals';
+import { sfnTasks } from '../lib/aws/sfn-tasks';
+import { metrics } from './metrics';
+import { env, logger, optionalEnv, pageLog as log, traced } from './runtime';
 import { store } from './table';
 
 const tasks = sfnTasks(traced(new SFNClient({})));

@@ -5,7 +5,8 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { approvalRequester } from '../lib/approvals/request';
 import { secretLoader } from '../lib/aws/approvals';
 import { approvalInputSchema, type ApprovalInput } from '../lib/core/tasks';
-import { env, logger, metrics, optionalEnv, parse, traced } from './runtime';
+import { metrics } from './metrics';
+import { env, logger, optionalEnv, parse, traced } from './runtime';
 import { store } from './table';
 
 const sns = traced(new SNSClient({}));

@@ -5,8 +5,9 @@ import { discoverAndStore } from '../lib/aws/discover';
 import { createTargetClients } from '../lib/aws/targets';
 import { parseDuration } from '../lib/core/changes';
 import { ENV, type EnvKey } from '../lib/core/contracts';
+import { catalog } from './catalog';
 import { logger, optionalEnv, traced } from './runtime';
-import { catalog, store } from './table';
+import { store } from './table';
 
 const clients = {
   ...createTargetClients(traced),

@@ -3,8 +3,10 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { awsAlarms } from '../lib/aws/alarms';
 import { gateHandler } from '../lib/core/handlers';
 import { gateInputSchema, type GateInput } from '../lib/core/tasks';
-import { logger, metrics, parse, traced } from './runtime';
-import { catalog, store } from './table';
+import { catalog } from './catalog';
+import { metrics } from './metrics';
+import { logger, parse, traced } from './runtime';
+import { store } from './table';
 
 const cloudwatch = traced(new CloudWatchClient({}));
 /** The gate over the catalog as it is now (read from the table at most once a minute). */

@@ -2,7 +2,8 @@
 // Records the incident and refines the model; off the alarm path, so a slow refine delays nothing.
 import { learnFromIncident } from '../lib/aws/learn';
 import { incidentEnded } from './incident-ended';
-import { logger, metrics } from './runtime';
+import { metrics } from './metrics';
+import { logger } from './runtime';
 import { modelStore as store } from './models';
 
 export const handler = async (event: unknown) => {

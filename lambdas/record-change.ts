@@ -1,8 +1,9 @@
 // EventBridge target: records one deployment event as a change (or says why it ignored it).
 import { recordChange } from '../lib/aws/change-events';
 import { createTargetClients } from '../lib/aws/targets';
+import { catalog } from './catalog';
 import { logger, traced } from './runtime';
-import { catalog, store } from './table';
+import { store } from './table';
 
 const clients = createTargetClients(traced);
 

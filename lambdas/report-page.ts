@@ -5,7 +5,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { unavailable } from '../lib/approvals/callback';
 import { reportPage } from '../lib/approvals/report-page';
 import { fromProxyEvent, secretLoader, toProxyResult } from '../lib/aws/approvals';
-import { s3Archive } from '../lib/aws/reports';
+import { s3Archive } from '../lib/aws/archive';
 import { env, logger, pageLog as log, traced } from './runtime';
 
 const archive = s3Archive(traced(new S3Client({})), env('reportBucket'));

@@ -1,16 +1,14 @@
-// What every function shares: the environment read once, Powertools logger, tracer and metrics, traced
-// clients (the tracer wraps the X-Ray SDK), and a small cache for settings read from the table.
+// What every function shares: the environment read once, Powertools logger and tracer, traced clients (the
+// tracer wraps the X-Ray SDK), and a small cache for settings read from the table. Metrics are in
+// ./metrics.ts, for the functions that publish them.
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
-import type { z } from 'zod';
 import { ENV, type EnvKey } from '../lib/core/contracts';
 import { InputError } from '../lib/core/errors';
+import { safeParse, type core } from '../lib/core/zod-mini';
 
 export const logger = new Logger({ serviceName: 'backstep' });
 export const tracer = new Tracer({ serviceName: 'backstep' });
-/** Namespace `Backstep` (POWERTOOLS_METRICS_NAMESPACE): the dashboard reads these. */
-export const metrics = new Metrics({ namespace: 'Backstep', serviceName: 'backstep' });
 
 /** The logger as the approval and report pages take it. */
 export const pageLog = {
@@ -57,8 +55,8 @@ export function cached<T>(ttlMs: number, load: () => Promise<T>): () => Promise<
 }
 
 /** Parses an event with its schema; a bad event is bad input, reported with where it failed. */
-export function parse<S extends z.ZodType>(schema: S, event: unknown, what: string): z.infer<S> {
-  const result = schema.safeParse(event);
+export function parse<S extends core.$ZodType>(schema: S, event: unknown, what: string): core.output<S> {
+  const result = safeParse(schema, event);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   throw new InputError(`bad ${what} event`, issue?.path.join('.') || 'event', issue?.message ?? 'a valid event');

@@ -6,9 +6,11 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { assertPublished, dynamoRefreshLock, refreshPlans } from '../lib/aws/synthesis';
 import type { SynthesisTarget } from '../lib/aws/synthesize';
-import { env, envSeconds, logger, metrics, optionalEnv, parse, traced } from './runtime';
+import { catalog } from './catalog';
+import { metrics } from './metrics';
 import { modelStore as store } from './models';
-import { catalog, dynamo, table } from './table';
+import { env, envSeconds, logger, optionalEnv, parse, traced } from './runtime';
+import { dynamo, table } from './table';
 
 const sfn = traced(new SFNClient({}));
 const target: SynthesisTarget = {

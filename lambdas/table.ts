@@ -1,11 +1,9 @@
-// The table every stateful function uses: one traced client, the store over it, and the catalog the
-// stack wrote into it (it changes only with a deployment, so it is read at most once a minute).
+// The table every stateful function uses: one traced client and the store over it. The catalog the stack
+// wrote into it is in ./catalog.ts, for the functions that read it (the others never bundle its schema).
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { readCatalog } from '../lib/aws/config';
 import { DynamoStore } from '../lib/aws/store';
-import { cached, env, traced } from './runtime';
+import { env, traced } from './runtime';
 
 export const dynamo = traced(new DynamoDBClient({}));
 export const table = env('table');
 export const store = new DynamoStore(dynamo, table);
-export const catalog = cached(60_000, () => readCatalog(dynamo, table));

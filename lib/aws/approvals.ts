@@ -1,28 +1,9 @@
-// The approval callback's AWS side: Step Functions task callbacks, the signing secret from Secrets
-// Manager, and the API Gateway REST proxy event in and out.
+// The approval pages' AWS side: the signing secret from Secrets Manager, and the API Gateway REST proxy
+// event in and out. The Step Functions task callbacks are in sfn-tasks.ts, so that the functions that do not
+// call Step Functions do not load its client.
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { SendTaskFailureCommand, SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import type { CallbackRequest, CallbackResponse, TaskPort } from '../approvals/callback';
-import { TaskGoneError } from '../approvals/errors';
-
-/** What Step Functions answers for a task that has ended: a decision is too late. */
-const GONE = new Set(['TaskTimedOut', 'InvalidToken', 'TaskDoesNotExist']);
-
-export function sfnTasks(sfn: Pick<SFNClient, 'send'>): TaskPort {
-  const gone = (err: unknown): never => {
-    if (err instanceof Error && GONE.has(err.name)) throw new TaskGoneError(`Step Functions: ${err.name}`);
-    throw err;
-  };
-  return {
-    sendTaskSuccess: async (taskToken, output) => {
-      await sfn.send(new SendTaskSuccessCommand({ taskToken, output })).catch(gone);
-    },
-    sendTaskFailure: async (taskToken, error, cause) => {
-      await sfn.send(new SendTaskFailureCommand({ taskToken, error, cause })).catch(gone);
-    },
-  };
-}
+import type { CallbackRequest, CallbackResponse } from '../approvals/callback';
 
 /** The secret, read once per container; a failed read is retried on the next call. */
 export function secretLoader(client: Pick<SecretsManagerClient, 'send'>, secretId: string): () => Promise<string> {

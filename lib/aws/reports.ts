@@ -1,36 +1,8 @@
-// Incident reports in AWS: kept in the construct's S3 bucket (encrypted with its key by the bucket's
-// default), and the definition an incident really ran, read back from Step Functions.
-import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+// The definition an incident really ran, read back from Step Functions, for its report. The reports
+// themselves are kept in S3 (archive.ts).
 import { DescribeExecutionCommand, DescribeStateMachineCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import { reportKey, type ReportArchive } from '../core/archive';
 import type { IncidentMeta, IncidentStore } from '../core/store';
 import type { Asl } from '../../statemachines/asl';
-
-export function s3Archive(s3: Pick<S3Client, 'send'>, bucket: string): ReportArchive {
-  return {
-    put: async (incidentId, html) => {
-      // One PutObject stores the whole object or nothing.
-      await s3.send(
-        new PutObjectCommand({
-          Bucket: bucket,
-          Key: reportKey(incidentId),
-          Body: html,
-          ContentType: 'text/html; charset=utf-8',
-        }),
-      );
-    },
-    get: async (incidentId) => {
-      try {
-        const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: reportKey(incidentId) }));
-        return out.Body ? await out.Body.transformToString('utf-8') : undefined;
-      } catch (err) {
-        if (err instanceof NoSuchKey || (err instanceof Error && err.name === 'NoSuchKey')) return undefined;
-        throw err;
-      }
-    },
-    where: (incidentId) => `s3://${bucket}/${reportKey(incidentId)}`,
-  };
-}
 
 /**
  * The definition the incident's plan ran: the orchestrator starts it on the alarm's plan alias under the

@@ -1,8 +1,8 @@
 // The service catalog: how each service is rolled back, which alarms watch it, how far Backstep may act.
-import { z } from 'zod';
+import * as z from './zod-mini';
 import { InputError } from './errors';
 
-const name = z.string().min(1).max(256);
+const name = z.string().check(z.minLength(1), z.maxLength(256));
 
 export const actionSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('codedeploy'), application: name, deploymentGroup: name }),
@@ -14,35 +14,37 @@ export const actionSchema = z.discriminatedUnion('type', [
     environment: name,
     configurationProfile: name,
   }),
-  z.strictObject({ type: z.literal('feature-flag'), flag: name, provider: name.optional() }),
-  z.strictObject({ type: z.literal('manual'), runbook: z.url().optional() }),
+  z.strictObject({ type: z.literal('feature-flag'), flag: name, provider: z.optional(name) }),
+  z.strictObject({ type: z.literal('manual'), runbook: z.optional(z.url()) }),
 ]);
 
 export type RollbackAction = z.infer<typeof actionSchema>;
 export type ActionType = RollbackAction['type'];
-export const ACTION_TYPES: readonly ActionType[] = actionSchema.options.map((o) => o.shape.type.value);
+export const ACTION_TYPES: readonly ActionType[] = actionSchema._zod.def.options.flatMap((o) => [
+  ...o.shape.type._zod.values,
+]);
 
 export const MODES = ['off', 'suggest', 'auto'] as const;
 export type Mode = (typeof MODES)[number];
 
 const serviceEntrySchema = z.strictObject({
   action: actionSchema,
-  alarms: z.array(name).default([]),
-  mode: z.enum(MODES).optional(),
-  irreversibleData: z.boolean().default(false),
-  runbook: z.url().optional(),
+  alarms: z._default(z.array(name), []),
+  mode: z.optional(z.enum(MODES)),
+  irreversibleData: z._default(z.boolean(), false),
+  runbook: z.optional(z.url()),
   /**
    * A Lambda function (name or ARN) that must accept a rollback target before it runs: it gets
    * `{ service, action, fromVersion, toVersion }` and answers `{ ok, reason? }`; a refusal turns the step manual.
    */
-  validation: name.optional(),
+  validation: z.optional(name),
 });
 
 export const catalogSchema = z.strictObject({
   /** The application these services make up: one rollback runs per application at a time. */
-  application: name.default('default'),
+  application: z._default(name, 'default'),
   /** Mode for services that set none. */
-  mode: z.enum(MODES).default('auto'),
+  mode: z._default(z.enum(MODES), 'auto'),
   services: z.record(name, serviceEntrySchema),
 });
 

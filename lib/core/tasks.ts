@@ -1,6 +1,6 @@
 // The task contracts of a compiled plan: what each Task state sends to its handler and gets back.
 // The same handler logic runs in a Lambda (lambdas/) and in the local runner (lib/local/engines/runner.ts).
-import { z } from 'zod';
+import * as z from './zod-mini';
 import { STAGE_NAMES, type Plan, type PlanStep, type StageName } from './plan';
 
 /** Where a step sits in its plan; the handler finds the full step (action, change) by it. */
@@ -266,43 +266,64 @@ export function waveResults(input: GateInput): StepResult[] {
 }
 
 // Schemas for what arrives at the Lambda handlers: an event that does not fit fails loudly, once.
-const stageName = z.enum(STAGE_NAMES);
 
-export const actInputSchema = z.object({
-  planId: z.string().min(1),
-  incidentId: z.string().min(1),
-  stage: stageName,
-  wave: z.number().int().positive(),
-  service: z.string().min(1),
-});
+/**
+ * A schema, built where it is declared. Building zod schemas takes start-up time, and esbuild drops this
+ * call from a bundle that does not use its result (the annotation, which esbuild honours within a file, says
+ * the call has no side effects): each function builds only the schema it parses with.
+ */
+/* @__NO_SIDE_EFFECTS__ */
+function schema<T>(build: () => T): T {
+  return build();
+}
 
-export const gateInputSchema = z.object({
-  planId: z.string().min(1),
-  incidentId: z.string().min(1).optional(),
-  mode: z.enum(['baseline', 'gate']),
-  stage: stageName.optional(),
-  wave: z.number().int().positive().optional(),
-  incidentAlarms: z.array(z.string()),
-  results: z.unknown().optional(),
-  baseline: z.unknown().optional(),
-  previous: z.unknown().optional(),
-});
+const stageName = schema(() => z.enum(STAGE_NAMES));
+const id = schema(() => z.string().check(z.minLength(1)));
+const positiveInt = schema(() => z.number().check(z.int(), z.positive()));
 
-export const approvalInputSchema = z.object({
-  planId: z.string().min(1),
-  incidentId: z.string().min(1),
-  kind: z.enum(['stage', 'step']),
-  stage: stageName,
-  wave: z.number().int().positive().optional(),
-  service: z.string().optional(),
-  why: z.array(z.string()),
-  expiresInSeconds: z.number().int().positive().optional(),
-  taskToken: z.string().min(1),
-});
+export const actInputSchema = schema(() =>
+  z.object({
+    planId: id,
+    incidentId: id,
+    stage: stageName,
+    wave: positiveInt,
+    service: id,
+  }),
+);
 
-export const notifyInputSchema = z.object({
-  planId: z.string(),
-  reason: z.enum(ESCALATION_REASONS),
-  gate: z.unknown().optional(),
-  error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
-});
+export const gateInputSchema = schema(() =>
+  z.object({
+    planId: id,
+    incidentId: z.optional(id),
+    mode: z.enum(['baseline', 'gate']),
+    stage: z.optional(stageName),
+    wave: z.optional(positiveInt),
+    incidentAlarms: z.array(z.string()),
+    results: z.optional(z.unknown()),
+    baseline: z.optional(z.unknown()),
+    previous: z.optional(z.unknown()),
+  }),
+);
+
+export const approvalInputSchema = schema(() =>
+  z.object({
+    planId: id,
+    incidentId: id,
+    kind: z.enum(['stage', 'step']),
+    stage: stageName,
+    wave: z.optional(positiveInt),
+    service: z.optional(z.string()),
+    why: z.array(z.string()),
+    expiresInSeconds: z.optional(positiveInt),
+    taskToken: id,
+  }),
+);
+
+export const notifyInputSchema = schema(() =>
+  z.object({
+    planId: z.string(),
+    reason: z.enum(ESCALATION_REASONS),
+    gate: z.optional(z.unknown()),
+    error: z.optional(z.object({ Error: z.optional(z.string()), Cause: z.optional(z.string()) })),
+  }),
+);

@@ -8,7 +8,8 @@ import {
   SFNClient,
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { ranDefinition, s3Archive } from '../../lib/aws/reports';
+import { s3Archive } from '../../lib/aws/archive';
+import { ranDefinition } from '../../lib/aws/reports';
 import type { AlarmPlan, IncidentMeta } from '../../lib/core/store';
 
 const s3 = mockClient(S3Client);

@@ -1,5 +1,8 @@
-// The task functions stay small on the path an alarm takes: none of them bundles the planner or the model.
+// The task functions stay small on the path an alarm takes: none of them bundles the planner or the model,
+// nor the whole of zod (its classic API brings every locale: 600 KiB), nor the schemas of other functions.
 import { bundle, FUNCTIONS } from '../../bench/bundles';
+
+const bundles = Promise.all(FUNCTIONS.map(bundle));
 
 describe('the Lambda bundles', () => {
   it.each(FUNCTIONS)(
@@ -15,4 +18,45 @@ describe('the Lambda bundles', () => {
     },
     60_000,
   );
+
+  it('on the alarm path, bundle zod/mini with its English messages only, not the whole of zod', async () => {
+    for (const report of await bundles) {
+      // What is in the output: esbuild also lists the files it read and left out.
+      const zod = Object.keys(report.inputBytes).filter((i) => i.includes('node_modules/zod/') && report.inputBytes[i]);
+      expect([report.name, zod.filter((i) => /\/v4\/classic\/|\/v4\/locales\/(?!en\.js$)/.test(i))]).toStrictEqual([
+        report.name,
+        [],
+      ]);
+    }
+  }, 60_000);
+
+  it('on the alarm path, require only the SDK clients each function calls', async () => {
+    const sdk = Object.fromEntries((await bundles).map((r) => [r.name, r.sdk]));
+    expect(sdk).toStrictEqual({
+      act: [
+        '@aws-sdk/client-appconfig',
+        '@aws-sdk/client-codedeploy',
+        '@aws-sdk/client-dynamodb',
+        '@aws-sdk/client-ecr',
+        '@aws-sdk/client-ecs',
+        '@aws-sdk/client-lambda',
+        '@aws-sdk/util-dynamodb',
+      ],
+      gate: ['@aws-sdk/client-cloudwatch', '@aws-sdk/client-dynamodb', '@aws-sdk/util-dynamodb'],
+      notify: ['@aws-sdk/client-sns'],
+      'approval-request': [
+        '@aws-sdk/client-dynamodb',
+        '@aws-sdk/client-secrets-manager',
+        '@aws-sdk/client-sns',
+        '@aws-sdk/util-dynamodb',
+      ],
+      'approval-callback': [
+        '@aws-sdk/client-dynamodb',
+        '@aws-sdk/client-secrets-manager',
+        '@aws-sdk/client-sfn',
+        '@aws-sdk/util-dynamodb',
+      ],
+      'report-page': ['@aws-sdk/client-s3', '@aws-sdk/client-secrets-manager'],
+    });
+  }, 60_000);
 });
