@@ -35,6 +35,8 @@ export interface LocalAws {
   readonly onEvent?: (event: RunEvent) => void;
   /** Real milliseconds the cooldown after a rollback lasts here (its Wait states). @default 0 */
   readonly cooldownMs?: number;
+  /** Stops an orchestrator execution by hand, as StopExecution does: the signal for an execution name. */
+  readonly stopSignal?: (name: string) => AbortSignal | undefined;
   /** Epoch ms an execution starts at (`$$.Execution.StartTime`): a rehearsal's simulated clock. @default Date.now */
   readonly now?: () => number;
 }
@@ -86,6 +88,7 @@ export async function deliverAlarmEvent(aws: LocalAws, event: unknown): Promise<
         },
         ...(aws.onEvent ? { onEvent: aws.onEvent } : {}),
         waits: Object.fromEntries(COOLDOWN_STATES.map((state) => [state, aws.cooldownMs ?? 0])),
+        ...(aws.stopSignal?.(Name) ? { signal: aws.stopSignal(Name) as AbortSignal } : {}),
       }).finally(() => live.delete(Name));
       started = { name: Name, run };
       return Promise.resolve({ executionArn: `${ORCHESTRATOR_ARN}:${Name}` });

@@ -3,6 +3,7 @@
 // take time and can fail, gates read the fleet's alarms after the bake, approvals take a person's time.
 // Parallel steps of a wave each have their own clock (a cursor); the wave's gate starts when the
 // slowest is done.
+import { isTransient } from '../../aws/transient';
 import type { Catalog } from '../../core/catalog';
 import { SETTINGS } from '../../core/contracts';
 import { ApprovalTimedOutError, RollbackFailedError, TransientError } from '../../core/errors';
@@ -78,7 +79,7 @@ export class SimulatedPorts {
       alarms: {
         alarmsOf: (services) =>
           Promise.resolve([...new Set(services.flatMap((s) => own(catalog.services, s)?.alarms ?? []))].sort()),
-        read: (alarms) => Promise.resolve(fleet.alarmStates(alarms)),
+        read: (alarms) => Promise.resolve(asAdapter('CloudWatch', () => fleet.alarmStates(alarms))),
       },
     });
     return {
@@ -126,7 +127,14 @@ export class SimulatedPorts {
       tell({ ...done, result: 'failed' });
       throw new RollbackFailedError(`${step.service}: the rollback did not complete`);
     }
-    fleet.rollBack(step.service, step.change.fromVersion);
+    try {
+      asAdapter(step.service, () =>
+        fleet.rollBack(step.service, step.change.fromVersion, { incidentId: ref.incidentId, wave: ref.wave }),
+      );
+    } catch (err) {
+      tell({ ...done, result: err instanceof TransientError ? 'throttled' : 'failed' });
+      throw err instanceof TransientError ? err : new RollbackFailedError(`${step.service}: ${String(err)}`);
+    }
     const to = step.change.fromVersion;
     tell({
       ...done,
@@ -219,6 +227,16 @@ export class SimulatedPorts {
       this.announced.add(`wave ${wave}`);
       tell({ kind: 'wave', wave, services: steps.map((s) => s.service), at: clock.now });
     }
+  }
+}
+
+/** As the AWS adapters do (lib/aws/alarms.ts, rollback.ts): throttling and 5xx are worth a retry. */
+function asAdapter<T>(what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (isTransient(err)) throw new TransientError(`${what}: ${(err as Error).name}`, { cause: err });
+    throw err;
   }
 }
 
