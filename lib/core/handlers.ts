@@ -145,6 +145,14 @@ export function actHandler(
       return claim.result as StepResult;
     }
     try {
+      // Before the side effect: a function that dies after it and before recording the result leaves the
+      // step on the record all the same (rule 16), as started.
+      await ports.timeline?.append(ref.incidentId, {
+        key: `step-${ref.wave}-${ref.service}-started`,
+        at: startedAt,
+        type: 'step-started',
+        data: { service: step.service, stage: ref.stage, wave: ref.wave, action: step.action.type },
+      });
       const result = await rollbackStep(ports.rollback, step, ref);
       await ports.idempotency.completeIdempotency(key, result);
       await record(result);

@@ -97,9 +97,16 @@ export class SimulatedPorts {
     return this.cursors.get(`${ref.wave}:${ref.service}`) ?? this.world.clock.now;
   }
 
-  private async rollback(step: PlanStep, ref: StepRef, waves: Map<number, Wave>): Promise<{ version?: string }> {
+  private async rollback(
+    step: PlanStep,
+    ref: StepRef,
+    waves: Map<number, Wave>,
+  ): Promise<{ version?: string; already?: boolean }> {
     const { clock, fleet, tell } = this.world;
     this.announce(ref.stage, ref.wave, waves);
+    // As the AWS targets do (lib/aws/targets): a service already on the target is not rolled back again.
+    if (fleet.isRolledBack(step.service) && fleet.version(step.service) === step.change.fromVersion)
+      return { already: true, ...(step.change.fromVersion !== undefined ? { version: step.change.fromVersion } : {}) };
     const key = `${ref.wave}:${step.service}`;
     const start = this.stepClock(ref);
     const n = (this.attempts.get(key) ?? 0) + 1;
