@@ -24,6 +24,7 @@ export class Injector {
   readonly injected: Injected[] = [];
   private readonly calls = new Map<string, number>();
   private armed = false;
+  private over = false;
   /** One function invocation: once it died, nothing it still tries reaches the store. */
   private readonly invocation = new AsyncLocalStorage<{ dead: boolean }>();
 
@@ -42,10 +43,18 @@ export class Injector {
     }
   }
 
+  /**
+   * A minute passes (Lambda's asynchronous retries wait one, then two): a burst of throttling or 5xx that
+   * began is over by then. Task retries (seconds apart) still fall inside it.
+   */
+  minutePasses(): void {
+    if ((this.calls.get(this.fault.point) ?? 0) >= this.fault.call) this.over = true;
+  }
+
   /** Counts a call at this point: whether the fault falls on it. */
   hits(kind: FaultKind, point: string): boolean {
     const { fault } = this;
-    if (!this.armed || fault.kind !== kind || fault.point !== point) return false;
+    if (!this.armed || this.over || fault.kind !== kind || fault.point !== point) return false;
     const n = (this.calls.get(point) ?? 0) + 1;
     this.calls.set(point, n);
     return n >= fault.call && n < fault.call + fault.burst;

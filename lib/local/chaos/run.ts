@@ -171,6 +171,7 @@ export async function chaosRun(incident: RehearsalIncident, fault: Fault, dynamo
         break;
       } catch (err) {
         if (!(err instanceof Error && (err.name === CRASH_ERROR || err.name.endsWith('Transient')))) throw err;
+        injector.minutePasses();
       }
     }
   }

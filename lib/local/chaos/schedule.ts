@@ -52,18 +52,21 @@ const BURSTS: ReadonlySet<FaultKind> = new Set([
   'metrics-throttle',
 ]);
 
-const FEW_CALLS: ReadonlySet<FaultKind> = new Set([
+/** Faults on a step, or that come mid-wave: at the first step. */
+const FIRST_STEP: ReadonlySet<FaultKind> = new Set([
   'rollback-throttle',
   'rollback-5xx',
-  'metrics-throttle',
   'crash-after-act',
+  'stop-by-hand',
+  'late-alarm',
 ]);
 
 /** One fault of a kind at a point, drawn from the seed. */
 export function faultFor(kind: FaultKind, point: string, seed: number): Fault {
   const random = rng(hash(`chaos:${seed}:${kind}:${point}`));
-  // Steps and gate reads are few: the fault falls on one of the first two.
-  const call = 1 + Math.floor(random() * (FEW_CALLS.has(kind) ? 2 : 4));
+  // Most plans recover after their first step: faults on steps fall on the first; a gate reads twice at least.
+  const span = FIRST_STEP.has(kind) ? 1 : kind === 'metrics-throttle' ? 2 : 4;
+  const call = 1 + Math.floor(random() * span);
   if (kind === 'alarm-storm') return { kind, point, call: 1, burst: 3 + Math.floor(random() * 6) };
   // Up to 4 in a row: one more than the task retries, so some bursts exhaust them and must escalate.
   const burst = BURSTS.has(kind) ? 1 + Math.floor(random() * 4) : 1;
