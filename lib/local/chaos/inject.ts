@@ -6,7 +6,8 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IncidentStore } from '../../core/store';
 import type { AlarmState } from '../../core/tasks';
-import { Fleet } from '../sim/fleet';
+import type { ActionType } from '../../core/catalog';
+import { Fleet, type RollbackAttempt } from '../sim/fleet';
 import type { Fault, FaultKind } from './schedule';
 
 export interface Injected {
@@ -153,6 +154,12 @@ export class ChaosFleet extends Fleet {
       this.injector?.maybeFail('rollback-5xx', 'rollback', 'InternalServerError');
     }
     super.rollBack(service, toVersion, by);
+  }
+
+  /** Escalations are what SNS faults hit: under them, every rollback fails, so the plan escalates. */
+  override attempt(service: string, action: ActionType, attempt: number): RollbackAttempt {
+    if (this.injector?.fault.kind === 'notify-throttle') return { minutes: 1, result: 'failed' };
+    return super.attempt(service, action, attempt);
   }
 
   override alarmStates(alarms: readonly string[]): Record<string, AlarmState> {

@@ -92,7 +92,10 @@ export async function chaosRun(incident: RehearsalIncident, fault: Fault, dynamo
     table: dynamo.table,
     executions: new Set<string>(),
     // The escalation's message names the incident: "Incident <id> for alarm ...".
-    publish: (_subject, message) => notified.add(message.split(' ')[1] ?? ''),
+    publish: (_subject, message) => {
+      injector.maybeFail('notify-throttle', 'sns', 'ThrottledException');
+      notified.add(message.split(' ')[1] ?? '');
+    },
     now: () => clock.epoch(),
     stopSignal: (name) => {
       const stop = new AbortController();
@@ -130,6 +133,8 @@ export async function chaosRun(incident: RehearsalIncident, fault: Fault, dynamo
         return result;
       },
       notify: async (input) => {
+        // The notify function lets SNS's error through (lambdas/notify.ts).
+        injector.maybeFail('notify-throttle', 'notify', 'ThrottledException');
         await real.notify(input);
         notified.add(name);
       },

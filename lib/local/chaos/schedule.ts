@@ -27,6 +27,8 @@ export const FAULT_POINTS = {
   'ok-before-alarm': ['intake'],
   /** N alarms of one application within seconds: the same alarm flapping, or all of its alarms. */
   'alarm-storm': ['same-alarm', 'many-alarms'],
+  /** SNS throttled when an escalation goes out: the orchestrator's publish, or the plan's notify function. */
+  'notify-throttle': ['sns', 'notify'],
   /** Someone stops an execution by hand mid-wave: the plan's, or the orchestrator's. */
   'stop-by-hand': ['plan', 'orchestrator'],
 } as const;
@@ -50,6 +52,7 @@ const BURSTS: ReadonlySet<FaultKind> = new Set([
   'rollback-throttle',
   'rollback-5xx',
   'metrics-throttle',
+  'notify-throttle',
 ]);
 
 /** Faults on a step, or that come mid-wave: at the first step. */
@@ -59,6 +62,7 @@ const FIRST_STEP: ReadonlySet<FaultKind> = new Set([
   'crash-after-act',
   'stop-by-hand',
   'late-alarm',
+  'notify-throttle',
 ]);
 
 /** One fault of a kind at a point, drawn from the seed. */

@@ -144,7 +144,7 @@ function integrations(asl: Asl, aws: LocalAws): Record<string, (input: unknown) 
         }
         case local(SNS_PUBLISH): {
           const { Subject, Message } = input as { Subject: string; Message: string };
-          aws.publish(Subject, Message);
+          await prefixed('SNS', () => Promise.resolve(aws.publish(Subject, Message)));
           return { MessageId: 'local' };
         }
         default:
@@ -156,11 +156,16 @@ function integrations(asl: Asl, aws: LocalAws): Record<string, (input: unknown) 
 }
 
 /** Step Functions prefixes DynamoDB errors with the service name; so does this binding. */
-async function dynamo<T>(fn: () => Promise<T>): Promise<T> {
+function dynamo<T>(fn: () => Promise<T>): Promise<T> {
+  return prefixed('DynamoDB', fn);
+}
+
+/** Errors of an optimized integration are named `<Service>.<exception>`, as the definitions' Retry reads them. */
+async function prefixed<T>(service: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof Error) throw named(`DynamoDB.${err.name}`, err.message);
+    if (err instanceof Error) throw named(`${service}.${err.name}`, err.message);
     throw err;
   }
 }
