@@ -3,6 +3,9 @@
 // for the whole bench, a table per run. A table per fault kind; the last line sums it up.
 // Options: --seeds N (default 5), --kinds a,b (default all), --verbose (each violation).
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { chaosRun, type ChaosRun } from '../lib/local/chaos/run';
 import { FAULT_KINDS, faultSchedule, type FaultKind } from '../lib/local/chaos/schedule';
 import { openLocalDynamo, startLocalDynamo } from '../lib/local/engines/dynamo';
@@ -26,7 +29,11 @@ async function main(): Promise<void> {
       for (const seed of SEEDS) {
         const incident = demoIncident(name, seed);
         for (const fault of faultSchedule(seed, KINDS)) {
-          const dynamo = await openLocalDynamo(server.endpoint, `chaos-${randomUUID().slice(0, 8)}`);
+          // A restart needs a server of its own on a kept folder; every other run a table on the shared one.
+          const folder = fault.kind === 'store-restart' ? mkdtempSync(join(tmpdir(), 'backstep-chaos-')) : undefined;
+          const dynamo = folder
+            ? await startLocalDynamo({ path: folder })
+            : await openLocalDynamo(server.endpoint, `chaos-${randomUUID().slice(0, 8)}`);
           try {
             const run = await chaosRun(incident, fault, dynamo);
             runs.push(run);
@@ -35,6 +42,7 @@ async function main(): Promise<void> {
                 console.log(`${name} seed ${seed} ${fault.kind}@${fault.point}: ${v.kind} ${v.what}`);
           } finally {
             await dynamo.close();
+            if (folder) rmSync(folder, { recursive: true, force: true });
           }
         }
       }

@@ -29,6 +29,9 @@ export class Injector {
   /** One function invocation: once it died, nothing it still tries reaches the store. */
   private readonly invocation = new AsyncLocalStorage<{ dead: boolean }>();
 
+  /** While the store restarts: calls wait for it. */
+  down: Promise<void> | undefined;
+
   constructor(readonly fault: Fault) {}
 
   /** Faults start with the incident: publishing the plans before it is not part of the run. */
@@ -97,7 +100,8 @@ type Send = Pick<DynamoDBClient, 'send'>;
 
 /** The client with throttling and 5xx on the calls of the faulted operation. */
 export function chaosDynamo(client: Send, injector: Injector): Send {
-  const send = (command: { constructor: { name: string } }) => {
+  const send = async (command: { constructor: { name: string } }) => {
+    await injector.down;
     const operation = command.constructor.name.replace(/Command$/, '');
     injector.maybeFail('dynamo-throttle', operation, 'ProvisionedThroughputExceededException');
     injector.maybeFail('dynamo-5xx', operation, 'InternalServerError');

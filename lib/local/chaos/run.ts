@@ -73,8 +73,15 @@ export async function chaosRun(incident: RehearsalIncident, fault: Fault, dynamo
   let acts = 0;
   const older = alarmEvent(incident.alarm, iso(incident.at - 60 * SECOND));
   /** Faults that come by hand or by event at an act call (mid-wave). */
-  const midWave = (name: string) => {
+  const midWave = async (name: string): Promise<void> => {
     if (++acts !== Math.min(fault.call, steps)) return;
+    if (fault.kind === 'store-restart') {
+      if (!dynamo.restart) throw new Error('store-restart needs a store this run can restart (a kept folder)');
+      injector.log(fault.kind, fault.point, 'store restarted');
+      injector.down = dynamo.restart();
+      await injector.down;
+      injector.down = undefined;
+    }
     if (fault.kind === 'stop-by-hand') {
       injector.log(fault.kind, fault.point, 'StopExecution');
       stopped.add(name);
@@ -117,8 +124,8 @@ export async function chaosRun(incident: RehearsalIncident, fault: Fault, dynamo
     const real = ports.handlers(running);
     return {
       act: (ref) =>
-        injector.invoke(() => {
-          midWave(name);
+        injector.invoke(async () => {
+          await midWave(name);
           return real.act(ref);
         }),
       gate: async (input) => {

@@ -29,6 +29,8 @@ export const FAULT_POINTS = {
   'alarm-storm': ['same-alarm', 'many-alarms'],
   /** SNS throttled when an escalation goes out: the orchestrator's publish, or the plan's notify function. */
   'notify-throttle': ['sns', 'notify'],
+  /** The store (dynalite on a kept folder) stopped and started again mid-wave; calls wait for it, as SDK retries do. */
+  'store-restart': ['mid-wave'],
   /** Someone stops an execution by hand mid-wave: the plan's, or the orchestrator's. */
   'stop-by-hand': ['plan', 'orchestrator'],
 } as const;
@@ -63,6 +65,7 @@ const FIRST_STEP: ReadonlySet<FaultKind> = new Set([
   'stop-by-hand',
   'late-alarm',
   'notify-throttle',
+  'store-restart',
 ]);
 
 /** One fault of a kind at a point, drawn from the seed. */

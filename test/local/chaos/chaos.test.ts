@@ -1,18 +1,25 @@
 // The fast subset of `npm run bench:chaos`: every fault kind at every injection point on one topology,
 // each a whole incident on the local engines, checked against the invariants; then the faults that found
 // product bugs, each pinned as a regression (they failed before the fix named).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { chaosRun, type ChaosRun } from '../../../lib/local/chaos/run';
 import { faultSchedule, type Fault } from '../../../lib/local/chaos/schedule';
+import { startLocalDynamo } from '../../../lib/local/engines/dynamo';
 import { demoIncident } from '../../../lib/local/rehearsal/demo';
 import { openWorkerDynamo } from '../../local-dynamo';
 
 /** One run on a table of its own: the incident's execution name repeats from run to run. */
 async function run(fault: Fault, seed = 9001): Promise<ChaosRun> {
-  const dynamo = await openWorkerDynamo();
+  // A restart needs a server of its own, on a kept folder.
+  const folder = fault.kind === 'store-restart' ? mkdtempSync(join(tmpdir(), 'backstep-chaos-')) : undefined;
+  const dynamo = folder ? await startLocalDynamo({ path: folder }) : await openWorkerDynamo();
   try {
     return await chaosRun(demoIncident('online-boutique', seed), fault, dynamo);
   } finally {
     await dynamo.close();
+    if (folder) rmSync(folder, { recursive: true, force: true });
   }
 }
 
