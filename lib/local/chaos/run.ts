@@ -157,10 +157,11 @@ export async function chaosRun(incident: RehearsalIncident, fault: Fault, dynamo
   };
 
   const event = alarmEvent(incident.alarm, iso(incident.at));
+  let delivered = false;
   await deliverAll(fault, event, older, incident, catalog.services, (e) => {
-    // Every event past the incident's first is one the fault brought.
-    if (events > 0)
-      injector.log(fault.kind, fault.point, e.detail.state.value === 'ALARM' ? 'ALARM event' : 'OK event');
+    // Every event but the incident's own first delivery is one the fault brought.
+    if (e !== event || delivered) injector.log(fault.kind, fault.point, `${e.detail.state.value} event`);
+    if (e === event) delivered = true;
     return deliver(e);
   });
   await Promise.all(pending);
