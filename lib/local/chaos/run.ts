@@ -6,6 +6,7 @@ import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { learnFromIncident } from '../../aws/learn';
 import { DynamoStore } from '../../aws/store';
+import { STATES_HEARTBEAT_TIMEOUT, STATES_TIMEOUT } from '../../core/errors';
 import type { TaskHandlers } from '../../core/handlers';
 import { readStoredModel } from '../../core/model';
 import type { Plan } from '../../core/plan';
@@ -21,9 +22,9 @@ import { publishRehearsalPlans } from '../rehearsal/plans';
 import { ACCOUNT, alarmEvent, REGION, TARGET, withAlarm } from '../rehearsal/rehearse';
 import { BAKE_SECONDS, GATE_PERIOD_SECONDS, SimulatedPorts } from '../rehearsal/simulated-ports';
 import { SimClock } from '../sim/clock';
-import { ChaosFleet, chaosDynamo, chaosStore, CRASH_ERROR, Injector, type Injected } from './inject';
+import { awsError, ChaosFleet, chaosDynamo, chaosStore, CRASH_ERROR, Injector, type Injected } from './inject';
 import { checkInvariants, type IncidentSeen, type Observation, type ReadingSeen, type Violation } from './invariants';
-import type { Fault } from './schedule';
+import type { Fault, FaultKind } from './schedule';
 
 /** How an incident of the run ended. */
 export type Ending = 'recovered' | 'escalated' | 'stopped' | 'silent';
@@ -122,20 +123,42 @@ export async function chaosRun(incident: RehearsalIncident, fault: Fault, dynamo
   const observed = (name: string, running: Plan): TaskHandlers => {
     const ports = new SimulatedPorts({ clock, fleet, catalog, store, approve: 'auto', tell: () => undefined });
     const real = ports.handlers(running);
+    /** The task fails with the timeout while its work goes on, finishing before the run is checked. */
+    const timed = <T>(kind: FaultKind, point: string, error: string, work: Promise<T>): Promise<T> => {
+      if (!injector.hits(kind, point)) return work;
+      injector.log(kind, point, error);
+      pending.push(work.catch(() => undefined));
+      return Promise.reject(awsError(error));
+    };
     return {
       act: (ref) =>
-        injector.invoke(async () => {
-          await midWave(name);
-          return real.act(ref);
-        }),
+        timed(
+          'task-timeout',
+          'act',
+          STATES_TIMEOUT,
+          injector.invoke(async () => {
+            await midWave(name);
+            return real.act(ref);
+          }),
+        ),
       gate: async (input) => {
-        const reading = await injector.invoke(() => real.gate(input));
+        const reading = await timed(
+          'task-timeout',
+          'gate',
+          STATES_TIMEOUT,
+          injector.invoke(() => real.gate(input)),
+        );
         if (input.incidentId !== undefined)
           readings.push({ incidentId: input.incidentId, key: gateKey(input, reading) });
         return reading;
       },
       approval: async (input) => {
-        const result = await injector.invoke(() => real.approval(input));
+        const result = await timed(
+          'heartbeat-lost',
+          'approval',
+          STATES_HEARTBEAT_TIMEOUT,
+          injector.invoke(() => real.approval(input)),
+        );
         approvals.push({ incidentId: input.incidentId });
         return result;
       },

@@ -27,6 +27,13 @@ export const FAULT_POINTS = {
   'ok-before-alarm': ['intake'],
   /** N alarms of one application within seconds: the same alarm flapping, or all of its alarms. */
   'alarm-storm': ['same-alarm', 'many-alarms'],
+  /**
+   * A task times out while its function carries on (a Lambda runs to its own timeout): the step's act or a
+   * gate's read. The runner's timeouts are real seconds, so the task is failed with States.Timeout here.
+   */
+  'task-timeout': ['act', 'gate'],
+  /** An approval's heartbeat is lost (States.HeartbeatTimeout) while the person may still decide. */
+  'heartbeat-lost': ['approval'],
   /** SNS throttled when an escalation goes out: the orchestrator's publish, or the plan's notify function. */
   'notify-throttle': ['sns', 'notify'],
   /** The store (dynalite on a kept folder) stopped and started again mid-wave; calls wait for it, as SDK retries do. */
@@ -66,6 +73,8 @@ const FIRST_STEP: ReadonlySet<FaultKind> = new Set([
   'late-alarm',
   'notify-throttle',
   'store-restart',
+  'task-timeout',
+  'heartbeat-lost',
 ]);
 
 /** One fault of a kind at a point, drawn from the seed. */
