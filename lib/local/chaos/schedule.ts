@@ -64,11 +64,12 @@ const BURSTS: ReadonlySet<FaultKind> = new Set([
   'notify-throttle',
 ]);
 
-/** Faults on a step, or that come mid-wave: at the first step. */
+/** Faults on a step, on learning (once an incident) or that come mid-wave: at the first. */
 const FIRST_STEP: ReadonlySet<FaultKind> = new Set([
   'rollback-throttle',
   'rollback-5xx',
   'crash-after-act',
+  'crash-after-learn',
   'stop-by-hand',
   'late-alarm',
   'notify-throttle',
