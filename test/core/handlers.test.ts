@@ -16,8 +16,8 @@ function handlersWith(rollback: RollbackPort, extra: Partial<Ports> = {}) {
   return makeHandlers({
     plans: { load: (id) => Promise.resolve(id === plan.planId ? plan : undefined) },
     rollback,
-    ...extra,
     idempotency: local.store,
+    ...extra,
     now: () => Date.parse('2026-11-27T10:00:00Z'),
     alarms: { alarmsOf: () => Promise.resolve([]), read: () => Promise.resolve({}) },
     approvals: { request: () => Promise.resolve({ decision: 'approve' }) },
@@ -149,6 +149,33 @@ describe('the act handler', () => {
       rollback: () =>
         ++attempts === 1 ? Promise.reject(new TransientError('throttled')) : Promise.resolve({ version: 'v2.3.0' }),
     }).act;
+    const input = ref();
+    await expect(act(input)).rejects.toMatchObject({ name: TASK_ERRORS.transient });
+    await expect(act(input)).resolves.toMatchObject({ status: 'ROLLED_BACK' });
+    expect(attempts).toBe(2);
+  });
+
+  it('gives the claim back through a throttled store, so that the retry acts', async () => {
+    let attempts = 0;
+    let releases = 0;
+    const act = handlersWith(
+      {
+        inspect: () => Promise.resolve({ ok: true }),
+        rollback: () =>
+          ++attempts === 1 ? Promise.reject(new TransientError('throttled')) : Promise.resolve({ version: 'v2.3.0' }),
+      },
+      {
+        idempotency: {
+          claimIdempotency: (key, now) => local.store.claimIdempotency(key, now),
+          completeIdempotency: (key, result) => local.store.completeIdempotency(key, result),
+          // The first release is throttled: a claim left behind would make every retry wait for it.
+          releaseIdempotency: (key) =>
+            ++releases === 1
+              ? Promise.reject(new TransientError('DynamoDB: ProvisionedThroughputExceededException'))
+              : local.store.releaseIdempotency(key),
+        },
+      },
+    ).act;
     const input = ref();
     await expect(act(input)).rejects.toMatchObject({ name: TASK_ERRORS.transient });
     await expect(act(input)).resolves.toMatchObject({ status: 'ROLLED_BACK' });
