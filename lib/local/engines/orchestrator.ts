@@ -78,6 +78,7 @@ export async function deliverAlarmEvent(aws: LocalAws, event: unknown): Promise<
       aws.executions.add(Name);
       const live = running.get(aws) ?? new Set<string>();
       running.set(aws, live.add(Name));
+      const signal = aws.stopSignal?.(Name);
       const run = runDefinition(orchestrator, read, integrations(orchestrator, aws), {
         context: {
           Execution: {
@@ -88,7 +89,7 @@ export async function deliverAlarmEvent(aws: LocalAws, event: unknown): Promise<
         },
         ...(aws.onEvent ? { onEvent: aws.onEvent } : {}),
         waits: Object.fromEntries(COOLDOWN_STATES.map((state) => [state, aws.cooldownMs ?? 0])),
-        ...(aws.stopSignal?.(Name) ? { signal: aws.stopSignal(Name) as AbortSignal } : {}),
+        ...(signal ? { signal } : {}),
       }).finally(() => live.delete(Name));
       started = { name: Name, run };
       return Promise.resolve({ executionArn: `${ORCHESTRATOR_ARN}:${Name}` });
