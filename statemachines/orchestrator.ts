@@ -49,6 +49,8 @@ const RETRY: Retrier = {
     'DynamoDB.ProvisionedThroughputExceededException',
     'DynamoDB.ThrottlingException',
     'DynamoDB.InternalServerErrorException',
+    // DynamoDB's name for a 500 (its API reference, e.g. PutItem's Errors): with the other, whichever way it comes.
+    'DynamoDB.InternalServerError',
     'DynamoDB.RequestLimitExceeded',
     'Sfn.ThrottlingException',
     'SNS.ThrottledException',

@@ -18,6 +18,7 @@ import {
   scenarioNames,
   type RehearsalIncident,
 } from '../local/rehearsal/demo';
+import { chaosDrill, describeRun } from '../local/chaos/drill';
 import { Progress, type Terminal } from '../local/rehearsal/progress';
 import { rehearse } from '../local/rehearsal/rehearse';
 import type { DemoReport } from '../report/types';
@@ -61,6 +62,11 @@ export const DEMO_FLAGS: readonly FlagSpec[] = [
     value: 'NAME',
     help: `a real topology: ${scenarioNames().join(', ')} (default ${DEFAULT_SCENARIO})`,
   },
+  {
+    name: 'chaos',
+    value: 'SEED',
+    help: 'a chaos drill instead: the incident under every fault kind at every injection point (drawn from SEED), each checked against the invariants of docs/reliability.md; exit 1 if one broke',
+  },
   ...SHARED_FLAGS,
 ];
 
@@ -99,6 +105,8 @@ export async function demoCommand(argv: readonly string[], io: CliIo, env: Rehea
   }
   const seed = seedOf(args, DEFAULT_SEED);
   const incident = demoIncident(one(args, 'scenario') ?? DEFAULT_SCENARIO, seed);
+  const chaos = one(args, 'chaos');
+  if (chaos !== undefined) return drill(incident, seedOf(args, DEFAULT_SEED, 'chaos'), io);
   return rehearseAndReport('demo', incident, args, io, env);
 }
 
@@ -228,12 +236,23 @@ function one(args: ParsedArgs, name: string): string | undefined {
   return args.values.get(name)?.[0];
 }
 
-function seedOf(args: ParsedArgs, fallback: number): number {
-  const text = one(args, 'seed');
+function seedOf(args: ParsedArgs, fallback: number, flag = 'seed'): number {
+  const text = one(args, flag);
   if (text === undefined) return fallback;
   const seed = /^\d{1,10}$/.test(text) ? Number(text) : NaN;
-  if (!(seed <= 0xffffffff)) throw new InputError('bad seed', `--seed ${text}`, 'a whole number from 0 to 4294967295');
+  if (!(seed <= 0xffffffff))
+    throw new InputError('bad seed', `--${flag} ${text}`, 'a whole number from 0 to 4294967295');
   return seed;
+}
+
+/** `demo --chaos SEED`: the incident under every fault of the seed's schedule, a line per run. */
+async function drill(incident: RehearsalIncident, seed: number, io: CliIo): Promise<number> {
+  io.stdout(`backstep demo --chaos ${seed}: ${incident.scenario}, incident seed ${incident.seed}\n`);
+  const runs = await chaosDrill(incident, seed, (run) => io.stdout(`${describeRun(run)}\n`));
+  const faults = runs.reduce((n, r) => n + r.injected.length, 0);
+  const broken = runs.reduce((n, r) => n + r.violations.length, 0);
+  io.stdout(`chaos: ${runs.length} runs, ${faults} faults injected, ${broken} invariants broken\n`);
+  return broken === 0 ? 0 : 1;
 }
 
 /** A folder flag: created if missing; a file there is bad input. */

@@ -145,6 +145,14 @@ export function actHandler(
       return claim.result as StepResult;
     }
     try {
+      // Before the side effect: a function that dies after it and before recording the result leaves the
+      // step on the record all the same (rule 16), as started.
+      await ports.timeline?.append(ref.incidentId, {
+        key: `step-${ref.wave}-${ref.service}-started`,
+        at: startedAt,
+        type: 'step-started',
+        data: { service: step.service, stage: ref.stage, wave: ref.wave, action: step.action.type },
+      });
       const result = await rollbackStep(ports.rollback, step, ref);
       await ports.idempotency.completeIdempotency(key, result);
       await record(result);
@@ -153,7 +161,7 @@ export function actHandler(
     } catch (err) {
       // A transient failure may be retried: give the key back. A permanent one stays claimed.
       if (err instanceof TransientError) {
-        await ports.idempotency.releaseIdempotency(key);
+        await giveBack(ports.idempotency, key);
       } else {
         const failed = failedResult(step.service, err);
         await ports.idempotency.completeIdempotency(key, failed);
@@ -162,6 +170,23 @@ export function actHandler(
       throw err;
     }
   };
+}
+
+/** Attempts at giving a claim back before the step fails. */
+const RELEASE_ATTEMPTS = 3;
+
+/**
+ * Gives a claim back after a transient failure before acting, trying again when the store is throttled:
+ * a claim left behind makes every retry of the step wait for it (until it is stale), so the step fails.
+ */
+async function giveBack(port: IdempotencyPort, key: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await port.releaseIdempotency(key);
+    } catch (err) {
+      if (!(err instanceof TransientError) || attempt >= RELEASE_ATTEMPTS) throw err;
+    }
+  }
 }
 
 /** Reads the alarms of the incident and of every service in the plan, then judges (or records the baseline). */

@@ -41,6 +41,24 @@ const SIMULATE = [
   'frontend-5xx',
 ];
 
+describe('backstep demo --chaos', () => {
+  it('runs the incident under every fault of the seed, a line each, and says the invariants held', async () => {
+    const result = await cli(['demo', '--chaos', '3']);
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe('backstep demo --chaos 3: online-boutique, incident seed 8');
+    expect(lines.at(-1)).toMatch(/^chaos: \d+ runs, \d+ faults injected, 0 invariants broken$/);
+    expect(result.stdout).toMatch(/^crash-after-act@act +1 × Runtime\.ExitError → \w+; invariants held$/m);
+    expect(result.stdout).toMatch(/^ok-before-alarm@intake +1 × OK event → recovered; invariants held$/m);
+  }, 60_000);
+
+  it('fails when the chaos seed is not a number', async () => {
+    const result = await cli(['demo', '--chaos', 'x']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('backstep: bad seed: --chaos x: a whole number from 0 to 4294967295\n');
+  });
+});
+
 describe('backstep simulate', () => {
   it('rehearses the example incident and ends with the report path', async () => {
     const result = await cli([...SIMULATE, '--out', join(out, 'simulate')]);
@@ -68,7 +86,7 @@ describe('backstep demo and simulate, bad input', () => {
     ],
     [
       ['demo', '--bogus'],
-      'backstep: unknown flag: --bogus: one of --scenario, --seed, --approve, --approval-timeout, --out, --data, --help',
+      'backstep: unknown flag: --bogus: one of --scenario, --chaos, --seed, --approve, --approval-timeout, --out, --data, --help',
     ],
     [
       ['demo', '--approval-timeout', '5s'],

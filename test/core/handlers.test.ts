@@ -16,8 +16,8 @@ function handlersWith(rollback: RollbackPort, extra: Partial<Ports> = {}) {
   return makeHandlers({
     plans: { load: (id) => Promise.resolve(id === plan.planId ? plan : undefined) },
     rollback,
-    ...extra,
     idempotency: local.store,
+    ...extra,
     now: () => Date.parse('2026-11-27T10:00:00Z'),
     alarms: { alarmsOf: () => Promise.resolve([]), read: () => Promise.resolve({}) },
     approvals: { request: () => Promise.resolve({ decision: 'approve' }) },
@@ -113,6 +113,35 @@ describe('the act handler', () => {
     }
   });
 
+  it('leaves the step on the record when the function dies after acting and before recording it', async () => {
+    const timeline: TimelinePort = { append: (id, event) => local.store.appendEvent(id, event) };
+    const died = new Error('the process exited');
+    died.name = 'Runtime.ExitError';
+    const act = makeHandlers({
+      plans: { load: (id) => Promise.resolve(id === plan.planId ? plan : undefined) },
+      rollback: {
+        inspect: () => Promise.resolve({ ok: true }),
+        rollback: () => Promise.resolve({ version: 'v2.3.0' }),
+      },
+      timeline,
+      // The rollback is done; the function dies at its next write, and nothing after reaches the store.
+      idempotency: {
+        claimIdempotency: (key, now) => local.store.claimIdempotency(key, now),
+        completeIdempotency: () => Promise.reject(died),
+        releaseIdempotency: () => Promise.reject(died),
+      },
+      now: () => Date.parse('2026-11-27T10:00:00Z'),
+      alarms: { alarmsOf: () => Promise.resolve([]), read: () => Promise.resolve({}) },
+      approvals: { request: () => Promise.resolve({ decision: 'approve' }) },
+      notify: { escalate: () => Promise.resolve() },
+    }).act;
+    const input = ref();
+    await expect(act(input)).rejects.toMatchObject({ name: 'Runtime.ExitError' });
+    const events = await local.store.events(input.incidentId);
+    expect(events.map((e) => [e.key, e.type])).toStrictEqual([['step-2-cartservice-started', 'step-started']]);
+    expect(events[0]?.data).toMatchObject({ service: 'cartservice', stage: 'targeted', wave: 2 });
+  });
+
   it('gives the claim back after a transient failure, so that the retry acts', async () => {
     let attempts = 0;
     const act = handlersWith({
@@ -120,6 +149,33 @@ describe('the act handler', () => {
       rollback: () =>
         ++attempts === 1 ? Promise.reject(new TransientError('throttled')) : Promise.resolve({ version: 'v2.3.0' }),
     }).act;
+    const input = ref();
+    await expect(act(input)).rejects.toMatchObject({ name: TASK_ERRORS.transient });
+    await expect(act(input)).resolves.toMatchObject({ status: 'ROLLED_BACK' });
+    expect(attempts).toBe(2);
+  });
+
+  it('gives the claim back through a throttled store, so that the retry acts', async () => {
+    let attempts = 0;
+    let releases = 0;
+    const act = handlersWith(
+      {
+        inspect: () => Promise.resolve({ ok: true }),
+        rollback: () =>
+          ++attempts === 1 ? Promise.reject(new TransientError('throttled')) : Promise.resolve({ version: 'v2.3.0' }),
+      },
+      {
+        idempotency: {
+          claimIdempotency: (key, now) => local.store.claimIdempotency(key, now),
+          completeIdempotency: (key, result) => local.store.completeIdempotency(key, result),
+          // The first release is throttled: a claim left behind would make every retry wait for it.
+          releaseIdempotency: (key) =>
+            ++releases === 1
+              ? Promise.reject(new TransientError('DynamoDB: ProvisionedThroughputExceededException'))
+              : local.store.releaseIdempotency(key),
+        },
+      },
+    ).act;
     const input = ref();
     await expect(act(input)).rejects.toMatchObject({ name: TASK_ERRORS.transient });
     await expect(act(input)).resolves.toMatchObject({ status: 'ROLLED_BACK' });

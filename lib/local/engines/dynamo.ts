@@ -10,26 +10,38 @@ export interface LocalDynamo {
   readonly client: DynamoDBClient;
   readonly table: string;
   readonly close: () => Promise<void>;
+  /** Stops the server and starts it again on the same port and folder: a kept store restarted. */
+  readonly restart?: () => Promise<void>;
 }
 
 export async function startLocalDynamo(options: { path?: string; table?: string } = {}): Promise<LocalDynamo> {
-  const server = dynalite({
-    createTableMs: 0,
-    deleteTableMs: 0,
-    updateTableMs: 0,
-    ...(options.path ? { path: options.path } : {}),
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
+  const start = async (port: number) => {
+    const server = dynalite({
+      createTableMs: 0,
+      deleteTableMs: 0,
+      updateTableMs: 0,
+      ...(options.path ? { path: options.path } : {}),
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve());
+    });
+    return server;
+  };
+  const stop = (server: Awaited<ReturnType<typeof start>>) =>
+    new Promise<void>((resolve) => server.close(() => resolve()));
+  let server = await start(0);
   const { port } = server.address() as AddressInfo;
   const table = await openLocalDynamo(`http://127.0.0.1:${port}`, options.table ?? 'backstep');
   return {
     ...table,
     close: async () => {
       await table.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await stop(server);
+    },
+    restart: async () => {
+      await stop(server);
+      server = await start(port);
     },
   };
 }

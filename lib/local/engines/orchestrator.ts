@@ -35,6 +35,8 @@ export interface LocalAws {
   readonly onEvent?: (event: RunEvent) => void;
   /** Real milliseconds the cooldown after a rollback lasts here (its Wait states). @default 0 */
   readonly cooldownMs?: number;
+  /** Stops an orchestrator execution by hand, as StopExecution does: the signal for an execution name. */
+  readonly stopSignal?: (name: string) => AbortSignal | undefined;
   /** Epoch ms an execution starts at (`$$.Execution.StartTime`): a rehearsal's simulated clock. @default Date.now */
   readonly now?: () => number;
 }
@@ -76,6 +78,7 @@ export async function deliverAlarmEvent(aws: LocalAws, event: unknown): Promise<
       aws.executions.add(Name);
       const live = running.get(aws) ?? new Set<string>();
       running.set(aws, live.add(Name));
+      const signal = aws.stopSignal?.(Name);
       const run = runDefinition(orchestrator, read, integrations(orchestrator, aws), {
         context: {
           Execution: {
@@ -86,6 +89,7 @@ export async function deliverAlarmEvent(aws: LocalAws, event: unknown): Promise<
         },
         ...(aws.onEvent ? { onEvent: aws.onEvent } : {}),
         waits: Object.fromEntries(COOLDOWN_STATES.map((state) => [state, aws.cooldownMs ?? 0])),
+        ...(signal ? { signal } : {}),
       }).finally(() => live.delete(Name));
       started = { name: Name, run };
       return Promise.resolve({ executionArn: `${ORCHESTRATOR_ARN}:${Name}` });
@@ -141,7 +145,7 @@ function integrations(asl: Asl, aws: LocalAws): Record<string, (input: unknown) 
         }
         case local(SNS_PUBLISH): {
           const { Subject, Message } = input as { Subject: string; Message: string };
-          aws.publish(Subject, Message);
+          await prefixed('SNS', () => Promise.resolve(aws.publish(Subject, Message)));
           return { MessageId: 'local' };
         }
         default:
@@ -153,11 +157,16 @@ function integrations(asl: Asl, aws: LocalAws): Record<string, (input: unknown) 
 }
 
 /** Step Functions prefixes DynamoDB errors with the service name; so does this binding. */
-async function dynamo<T>(fn: () => Promise<T>): Promise<T> {
+function dynamo<T>(fn: () => Promise<T>): Promise<T> {
+  return prefixed('DynamoDB', fn);
+}
+
+/** Errors of an optimized integration are named `<Service>.<exception>`, as the definitions' Retry reads them. */
+async function prefixed<T>(service: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof Error) throw named(`DynamoDB.${err.name}`, err.message);
+    if (err instanceof Error) throw named(`${service}.${err.name}`, err.message);
     throw err;
   }
 }

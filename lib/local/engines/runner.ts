@@ -44,10 +44,12 @@ export interface LocalRunOptions {
   readonly taskToken?: string;
   /** Validate the definition before running it (once per distinct definition). @default true */
   readonly validate?: boolean;
+  /** Stops the execution, as StopExecution does (someone stopping it by hand): it ends ABORTED. */
+  readonly signal?: AbortSignal;
 }
 
 export interface LocalRunResult {
-  readonly status: 'SUCCEEDED' | 'FAILED';
+  readonly status: 'SUCCEEDED' | 'FAILED' | 'ABORTED';
   readonly error?: string;
   readonly cause?: string;
   readonly output?: unknown;
@@ -135,6 +137,9 @@ export async function runDefinition(
     },
     context: { Task: { Token: options.taskToken ?? 'local-task-token' }, ...options.context },
   });
+  const stop = () => execution.abort();
+  if (options.signal?.aborted) stop();
+  else options.signal?.addEventListener('abort', stop, { once: true });
   const events: RunEvent[] = [];
   const path: string[] = [];
   const collect = (async () => {
@@ -166,6 +171,9 @@ export async function runDefinition(
     // The failure is in the event log (ExecutionFailed); read it from there.
   }
   await collect;
+  options.signal?.removeEventListener('abort', stop);
+  if (options.signal?.aborted && events.some((e) => e.type === 'ExecutionAborted'))
+    return { status: 'ABORTED', error: 'States.Aborted', cause: 'stopped by hand', events, path };
   const failed = [...events].reverse().find((e) => e.type === 'ExecutionFailed');
   if (failed) {
     return {

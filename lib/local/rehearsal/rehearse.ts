@@ -31,9 +31,9 @@ import { Progress } from './progress';
 import { ReportTimeline } from './report-timeline';
 import { BAKE_SECONDS, GATE_PERIOD_SECONDS, SimulatedPorts } from './simulated-ports';
 
-const REGION = 'us-east-1';
-const ACCOUNT = '000000000000';
-const TARGET: SynthesisTarget = {
+export const REGION = 'us-east-1';
+export const ACCOUNT = '000000000000';
+export const TARGET: SynthesisTarget = {
   prefix: 'backstep-plan-',
   roleArn: `arn:aws:iam::${ACCOUNT}:role/backstep-plans`,
   logGroupArn: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:backstep-plans:*`,
@@ -223,7 +223,7 @@ function deployments(changes: readonly Change[], clock: SimClock, windowMs: numb
 }
 
 /** The catalog with the incident's alarm on its service, so that a plan is published for it. */
-function withAlarm(catalog: Catalog, service: string, alarm: string): Catalog {
+export function withAlarm(catalog: Catalog, service: string, alarm: string): Catalog {
   const entry = own(catalog.services, service);
   if (entry?.alarms.includes(alarm)) return catalog;
   const alarms = [...(entry?.alarms ?? []), alarm];

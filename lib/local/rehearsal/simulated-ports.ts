@@ -3,6 +3,7 @@
 // take time and can fail, gates read the fleet's alarms after the bake, approvals take a person's time.
 // Parallel steps of a wave each have their own clock (a cursor); the wave's gate starts when the
 // slowest is done.
+import { isTransient } from '../../aws/transient';
 import type { Catalog } from '../../core/catalog';
 import { SETTINGS } from '../../core/contracts';
 import { ApprovalTimedOutError, RollbackFailedError, TransientError } from '../../core/errors';
@@ -78,7 +79,7 @@ export class SimulatedPorts {
       alarms: {
         alarmsOf: (services) =>
           Promise.resolve([...new Set(services.flatMap((s) => own(catalog.services, s)?.alarms ?? []))].sort()),
-        read: (alarms) => Promise.resolve(fleet.alarmStates(alarms)),
+        read: (alarms) => Promise.resolve(asAdapter('CloudWatch', () => fleet.alarmStates(alarms))),
       },
     });
     return {
@@ -96,9 +97,16 @@ export class SimulatedPorts {
     return this.cursors.get(`${ref.wave}:${ref.service}`) ?? this.world.clock.now;
   }
 
-  private async rollback(step: PlanStep, ref: StepRef, waves: Map<number, Wave>): Promise<{ version?: string }> {
+  private async rollback(
+    step: PlanStep,
+    ref: StepRef,
+    waves: Map<number, Wave>,
+  ): Promise<{ version?: string; already?: boolean }> {
     const { clock, fleet, tell } = this.world;
     this.announce(ref.stage, ref.wave, waves);
+    // As the AWS targets do (lib/aws/targets): a service already on the target is not rolled back again.
+    if (fleet.isRolledBack(step.service) && fleet.version(step.service) === step.change.fromVersion)
+      return { already: true, ...(step.change.fromVersion !== undefined ? { version: step.change.fromVersion } : {}) };
     const key = `${ref.wave}:${step.service}`;
     const start = this.stepClock(ref);
     const n = (this.attempts.get(key) ?? 0) + 1;
@@ -126,7 +134,14 @@ export class SimulatedPorts {
       tell({ ...done, result: 'failed' });
       throw new RollbackFailedError(`${step.service}: the rollback did not complete`);
     }
-    fleet.rollBack(step.service, step.change.fromVersion);
+    try {
+      asAdapter(step.service, () =>
+        fleet.rollBack(step.service, step.change.fromVersion, { incidentId: ref.incidentId, wave: ref.wave }),
+      );
+    } catch (err) {
+      tell({ ...done, result: err instanceof TransientError ? 'throttled' : 'failed' });
+      throw err instanceof TransientError ? err : new RollbackFailedError(`${step.service}: ${String(err)}`);
+    }
     const to = step.change.fromVersion;
     tell({
       ...done,
@@ -219,6 +234,16 @@ export class SimulatedPorts {
       this.announced.add(`wave ${wave}`);
       tell({ kind: 'wave', wave, services: steps.map((s) => s.service), at: clock.now });
     }
+  }
+}
+
+/** As the AWS adapters do (lib/aws/alarms.ts, rollback.ts): throttling and 5xx are worth a retry. */
+function asAdapter<T>(what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (isTransient(err)) throw new TransientError(`${what}: ${(err as Error).name}`, { cause: err });
+    throw err;
   }
 }
 

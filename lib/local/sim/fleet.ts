@@ -129,8 +129,18 @@ const ACTION_MINUTES: Readonly<Record<ActionType, readonly [number, number]>> = 
 export const TRANSIENT_FAILURE = 0.08;
 export const PERMANENT_FAILURE = 0.01;
 
+/** One rollback the fleet applied: its own log, the ground truth a fault injector checks the records against. */
+export interface FleetAction {
+  readonly service: string;
+  readonly toVersion?: string;
+  /** Who asked: the incident and the wave of the step. */
+  readonly incidentId?: string;
+  readonly wave?: number;
+}
+
 export class Fleet {
   private readonly rolledBack = new Set<string>();
+  private readonly applied: FleetAction[] = [];
   private readonly versions = new Map<string, string>();
   private readonly alarmService: ReadonlyMap<string, string>;
   private readonly healthy: ReadonlyMap<string, ServiceHealth>;
@@ -196,8 +206,14 @@ export class Fleet {
     return { minutes: round(lo + random() * (hi - lo)), result: 'ok' };
   }
 
+  /** Every rollback applied, in order. */
+  get actions(): readonly FleetAction[] {
+    return this.applied;
+  }
+
   /** The service runs its version from before the window again; its changes' faults are gone. */
-  rollBack(service: string, toVersion: string | undefined): void {
+  rollBack(service: string, toVersion: string | undefined, by?: { incidentId: string; wave: number }): void {
+    this.applied.push({ service, ...(toVersion !== undefined ? { toVersion } : {}), ...by });
     this.rolledBack.add(service);
     if (toVersion !== undefined) this.versions.set(service, toVersion);
     else this.versions.delete(service);

@@ -19,7 +19,7 @@ describe('what a rehearsal learns from', () => {
     result = await rehearse(incident, { approve: 'auto', dynamo: local.dynamo, publish: 'incident', validate: false });
   }, 60_000);
 
-  it('writes the timeline AWS writes: baseline, steps, gates, decided approvals, the outcome, the end', async () => {
+  it('writes the timeline AWS writes: baseline, steps (started, then done), gates, decided approvals, the outcome, the end', async () => {
     const events = await local.store.events(result.incidentId);
     expect([...new Set(events.map((e) => e.type))].sort()).toStrictEqual([
       'approval-decided',
@@ -28,6 +28,8 @@ describe('what a rehearsal learns from', () => {
       'gate',
       'recovered',
       'step',
+      // Written before each rollback, so that a function dying after acting leaves the step on the record.
+      'step-started',
     ]);
     // Each step in simulated time, as the report draws it: the same services, statuses, start and end.
     const t0 = incident.at;

@@ -82,7 +82,15 @@ describe('rehearse (demo, approvals auto)', () => {
     const meta = await local.store.getIncident(result.incidentId);
     expect(meta?.planId).toBe(result.report.plan.planId);
     const types = new Set((await local.store.events(result.incidentId)).map((e) => e.type));
-    expect([...types].sort()).toStrictEqual(['approval-decided', 'baseline', 'ended', 'gate', 'recovered', 'step']);
+    expect([...types].sort()).toStrictEqual([
+      'approval-decided',
+      'baseline',
+      'ended',
+      'gate',
+      'recovered',
+      'step',
+      'step-started',
+    ]);
     expect((await local.store.currentModel())?.version).toBe(result.model.after);
     expect(result.model.after).not.toBe(result.model.before);
     const another = { holder: 'another-incident', holderArn: 'arn:aws:states:::execution:o:x', takenAt: '' };
