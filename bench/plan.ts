@@ -33,6 +33,8 @@ interface Row {
   readonly parseMs: number;
   readonly planMs: number;
   readonly cliMs: number | undefined;
+  /** The generated inputs, read again by the read+parse process. */
+  readonly inputs: readonly [graph: string, changes: string];
   readonly peakRssMb: number;
   readonly suspects: number;
   readonly stages: number;
@@ -149,6 +151,7 @@ function benchSize(n: number): Row {
     parseMs,
     planMs,
     cliMs,
+    inputs: [graphPath, changesPath],
     peakRssMb: peakRss / MB,
     ...countPlan(plan as Plan),
   };
@@ -192,7 +195,7 @@ function main(): void {
     );
   if (target?.cliMs !== undefined) {
     // The same read+parse as a process of its own: node's start-up and a cold heap, as the CLI has.
-    const { graphPath, changesPath } = writeInputs(target.services);
+    const [graphPath, changesPath] = target.inputs;
     const read = `const { readFileSync: r } = require('node:fs'); JSON.parse(r(${JSON.stringify(graphPath)}, 'utf8')); JSON.parse(r(${JSON.stringify(changesPath)}, 'utf8'));`;
     const parseProcess = runProcess(['-e', read]);
     lines.push(
