@@ -13,7 +13,7 @@ import { nameWave, rollbackStates, wavesOf, type WaveNames } from './compile/wav
 
 export type { CompileOptions } from './compile/context';
 export { escalateStateName, haltedStateName, RECOVERED_STATE } from './compile/escalation';
-export { TRANSIENT_RETRY } from './compile/guards';
+export { ESCALATION_RETRY, IN_PROGRESS_RETRY, TRANSIENT_RETRY } from './compile/guards';
 export { MAX_STATE_NAME } from './compile/names';
 export {
   CALLBACK_RESOURCE,

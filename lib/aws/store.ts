@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { TransientError } from '../core/errors';
+import { CLAIM_SECONDS, TransientError } from '../core/errors';
 import { isTransient } from './transient';
 import type { RollbackMark } from '../core/types';
 import type { CulpritModel, IncidentRecord } from '../core/model';
@@ -77,8 +77,8 @@ type Send = Pick<DynamoDBClient, 'send'>;
  */
 export type ModelReader = (text: string, source: string) => CulpritModel;
 
-/** The act function's timeout (lib/infra/backstep.ts): no live claim is older. */
-export const CLAIM_STALE_MS = 5 * 60_000;
+/** The act function's timeout (lib/infra/backstep.ts): no live claim is older (CLAIM_SECONDS). */
+export const CLAIM_STALE_MS = CLAIM_SECONDS * 1000;
 type Item = Record<string, AttributeValue>;
 
 export class DynamoStore implements IncidentStore {
@@ -181,12 +181,21 @@ export class DynamoStore implements IncidentStore {
   }
 
   async claimIdempotency(key: string, now: string): Promise<IdempotencyClaim> {
-    if (await this.putIfAbsent(idempotencyItem(key, now))) return { claimed: true };
-    const existing = await this.get<{ done: boolean; result?: string; claimedAt?: string }>(idempotencyKey(key));
-    // A claim older than the act function can live is one whose function died mid-way: take it over
-    // (the actions check "already on target", so acting again is safe), or the step could never finish.
-    const stale = existing?.done === false && Date.parse(existing.claimedAt ?? '') < Date.parse(now) - CLAIM_STALE_MS;
-    if (stale && (await this.takeOverClaim(key, existing.claimedAt as string, now))) return { claimed: true };
+    // The claim says when its invocation started and when it is over for sure (the function's timeout).
+    const expiresAt = new Date(Date.parse(now) + CLAIM_STALE_MS).toISOString();
+    if (await this.putIfAbsent(idempotencyItem(key, now, expiresAt))) return { claimed: true };
+    const existing = await this.get<{ done: boolean; result?: string; claimedAt?: string; expiresAt?: string }>(
+      idempotencyKey(key),
+    );
+    // A claim past its expiry is one whose function died mid-way: take it over (the actions check
+    // "already on target", so acting again is safe), or the step could never finish. Claims written
+    // before they carried an expiry expire CLAIM_STALE_MS after they were taken.
+    const expires = existing?.expiresAt
+      ? Date.parse(existing.expiresAt)
+      : Date.parse(existing?.claimedAt ?? '') + CLAIM_STALE_MS;
+    const expired = existing?.done === false && Date.parse(now) >= expires;
+    if (expired && (await this.takeOverClaim(key, existing.claimedAt as string, now, expiresAt)))
+      return { claimed: true };
     return {
       claimed: false,
       done: existing?.done ?? false,
@@ -194,16 +203,21 @@ export class DynamoStore implements IncidentStore {
     };
   }
 
-  private async takeOverClaim(key: string, claimedAt: string, now: string): Promise<boolean> {
+  private async takeOverClaim(key: string, claimedAt: string, now: string, expiresAt: string): Promise<boolean> {
     try {
       await this.call(() =>
         this.client.send(
           new UpdateItemCommand({
             TableName: this.table,
             Key: marshall(idempotencyKey(key)),
-            UpdateExpression: 'SET claimedAt = :now',
+            UpdateExpression: 'SET claimedAt = :now, expiresAt = :expires',
             ConditionExpression: 'done = :false AND claimedAt = :old',
-            ExpressionAttributeValues: marshall({ ':now': now, ':false': false, ':old': claimedAt }),
+            ExpressionAttributeValues: marshall({
+              ':now': now,
+              ':expires': expiresAt,
+              ':false': false,
+              ':old': claimedAt,
+            }),
           }),
         ),
       );

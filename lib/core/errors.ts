@@ -38,7 +38,15 @@ export const TASK_ERRORS = {
   approvalRejected: 'Backstep.ApprovalRejected',
   /** The rollback action could not be done (target missing, deployment failed, ...). */
   rollbackFailed: 'Backstep.RollbackFailed',
+  /** Another invocation holds the step's claim: wait until it finished or its claim expired (rule 16). */
+  stepInProgress: 'Backstep.StepInProgress',
 } as const;
+
+/**
+ * How long the act function may run (its Lambda timeout, lib/infra/backstep.ts), so how long a step's
+ * claim lives: no live invocation holds one longer, and a retry after that takes it over (rule 16).
+ */
+export const CLAIM_SECONDS = 300;
 
 /** What Step Functions raises when a callback task outlives its heartbeat or its timeout. */
 export const STATES_TIMEOUT = 'States.Timeout';
@@ -52,10 +60,39 @@ export const LAMBDA_TRANSIENT_ERRORS = [
   'Lambda.TooManyRequestsException',
 ] as const;
 
+/**
+ * The errors SNS Publish returns for throttling (per account and Region:
+ * https://repost.aws/knowledge-center/sns-throttling-exception-errors) and its own faults, which the
+ * notify function lets through under the SDK's names.
+ */
+export const SNS_TRANSIENT_ERRORS = [
+  'ThrottledException',
+  'ThrottlingException',
+  'KMSThrottlingException',
+  'InternalErrorException',
+] as const;
+
+/**
+ * What Step Functions reports for a function that died: an unhandled error, out of memory or timed out
+ * (`Lambda.Unknown`: https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html),
+ * or Lambda's own error type for a process that exited (`Runtime.ExitError`:
+ * https://repost.aws/knowledge-center/lambda-runtime-error) or ran out of time (`Sandbox.Timedout`:
+ * https://docs.aws.amazon.com/lambda/latest/dg/troubleshooting-invocation.html#troubleshooting-timeouts).
+ * Retried only where a second run is safe: the act (its claim) and the gate (a read).
+ */
+export const LAMBDA_CRASH_ERRORS = ['Lambda.Unknown', 'Runtime.ExitError', 'Sandbox.Timedout'] as const;
+
 export class TransientError extends BackstepError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = TASK_ERRORS.transient;
+  }
+}
+
+export class StepInProgressError extends BackstepError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = TASK_ERRORS.stepInProgress;
   }
 }
 

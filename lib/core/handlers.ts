@@ -1,6 +1,6 @@
 // The task handlers of a compiled plan, written once against ports: the Lambdas bind the ports to AWS
 // (CodeDeploy, CloudWatch, DynamoDB, SNS), the local runner to local engines and a simulated fleet.
-import { RollbackFailedError, TransientError } from './errors';
+import { RollbackFailedError, StepInProgressError, TransientError } from './errors';
 import type { Plan, PlanStep } from './plan';
 import type { IncidentStore, TimelineEvent } from './store';
 import type { RollbackMark } from './types';
@@ -106,7 +106,9 @@ export function makeHandlers(ports: Ports): TaskHandlers {
 
 /**
  * One rollback per step and incident (rule 11): the first attempt claims the key; a retry after it
- * finished gets the recorded result; a retry while it still runs waits (transient) for it.
+ * finished gets the recorded result; a retry while it still runs waits for it (StepInProgress). A claim
+ * whose invocation died is taken over once it expired, and the retry continues: the target says whether
+ * the rollback was applied already, so it is never applied twice (rule 16).
  */
 export function actHandler(
   ports: Pick<Ports, 'plans' | 'rollback' | 'idempotency' | 'now' | 'timeline' | 'rollbackMarks'>,
@@ -138,7 +140,7 @@ export function actHandler(
     };
     const claim = await ports.idempotency.claimIdempotency(key, startedAt);
     if (!claim.claimed) {
-      if (!claim.done) throw new TransientError(`${ref.service}: the rollback is already running`);
+      if (!claim.done) throw new StepInProgressError(`${ref.service}: the rollback is already running`);
       // A retry after the step finished: the timeline may have missed it (the append is keyed, so once).
       await record(claim.result as StepResult);
       await remember(claim.result as StepResult);

@@ -163,8 +163,13 @@ export function idempotencyKey(key: string): Key {
   return fixed(`${PREFIX.idempotency}${key}`, 'KEY');
 }
 
-export function idempotencyItem(key: string, claimedAt: string): Key & { claimedAt: string; done: false } {
-  return { ...idempotencyKey(key), claimedAt, done: false };
+/** A step's claim: when its invocation started, and when that invocation is over for sure. */
+export function idempotencyItem(
+  key: string,
+  claimedAt: string,
+  expiresAt: string,
+): Key & { claimedAt: string; expiresAt: string; done: false } {
+  return { ...idempotencyKey(key), claimedAt, expiresAt, done: false };
 }
 
 export function approvalKey(approvalId: string): Key {

@@ -61,10 +61,13 @@ export class Escalations {
             ...(GATE_REASONS.has(reason) ? { 'gate.$': '$.gate' } : { 'error.$': '$.error' }),
           },
           ResultPath: '$.notified',
-          // A failed notification must not hide the halt: go to the Fail state either way.
-          ...guard(c.o.notifyTimeoutSeconds, [
-            { ErrorEquals: ['States.ALL'], Next: halted, ResultPath: '$.notifyError' },
-          ]),
+          // A failed notification must not hide the halt: go to the Fail state either way. The plan then
+          // ends failed, so the orchestrator publishes itself and the failed-execution alarm fires.
+          ...guard(
+            c.o.notifyTimeoutSeconds,
+            [{ ErrorEquals: ['States.ALL'], Next: halted, ResultPath: '$.notifyError' }],
+            'escalation',
+          ),
           Next: halted,
         },
       ]);

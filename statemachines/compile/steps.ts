@@ -60,7 +60,7 @@ export function stepStates(c: Compilation, wave: Wave, step: StepSubject, approv
         Type: 'Task',
         Resource: c.o.resources.act,
         Parameters: { ...where, stage: wave.stage, wave: wave.number, ...field('service', step.service) },
-        ...guard(c.o.actTimeoutSeconds, [catchAll(failed)]),
+        ...guard(c.o.actTimeoutSeconds, [catchAll(failed)], 'act'),
         End: true,
       },
     ],

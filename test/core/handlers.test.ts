@@ -1,6 +1,6 @@
 // The act handler's idempotency (rule 11) and manual fallback (rule 12), with its keys in the real
 // store on dynalite.
-import { RollbackFailedError, TASK_ERRORS, TransientError } from '../../lib/core/errors';
+import { CLAIM_SECONDS, RollbackFailedError, TASK_ERRORS, TransientError } from '../../lib/core/errors';
 import { makeHandlers, type Ports, type RollbackPort, type TimelinePort } from '../../lib/core/handlers';
 import type { RollbackMark } from '../../lib/core/types';
 import { awsRollback } from '../../lib/aws/rollback';
@@ -109,7 +109,7 @@ describe('the act handler', () => {
     expect(calls).toStrictEqual(['cartservice']);
     // Concurrent attempts that lost the claim ask to be retried, and then get the recorded result.
     for (const r of results.filter((x) => x.status === 'rejected')) {
-      expect(r.reason).toMatchObject({ name: TASK_ERRORS.transient });
+      expect(r.reason).toMatchObject({ name: TASK_ERRORS.stepInProgress });
     }
   });
 
@@ -140,6 +140,57 @@ describe('the act handler', () => {
     const events = await local.store.events(input.incidentId);
     expect(events.map((e) => [e.key, e.type])).toStrictEqual([['step-2-cartservice-started', 'step-started']]);
     expect(events[0]?.data).toMatchObject({ service: 'cartservice', stage: 'targeted', wave: 2 });
+  });
+
+  it('continues a step whose function died after acting: the retry waits for the claim, then completes it', async () => {
+    const timeline: TimelinePort = { append: (id, event) => local.store.appendEvent(id, event) };
+    const died = new Error('the process exited');
+    died.name = 'Runtime.ExitError';
+    let onTarget = false;
+    let rollbacks = 0;
+    let dead = true;
+    let now = Date.parse('2026-11-27T10:00:00Z');
+    const act = makeHandlers({
+      plans: { load: (id) => Promise.resolve(id === plan.planId ? plan : undefined) },
+      // As the AWS targets do: a service already on the target is not rolled back again.
+      rollback: {
+        inspect: () => Promise.resolve({ ok: true }),
+        rollback: () => {
+          if (onTarget) return Promise.resolve({ version: 'v2.3.0', already: true });
+          rollbacks++;
+          onTarget = true;
+          return Promise.resolve({ version: 'v2.3.0' });
+        },
+      },
+      timeline,
+      // The first invocation dies at its first write after the rollback.
+      idempotency: {
+        claimIdempotency: (key, at) => local.store.claimIdempotency(key, at),
+        completeIdempotency: (key, result) =>
+          dead ? Promise.reject(died) : local.store.completeIdempotency(key, result),
+        releaseIdempotency: (key) => (dead ? Promise.reject(died) : local.store.releaseIdempotency(key)),
+      },
+      now: () => now,
+      alarms: { alarmsOf: () => Promise.resolve([]), read: () => Promise.resolve({}) },
+      approvals: { request: () => Promise.resolve({ decision: 'approve' }) },
+      notify: { escalate: () => Promise.resolve() },
+    }).act;
+    const input = ref();
+    await expect(act(input)).rejects.toMatchObject({ name: 'Runtime.ExitError' });
+    dead = false;
+    // Retried at once (CRASH_RETRY): the dead invocation's claim is still live, so the step waits.
+    now += 2_000;
+    await expect(act(input)).rejects.toMatchObject({ name: TASK_ERRORS.stepInProgress });
+    // After the claim's expiry (the function's timeout) the retry takes it over and finds the target done.
+    now += CLAIM_SECONDS * 1000;
+    await expect(act(input)).resolves.toStrictEqual({
+      service: 'cartservice',
+      status: 'ALREADY_ROLLED_BACK',
+      version: 'v2.3.0',
+    });
+    expect(rollbacks).toBe(1);
+    const events = await local.store.events(input.incidentId);
+    expect(events.map((e) => e.key)).toStrictEqual(['step-2-cartservice-started', 'step-2-cartservice']);
   });
 
   it('gives the claim back after a transient failure, so that the retry acts', async () => {

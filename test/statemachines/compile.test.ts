@@ -3,7 +3,8 @@ import { planRollback } from '../../lib/core/planner';
 import { ESCALATION_ERRORS } from '../../lib/core/tasks';
 import { parseServiceGraphs } from '../../lib/core/xray';
 import { walkStates } from '../../statemachines/asl';
-import { CALLBACK_RESOURCE, compilePlan, PLACEHOLDER_RESOURCES } from '../../statemachines/compile';
+import { CALLBACK_RESOURCE, compilePlan, IN_PROGRESS_RETRY, PLACEHOLDER_RESOURCES } from '../../statemachines/compile';
+import { CLAIM_SECONDS, LAMBDA_CRASH_ERRORS, TASK_ERRORS } from '../../lib/core/errors';
 import { examplePlan, T0, topologyOf, TOPOLOGIES } from '../helpers';
 import { syntheticPlan } from '../synthetic-plan';
 import { guardProblems, validate } from './guards';
@@ -43,6 +44,26 @@ describe('compilePlan', () => {
       ),
     );
     expect([...resources].sort()).toStrictEqual(Object.values(PLACEHOLDER_RESOURCES).sort());
+  });
+
+  it('retries a crashed act and gate, an act whose claim is held, and an escalation for minutes', () => {
+    const retried = (resource: string) =>
+      [...walkStates(compilePlan(examplePlan()))].flatMap(([, s]) =>
+        s.Type === 'Task' && s.Resource === resource ? [s.Retry?.flatMap((r) => r.ErrorEquals) ?? []] : [],
+      );
+    for (const errors of retried(PLACEHOLDER_RESOURCES.act))
+      expect(errors).toEqual(expect.arrayContaining([...LAMBDA_CRASH_ERRORS, TASK_ERRORS.stepInProgress]));
+    for (const errors of retried(PLACEHOLDER_RESOURCES.gate))
+      expect(errors).toEqual(expect.arrayContaining([...LAMBDA_CRASH_ERRORS]));
+    // A notification may have gone out before its function died: never sent twice for a crash.
+    for (const errors of retried(PLACEHOLDER_RESOURCES.notify)) {
+      expect(errors).toEqual(expect.arrayContaining(['ThrottledException', TASK_ERRORS.transient]));
+      expect(errors).not.toContain('Runtime.ExitError');
+    }
+    // The claim of a dead invocation expires after CLAIM_SECONDS: the waits for it outlast that.
+    const waits = (IN_PROGRESS_RETRY.IntervalSeconds ?? 1) * (IN_PROGRESS_RETRY.MaxAttempts ?? 3);
+    expect(waits).toBeGreaterThan(CLAIM_SECONDS);
+    expect(IN_PROGRESS_RETRY.BackoffRate).toBe(1);
   });
 
   it('ends every escalation in a Fail state with a clear Error and Cause', () => {

@@ -37,6 +37,8 @@ export interface ChaosRun {
   readonly incidents: readonly { readonly id: string; readonly ending: Ending }[];
   /** Alarm events delivered, and how many started nothing (duplicates, older, joined, filtered). */
   readonly events: number;
+  /** Rollbacks the fleet applied, from its own log. */
+  readonly actions: number;
 }
 
 /** Lambda retries an asynchronous invocation that failed twice (learning runs so). */
@@ -245,6 +247,7 @@ export async function chaosRun(incident: RehearsalIncident, fault: Fault, dynamo
       ending: i.recovered ? 'recovered' : i.notified ? 'escalated' : i.stoppedByHand ? 'stopped' : 'silent',
     })),
     events,
+    actions: fleet.actions.length,
   };
 }
 

@@ -6,7 +6,7 @@
 import { isTransient } from '../../aws/transient';
 import type { Catalog } from '../../core/catalog';
 import { SETTINGS } from '../../core/contracts';
-import { ApprovalTimedOutError, RollbackFailedError, TransientError } from '../../core/errors';
+import { ApprovalTimedOutError, RollbackFailedError, TASK_ERRORS, TransientError } from '../../core/errors';
 import { describeAction } from '../../core/format';
 import { actHandler, gateHandler, type ApprovalPort, type RollbackPort, type TaskHandlers } from '../../core/handlers';
 import type { Plan, PlanStep } from '../../core/plan';
@@ -24,6 +24,7 @@ import {
   type ApprovalMode,
 } from './approvals';
 import type { Tell } from './happenings';
+import { IN_PROGRESS_RETRY } from '../../../statemachines/compile';
 
 /** The plan's bake after each wave and the wait before a gate re-reads missing data (compile options). */
 export const BAKE_SECONDS: number = SETTINGS.bake.default;
@@ -85,8 +86,25 @@ export class SimulatedPorts {
     return {
       // Each step on its own clock: the timeline says when it started and ended in simulated time. No
       // rollback marks: nothing is published after a rehearsal, and a kept store replays the same changes.
-      act: (ref) =>
-        actHandler({ plans, timeline, rollback, idempotency: store, now: () => clock.epoch(this.stepClock(ref)) })(ref),
+      act: async (ref) => {
+        try {
+          return await actHandler({
+            plans,
+            timeline,
+            rollback,
+            idempotency: store,
+            now: () => clock.epoch(this.stepClock(ref)),
+          })(ref);
+        } catch (err) {
+          // The state machine waits before it retries a step another invocation holds: on the step's clock.
+          if (err instanceof Error && err.name === TASK_ERRORS.stepInProgress)
+            this.cursors.set(
+              `${ref.wave}:${ref.service}`,
+              this.stepClock(ref) + (IN_PROGRESS_RETRY.IntervalSeconds ?? 1) / 60,
+            );
+          throw err;
+        }
+      },
       gate: (input) => this.gate(gate, input),
       approval: (input) => this.approval(input, plan, waves),
       notify: (input) => this.escalated(input),

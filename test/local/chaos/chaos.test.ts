@@ -64,6 +64,16 @@ describe('chaos regressions', () => {
     expect(r.violations).toStrictEqual([]);
   }, 30_000);
 
+  it('retries an act that died after acting, takes its claim over and recovers, rolling back once', async () => {
+    // Before: Runtime.ExitError was not retried, so the step went to its Catch and the incident escalated
+    // although the rollback had been applied; and a retry found the dead invocation's claim "running".
+    const r = await run({ kind: 'crash-after-act', point: 'act', call: 1, burst: 1 });
+    expect(r.incidents.map((i) => i.ending)).toStrictEqual(['recovered']);
+    // Rolled back once: a second rollback of the step would be a double action.
+    expect(r.violations).toStrictEqual([]);
+    expect(r.actions).toBe(1);
+  }, 30_000);
+
   it("retries DynamoDB's InternalServerError on the alarm path, so one 500 does not end the incident", async () => {
     // Before: a 500 on releasing the lease (this seed's first DeleteItem) was not retried: the recovered
     // incident ended escalated, and the lease was left to the next alarm to take over.
