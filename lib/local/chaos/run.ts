@@ -41,6 +41,25 @@ export interface ChaosRun {
   readonly actions: number;
 }
 
+/**
+ * The faulted task's TimeoutSeconds in a task-timeout run: the least ASL allows (a positive integer), so
+ * the run waits a second and a little for the runner's timeout to fire.
+ */
+const TASK_TIMEOUT_SECONDS = 1;
+const SLOW_MARGIN_MS = 250;
+
+/** The compile options of a run: a short timeout for the task a task-timeout fault falls on. */
+function taskTimeouts(fault: Fault): { actTimeoutSeconds?: number; gateTimeoutSeconds?: number } {
+  if (fault.kind !== 'task-timeout') return {};
+  return fault.point === 'act'
+    ? { actTimeoutSeconds: TASK_TIMEOUT_SECONDS }
+    : { gateTimeoutSeconds: TASK_TIMEOUT_SECONDS };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 /** Lambda retries an asynchronous invocation that failed twice (learning runs so). */
 const ASYNC_ATTEMPTS = 3;
 const SECOND = 1000;
@@ -61,7 +80,7 @@ export async function chaosRun(incident: RehearsalIncident, fault: Fault, dynamo
     store: plain,
     catalog,
     publish: storm ? 'all' : 'incident',
-    compile: { bakeSeconds: BAKE_SECONDS, gatePeriodSeconds: GATE_PERIOD_SECONDS },
+    compile: { bakeSeconds: BAKE_SECONDS, gatePeriodSeconds: GATE_PERIOD_SECONDS, ...taskTimeouts(fault) },
   });
   const planIds = new Map(results.flatMap((r) => (r.alias ? [[r.alias, r.planId] as const] : [])));
   const steps = plan.stages.reduce((n, s) => n + s.waves.reduce((m, w) => m + w.steps.length, 0), 0);
@@ -125,31 +144,38 @@ export async function chaosRun(incident: RehearsalIncident, fault: Fault, dynamo
   const observed = (name: string, running: Plan): TaskHandlers => {
     const ports = new SimulatedPorts({ clock, fleet, catalog, store, approve: 'auto', tell: () => undefined });
     const real = ports.handlers(running);
-    /** The task fails with the timeout while its work goes on, finishing before the run is checked. */
+    /**
+     * The runner ignores HeartbeatSeconds (docs/toolchain: aws-local-stepfunctions), so a lost heartbeat
+     * is the one timeout failed by hand here: the task fails while its work goes on, finishing before the
+     * run is checked.
+     */
     const timed = <T>(kind: FaultKind, point: string, error: string, work: Promise<T>): Promise<T> => {
       if (!injector.hits(kind, point)) return work;
       injector.log(kind, point, error);
       pending.push(work.catch(() => undefined));
       return Promise.reject(awsError(error));
     };
+    /**
+     * A task timeout is the runner's own: the function is slow (its call to the target hangs) past the
+     * task's TimeoutSeconds, the runner fails the task with States.Timeout, and the function carries on.
+     */
+    const slow = <T>(point: 'act' | 'gate', work: () => Promise<T>): Promise<T> => {
+      if (!injector.hits('task-timeout', point)) return work();
+      injector.log('task-timeout', point, STATES_TIMEOUT);
+      const late = sleep(TASK_TIMEOUT_SECONDS * SECOND + SLOW_MARGIN_MS).then(work);
+      pending.push(late.catch(() => undefined));
+      return late;
+    };
     return {
       act: (ref) =>
-        timed(
-          'task-timeout',
-          'act',
-          STATES_TIMEOUT,
-          injector.invoke(async () => {
+        injector.invoke(() =>
+          slow('act', async () => {
             await midWave(name);
             return real.act(ref);
           }),
         ),
       gate: async (input) => {
-        const reading = await timed(
-          'task-timeout',
-          'gate',
-          STATES_TIMEOUT,
-          injector.invoke(() => real.gate(input)),
-        );
+        const reading = await injector.invoke(() => slow('gate', () => real.gate(input)));
         if (input.incidentId !== undefined)
           readings.push({ incidentId: input.incidentId, key: gateKey(input, reading) });
         return reading;

@@ -29,10 +29,14 @@ export const FAULT_POINTS = {
   'alarm-storm': ['same-alarm', 'many-alarms'],
   /**
    * A task times out while its function carries on (a Lambda runs to its own timeout): the step's act or a
-   * gate's read. The runner's timeouts are real seconds, so the task is failed with States.Timeout here.
+   * gate's read. The run compiles that task with a 1-second timeout and its function takes longer, so the
+   * runner's own timeout fails it with States.Timeout.
    */
   'task-timeout': ['act', 'gate'],
-  /** An approval's heartbeat is lost (States.HeartbeatTimeout) while the person may still decide. */
+  /**
+   * An approval's heartbeat is lost (States.HeartbeatTimeout) while the person may still decide. The runner
+   * ignores HeartbeatSeconds, so this one is failed by hand (lib/local/chaos/run.ts).
+   */
   'heartbeat-lost': ['approval'],
   /** SNS throttled when an escalation goes out: the orchestrator's publish, or the plan's notify function. */
   'notify-throttle': ['sns', 'notify'],

@@ -36,6 +36,46 @@ describe('local engines under faults', () => {
     expect(result.status).toBe('ABORTED');
   });
 
+  // The chaos run's task-timeout relies on this; its heartbeat-lost fails the task by hand because of the next.
+  it("fails a Task with the runner's own States.Timeout after its TimeoutSeconds, while the handler carries on", async () => {
+    const asl = {
+      StartAt: 'Work',
+      States: {
+        Work: {
+          Type: 'Task',
+          Resource: 'arn:aws:lambda:us-east-1:000000000000:function:w',
+          TimeoutSeconds: 1,
+          End: true,
+        },
+      },
+    } as unknown as Asl;
+    let finished = false;
+    const late = new Promise<void>((resolve) => setTimeout(resolve, 1300)).then(() => {
+      finished = true;
+    });
+    const result = await runDefinition(asl, {}, { Work: () => late.then(() => ({})) }, { validate: false });
+    expect(result).toMatchObject({ status: 'FAILED', error: 'States.Timeout' });
+    expect(finished).toBe(false);
+    await late;
+  });
+
+  it('ignores HeartbeatSeconds: a task that sends no heartbeat is not failed for it', async () => {
+    const asl = {
+      StartAt: 'Wait for a person',
+      States: {
+        'Wait for a person': {
+          Type: 'Task',
+          Resource: 'arn:aws:lambda:us-east-1:000000000000:function:w',
+          TimeoutSeconds: 3,
+          HeartbeatSeconds: 1,
+          End: true,
+        },
+      },
+    } as unknown as Asl;
+    const slow = () => new Promise((resolve) => setTimeout(() => resolve({}), 1300));
+    expect((await runDefinition(asl, {}, { 'Wait for a person': slow }, { validate: false })).status).toBe('SUCCEEDED');
+  });
+
   it('keeps the table through a restart of a store on a folder, on the same endpoint', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'backstep-restart-'));
     const dynamo = await startLocalDynamo({ path: folder });
