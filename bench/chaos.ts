@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   for (const kind of KINDS) {
     const mine = runs.filter((r) => r.fault.kind === kind);
     console.log(`\n${kind}`);
-    console.log('  point          runs  faults  recovered  escalated  stopped  double  lost  stuck  silent');
+    console.log('  point          runs  faults  recovered  escalated  alarmed  stopped  double  lost  stuck  silent');
     const points = [...new Set(mine.map((r) => r.fault.point))];
     for (const point of points) {
       const rs = mine.filter((r) => r.fault.point === point);
@@ -65,6 +65,7 @@ async function main(): Promise<void> {
         rs.reduce((n, r) => n + r.injected.length, 0),
         endings('recovered'),
         endings('escalated'),
+        endings('alarmed'),
         endings('stopped'),
         count(rs, 'double_action'),
         count(rs, 'lost_entry'),
@@ -72,7 +73,7 @@ async function main(): Promise<void> {
         count(rs, 'silent_end'),
       ];
       console.log(
-        `  ${point.padEnd(13)}${cells.map((c, i) => String(c).padStart([6, 8, 11, 11, 9, 8, 6, 7, 8][i] ?? 6)).join('')}`,
+        `  ${point.padEnd(13)}${cells.map((c, i) => String(c).padStart([6, 8, 11, 11, 9, 9, 8, 6, 7, 8][i] ?? 6)).join('')}`,
       );
     }
   }

@@ -1,7 +1,7 @@
 // The alarm path: EventBridge -> intake (Express) -> orchestrator (Standard) -> the plan's state machine.
 // No Lambda on it: the definitions are typed ASL from statemachines/orchestrator.ts.
 import { Arn, ArnFormat, Duration, Names, Stack } from 'aws-cdk-lib';
-import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -33,6 +33,11 @@ export class AlarmPath extends Construct {
   public readonly intake: sfn.StateMachine;
   public readonly rule: events.Rule;
   public readonly failedDeliveries: cloudwatch.Alarm;
+  /**
+   * An incident that ended failed or timed out: every escalation ends so (the orchestrator's Halted state),
+   * so people hear of it even when every publish of the escalation was throttled (docs/reliability.md).
+   */
+  public readonly failedIncidents: cloudwatch.Alarm;
   /** Resources named with a wildcard in the orchestrator's policy, for the cdk-nag acknowledgements. */
   public readonly wildcards: readonly string[];
 
@@ -124,6 +129,21 @@ export class AlarmPath extends Construct {
         retryAttempts: 8,
         maxEventAge: Duration.hours(1),
       }),
+    );
+    // The plans run as the orchestrator's children (startExecution.sync:2): their failures end it failed too.
+    this.failedIncidents = alarmOnAny(
+      this,
+      'FailedIncidents',
+      'A Backstep incident ended without recovering (escalated, or a step of the alarm path failed): people take over',
+      new cloudwatch.MathExpression({
+        expression: 'FILL(failed, 0) + FILL(timedOut, 0)',
+        usingMetrics: {
+          failed: this.orchestrator.metricFailed({ statistic: 'Sum' }),
+          timedOut: this.orchestrator.metricTimedOut({ statistic: 'Sum' }),
+        },
+        period: Duration.minutes(1),
+      }),
+      props.topic,
     );
     // A delivery that failed for good raises an alarm to the same people (rule 9).
     this.failedDeliveries = alarmOnAny(

@@ -223,6 +223,35 @@ describe('the Backstep construct', () => {
       expect(alarm.Properties).toMatchObject({ Namespace: 'AWS/States', AlarmActions: [expect.anything()] });
   });
 
+  it('alarms on every incident that ended failed or timed out, to the topic, which CloudWatch may publish to', () => {
+    const [alarm, ...others] = Object.values(
+      template.findResources('AWS::CloudWatch::Alarm', {
+        Properties: { Metrics: Match.arrayWith([Match.objectLike({ Expression: Match.anyValue() })]) },
+      }),
+    ) as {
+      Properties: {
+        Metrics: { MetricStat?: { Metric: { MetricName: string; Dimensions: unknown[] } } }[];
+        AlarmActions: unknown[];
+      };
+    }[];
+    expect(others).toHaveLength(0);
+    const metrics = alarm?.Properties.Metrics.flatMap((m) => (m.MetricStat ? [m.MetricStat.Metric] : [])) ?? [];
+    expect(metrics.map((m) => m.MetricName).sort()).toStrictEqual(['ExecutionsFailed', 'ExecutionsTimedOut']);
+    for (const m of metrics)
+      expect(JSON.stringify(m.Dimensions)).toMatch(
+        /"Name":"StateMachineArn","Value":\{"Ref":"BackstepAlarmPathOrchestrator/,
+      );
+    const topic = Object.keys(template.findResources('AWS::SNS::Topic'))[0];
+    expect(alarm?.Properties.AlarmActions).toStrictEqual([{ Ref: topic }]);
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Sid: 'CloudWatchAlarmsPublish', Principal: { Service: 'cloudwatch.amazonaws.com' } }),
+        ]),
+      },
+    });
+  });
+
   it('has a dashboard of incidents, time to recovery, rollbacks by outcome and approvals', () => {
     const body = JSON.stringify(template.findResources('AWS::CloudWatch::Dashboard'));
     for (const title of ['Incidents', 'Time to recovery', 'Rollbacks by outcome', 'Approvals'])

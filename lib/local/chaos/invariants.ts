@@ -18,8 +18,10 @@ export interface IncidentSeen {
   readonly timeline: readonly TimelineEvent[];
   /** Its orchestrator execution ended in the Recovered state. */
   readonly recovered: boolean;
-  /** An escalation for it reached the notification channel (SNS, or the plan's notify function). */
+  /** An escalation for it reached the notification channel: a publish to the topic succeeded (the plan's or the orchestrator's). */
   readonly notified: boolean;
+  /** The failed-incident alarm fired for it and its notification reached the topic (lib/local/engines/incident-alarm.ts). */
+  readonly alarmed?: boolean;
   /** A person stopped its execution: they know, and the lease is for the next alarm to take over. */
   readonly stoppedByHand: boolean;
   /** Learning records the table keeps for it; none expected when the alarm path failed before the incident was recorded. */
@@ -100,11 +102,17 @@ export function stuckLeases(o: Pick<Observation, 'lease' | 'live'>): Violation[]
   return [{ kind: 'stuck_lease', what: `lease held by ${o.lease.holder}, which ended` }];
 }
 
-/** Every incident recovered, or its escalation reached the channel (or a person stopped it by hand). */
+/**
+ * Every incident recovered, or people heard that it did not: its escalation or the failed-incident alarm
+ * reached the channel (or a person stopped it by hand).
+ */
 export function silentEnds(o: Pick<Observation, 'incidents'>): Violation[] {
   return o.incidents
-    .filter((i) => !i.recovered && !i.notified && !i.stoppedByHand)
-    .map((i) => ({ kind: 'silent_end', what: `${i.id}: ended neither recovered nor with an escalation` }));
+    .filter((i) => !i.recovered && !i.notified && !i.alarmed && !i.stoppedByHand)
+    .map((i) => ({
+      kind: 'silent_end',
+      what: `${i.id}: ended neither recovered nor with an escalation or an alarm that reached the channel`,
+    }));
 }
 
 export function checkInvariants(o: Observation): Violation[] {

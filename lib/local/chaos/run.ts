@@ -14,6 +14,7 @@ import { leaseKey } from '../../core/table';
 import type { ExecutionInput, GateInput, GateResult } from '../../core/tasks';
 import { ORCHESTRATOR_STATES } from '../../../statemachines/orchestrator';
 import type { LocalDynamo } from '../engines/dynamo';
+import { incidentAlarmNotifications } from '../engines/incident-alarm';
 import { deliverAlarmEvent, type Delivery, type LocalAws } from '../engines/orchestrator';
 import { runLocally, type LocalRunResult } from '../engines/runner';
 import { LocalStepFunctions } from '../engines/sfn';
@@ -26,8 +27,11 @@ import { awsError, ChaosFleet, chaosDynamo, chaosStore, CRASH_ERROR, Injector, t
 import { checkInvariants, type IncidentSeen, type Observation, type ReadingSeen, type Violation } from './invariants';
 import type { Fault, FaultKind } from './schedule';
 
-/** How an incident of the run ended. */
-export type Ending = 'recovered' | 'escalated' | 'stopped' | 'silent';
+/**
+ * How an incident of the run ended: recovered; escalated (a notification reached the topic); alarmed (only
+ * the failed-incident alarm's did); stopped by a person; or silent.
+ */
+export type Ending = 'recovered' | 'escalated' | 'alarmed' | 'stopped' | 'silent';
 
 export interface ChaosRun {
   readonly fault: Fault;
@@ -116,13 +120,21 @@ export async function chaosRun(incident: RehearsalIncident, fault: Fault, dynamo
     }
   };
 
+  /**
+   * One topic, one account: a burst of SNS throttling that began at the plan's notify function (point
+   * `notify`) goes on for the orchestrator's publish that follows; at `sns` it falls on the latter only.
+   */
+  const snsPublish = (point: 'sns' | 'notify') => {
+    injector.maybeFail('notify-throttle', point, 'ThrottledException');
+    if (point === 'sns') injector.maybeFail('notify-throttle', 'notify', 'ThrottledException');
+  };
   const aws: LocalAws = {
     dynamo: client,
     table: dynamo.table,
     executions: new Set<string>(),
     // The escalation's message names the incident: "Incident <id> for alarm ...".
     publish: (_subject, message) => {
-      injector.maybeFail('notify-throttle', 'sns', 'ThrottledException');
+      snsPublish('sns');
       notified.add(message.split(' ')[1] ?? '');
     },
     now: () => clock.epoch(),
@@ -192,7 +204,7 @@ export async function chaosRun(incident: RehearsalIncident, fault: Fault, dynamo
       },
       notify: async (input) => {
         // The notify function lets SNS's error through (lambdas/notify.ts).
-        injector.maybeFail('notify-throttle', 'notify', 'ThrottledException');
+        snsPublish('notify');
         await real.notify(input);
         notified.add(name);
       },
@@ -240,6 +252,10 @@ export async function chaosRun(incident: RehearsalIncident, fault: Fault, dynamo
     }
   }
 
+  // The stack's alarm on incidents that ended failed publishes a period later: a burst is over by then.
+  injector.minutePasses();
+  const alarmed = incidentAlarmNotifications(runs, () => snsPublish('sns'));
+
   const records = await plain.records();
   const incidents: IncidentSeen[] = [];
   for (const [name, run] of runs) {
@@ -251,6 +267,7 @@ export async function chaosRun(incident: RehearsalIncident, fault: Fault, dynamo
       timeline: recorded ? await plain.events(name) : [],
       recovered: run.status === 'SUCCEEDED' && run.path.includes(ORCHESTRATOR_STATES.recovered),
       notified: notified.has(name),
+      alarmed: alarmed.has(name),
       stoppedByHand: stopped.has(name) && fault.point === 'orchestrator',
       ...(recorded ? { records: records.filter((r) => r.incidentId === name).length } : {}),
     });
@@ -270,7 +287,15 @@ export async function chaosRun(incident: RehearsalIncident, fault: Fault, dynamo
     violations: checkInvariants(observation),
     incidents: incidents.map((i) => ({
       id: i.id,
-      ending: i.recovered ? 'recovered' : i.notified ? 'escalated' : i.stoppedByHand ? 'stopped' : 'silent',
+      ending: i.recovered
+        ? 'recovered'
+        : i.notified
+          ? 'escalated'
+          : i.alarmed
+            ? 'alarmed'
+            : i.stoppedByHand
+              ? 'stopped'
+              : 'silent',
     })),
     events,
     actions: fleet.actions.length,

@@ -38,7 +38,10 @@ export const FAULT_POINTS = {
    * ignores HeartbeatSeconds, so this one is failed by hand (lib/local/chaos/run.ts).
    */
   'heartbeat-lost': ['approval'],
-  /** SNS throttled when an escalation goes out: the orchestrator's publish, or the plan's notify function. */
+  /**
+   * SNS throttled when an escalation goes out: the orchestrator's publish, or from the plan's notify
+   * function on (the burst goes on for the orchestrator's publish: one topic).
+   */
   'notify-throttle': ['sns', 'notify'],
   /** The store (dynalite on a kept folder) stopped and started again mid-wave; calls wait for it, as SDK retries do. */
   'store-restart': ['mid-wave'],
@@ -89,8 +92,10 @@ export function faultFor(kind: FaultKind, point: string, seed: number): Fault {
   const span = FIRST_STEP.has(kind) ? 1 : kind === 'metrics-throttle' ? 2 : 4;
   const call = 1 + Math.floor(random() * span);
   if (kind === 'alarm-storm') return { kind, point, call: 1, burst: 3 + Math.floor(random() * 6) };
-  // Up to 4 in a row: one more than the task retries, so some bursts exhaust them and must escalate.
-  const burst = BURSTS.has(kind) ? 1 + Math.floor(random() * 4) : 1;
+  // Up to 4 in a row: one more than the task retries, so some bursts exhaust them and must escalate. SNS
+  // up to 16: the escalation's publish tries 9 times and the orchestrator's 4, so some bursts exhaust both.
+  const burst =
+    kind === 'notify-throttle' ? 1 + Math.floor(random() * 16) : BURSTS.has(kind) ? 1 + Math.floor(random() * 4) : 1;
   return { kind, point, call, burst };
 }
 

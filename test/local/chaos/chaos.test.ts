@@ -74,6 +74,22 @@ describe('chaos regressions', () => {
     expect(r.actions).toBe(1);
   }, 30_000);
 
+  it("gets the plan's own escalation through a burst of SNS throttling that outlasts a few retries", async () => {
+    // Before: the escalation's publish retried 3 times (and not SNS's ThrottledException at all), so 8
+    // throttled publishes in a row outlasted it and the orchestrator's 4 attempts: nobody heard.
+    const r = await run({ kind: 'notify-throttle', point: 'notify', call: 1, burst: 8 });
+    expect(r.injected).toHaveLength(8);
+    expect(r.incidents.map((i) => i.ending)).toStrictEqual(['escalated']);
+  }, 30_000);
+
+  it('tells people by the failed-incident alarm when every publish of an escalation was throttled', async () => {
+    // 9 attempts of the plan's publish, 4 of the orchestrator's: all throttled. Before: a silent end.
+    const r = await run({ kind: 'notify-throttle', point: 'notify', call: 1, burst: 16 });
+    expect(r.injected).toHaveLength(13);
+    expect(r.incidents.map((i) => i.ending)).toStrictEqual(['alarmed']);
+    expect(r.violations).toStrictEqual([]);
+  }, 30_000);
+
   it("retries DynamoDB's InternalServerError on the alarm path, so one 500 does not end the incident", async () => {
     // Before: a 500 on releasing the lease (this seed's first DeleteItem) was not retried: the recovered
     // incident ended escalated, and the lease was left to the next alarm to take over.

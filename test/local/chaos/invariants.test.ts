@@ -75,6 +75,9 @@ describe('chaos invariants', () => {
     ]);
     expect(silentEnds({ incidents: [incident({ recovered: false, notified: true })] })).toStrictEqual([]);
     expect(silentEnds({ incidents: [incident({ recovered: false, stoppedByHand: true })] })).toStrictEqual([]);
+    // The failed-incident alarm's notification reached the channel: heard, though every escalation was throttled.
+    expect(silentEnds({ incidents: [incident({ recovered: false, alarmed: true })] })).toStrictEqual([]);
+    expect(silentEnds({ incidents: [incident({ recovered: false, alarmed: false })] })).toHaveLength(1);
   });
 });
 
