@@ -17,8 +17,8 @@ function handlersWith(rollback: RollbackPort, extra: Partial<Ports> = {}) {
     plans: { load: (id) => Promise.resolve(id === plan.planId ? plan : undefined) },
     rollback,
     idempotency: local.store,
-    ...extra,
     now: () => Date.parse('2026-11-27T10:00:00Z'),
+    ...extra,
     alarms: { alarmsOf: () => Promise.resolve([]), read: () => Promise.resolve({}) },
     approvals: { request: () => Promise.resolve({ decision: 'approve' }) },
     notify: { escalate: () => Promise.resolve() },
@@ -150,18 +150,17 @@ describe('the act handler', () => {
     let rollbacks = 0;
     let dead = true;
     let now = Date.parse('2026-11-27T10:00:00Z');
-    const act = makeHandlers({
-      plans: { load: (id) => Promise.resolve(id === plan.planId ? plan : undefined) },
-      // As the AWS targets do: a service already on the target is not rolled back again.
-      rollback: {
-        inspect: () => Promise.resolve({ ok: true }),
-        rollback: () => {
-          if (onTarget) return Promise.resolve({ version: 'v2.3.0', already: true });
-          rollbacks++;
-          onTarget = true;
-          return Promise.resolve({ version: 'v2.3.0' });
-        },
+    // As the AWS targets do: a service already on the target is not rolled back again.
+    const target: RollbackPort = {
+      inspect: () => Promise.resolve({ ok: true }),
+      rollback: () => {
+        if (onTarget) return Promise.resolve({ version: 'v2.3.0', already: true });
+        rollbacks++;
+        onTarget = true;
+        return Promise.resolve({ version: 'v2.3.0' });
       },
+    };
+    const act = handlersWith(target, {
       timeline,
       // The first invocation dies at its first write after the rollback.
       idempotency: {
@@ -171,9 +170,6 @@ describe('the act handler', () => {
         releaseIdempotency: (key) => (dead ? Promise.reject(died) : local.store.releaseIdempotency(key)),
       },
       now: () => now,
-      alarms: { alarmsOf: () => Promise.resolve([]), read: () => Promise.resolve({}) },
-      approvals: { request: () => Promise.resolve({ decision: 'approve' }) },
-      notify: { escalate: () => Promise.resolve() },
     }).act;
     const input = ref();
     await expect(act(input)).rejects.toMatchObject({ name: 'Runtime.ExitError' });
