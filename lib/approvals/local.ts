@@ -86,7 +86,7 @@ export class LocalTasks implements TaskPort {
 export interface LocalApprovalOptions {
   readonly store: Pick<
     IncidentStore,
-    'putApproval' | 'getApproval' | 'decideApproval' | 'getPlan' | 'getIncident' | 'appendEvent'
+    'putApproval' | 'getApproval' | 'decideApproval' | 'markApprovalDelivered' | 'getPlan' | 'getIncident' | 'appendEvent'
   >;
   /** @default a fresh random secret for this run */
   readonly secret?: Secret;

@@ -15,6 +15,8 @@ const local = useLocalDynamo();
 const plan = examplePlan();
 let approvals: LocalApprovals;
 let incidents = 0;
+/** What the people of a test still do: their last answer comes after the run goes on. */
+let people: Promise<unknown>[] = [];
 
 beforeAll(async () => {
   await local.store.putPlan(plan);
@@ -24,7 +26,11 @@ beforeEach(async () => {
   approvals = await startLocalApprovals({ store: local.store });
 });
 
-afterEach(() => approvals.close());
+afterEach(async () => {
+  await Promise.all(people);
+  people = [];
+  await approvals.close();
+});
 
 /** Runs the example plan: the alarm holds through wave 1 and clears after wave 2. */
 function run(port: ApprovalPort, compile: CompileOptions = {}) {
@@ -36,7 +42,7 @@ function run(port: ApprovalPort, compile: CompileOptions = {}) {
 /** A person who opens each link and presses a button. */
 function decideEach(decision: 'approve' | 'reject') {
   approvals.onPending((p) => {
-    void get(p.url).then((page) => post(p.url, { nonce: nonceOf(page.body), decision }));
+    people.push(get(p.url).then((page) => post(p.url, { nonce: nonceOf(page.body), decision })));
   });
 }
 

@@ -137,6 +137,29 @@ describe('DynamoStore on dynalite', () => {
     });
   });
 
+  it('marks a decision delivered once, and only a decided one', async () => {
+    const approval: ApprovalRecord = {
+      approvalId: 'ap-2',
+      incidentId: 'inc-1',
+      planId: 'p',
+      kind: 'stage',
+      stage: 'expanded',
+      why: [],
+      taskToken: 'secret-token',
+      nonce: 'n',
+      expiresAt: '2026-11-27T11:00:00.000Z',
+      status: 'PENDING',
+    };
+    await local.store.putApproval(approval);
+    await local.store.markApprovalDelivered('ap-2', T);
+    expect((await local.store.getApproval('ap-2'))?.deliveredAt).toBeUndefined();
+    await local.store.decideApproval('ap-2', { decision: 'approve', decidedAt: T });
+    await local.store.markApprovalDelivered('ap-2', T);
+    await local.store.markApprovalDelivered('ap-2', '2026-11-27T12:00:00.000Z');
+    expect((await local.store.getApproval('ap-2'))?.deliveredAt).toBe(T);
+    await expect(local.store.markApprovalDelivered('missing', T)).resolves.toBeUndefined();
+  });
+
   it('moves the current model forward only from the version it was refined from', async () => {
     expect(await local.store.currentModel()).toBeUndefined();
     expect(await local.store.putModel(BUILTIN_MODEL, undefined)).toBe('stored');
