@@ -96,6 +96,38 @@ describe('local approvals', () => {
   });
 });
 
+describe('a restart of the approval server', () => {
+  it('keeps the links out: a page opened before it decides after it', async () => {
+    // Before: the server could only be closed and started anew, which ended the waiting task and came back
+    // on another port with another key: the link in the email was dead and the run escalated.
+    const statuses: number[] = [];
+    approvals.onPending((p) => {
+      people.push(
+        (async () => {
+          const page = await get(p.url);
+          await approvals.restart();
+          statuses.push((await post(p.url, { nonce: nonceOf(page.body), decision: 'approve' })).status);
+        })(),
+      );
+    });
+    const result = await run(approvals.port);
+    await Promise.all(people);
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.path).toContain('Wave 1 · roll back frontend (ecs)');
+    expect(statuses).toStrictEqual([200]);
+  });
+
+  it('answers a link whose task ended 410 after it, never 5xx', async () => {
+    const urls: string[] = [];
+    approvals.onPending((p) => urls.push(p.url));
+    await run(approvals.port, { approvalSeconds: 1 });
+    await approvals.restart();
+    const page = await get(urls[0] as string);
+    expect(page.status).toBe(410);
+    expect((await post(urls[0] as string, { nonce: 'any', decision: 'approve' })).status).toBe(410);
+  });
+});
+
 describe('the local waiting tasks', () => {
   it('take the first decision only; later sends fail as Step Functions does for an ended task', async () => {
     const tasks = new LocalTasks();
