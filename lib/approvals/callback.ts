@@ -196,12 +196,6 @@ async function handle(
   try {
     await deliver(ports.tasks, record, decided);
   } catch (err) {
-    // A replay may have passed this decision on first; otherwise the task had ended.
-    if (err instanceof TaskGoneError && (await ports.store.getApproval(id))?.deliveredAt === undefined) {
-      log.info('approval too late', { approvalId: id, incidentId: record.incidentId });
-      await markDelivered(ports, log, id);
-      return gone('Your decision was recorded, but the rollback had already ended or was stopped: it changed nothing.');
-    }
     if (!(err instanceof TaskGoneError)) {
       // Recorded, not delivered: sending the form again passes it on; else the task times out and escalates.
       log.warn('approval not delivered', { approvalId: id, error: err instanceof Error ? err.name : 'Error' });
@@ -213,6 +207,12 @@ async function handle(
         ),
         { 'retry-after': '5' },
       );
+    }
+    // The task had ended, unless a replay passed this decision on first.
+    if ((await ports.store.getApproval(id))?.deliveredAt === undefined) {
+      log.info('approval too late', { approvalId: id, incidentId: record.incidentId });
+      await markDelivered(ports, log, id);
+      return gone('Your decision was recorded, but the rollback had already ended or was stopped: it changed nothing.');
     }
   }
   await markDelivered(ports, log, id);
