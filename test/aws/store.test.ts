@@ -1,12 +1,17 @@
 // The DynamoDB store against a real DynamoDB-compatible server (dynalite) on loopback.
-import { DynamoDBClient, ProvisionedThroughputExceededException, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { marshall } from '@aws-sdk/util-dynamodb';
+import {
+  DynamoDBClient,
+  GetItemCommand,
+  ProvisionedThroughputExceededException,
+  PutItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoStore } from '../../lib/aws/store';
-import { TASK_ERRORS } from '../../lib/core/errors';
+import { CLAIM_SECONDS, TASK_ERRORS } from '../../lib/core/errors';
 import { FEATURES, type Features } from '../../lib/core/features';
 import { BUILTIN_MODEL, logit, refine, sigmoid } from '../../lib/core/model';
-import { incidentKey, modelCurrentItem, modelVersionItem } from '../../lib/core/table';
+import { idempotencyKey, incidentKey, modelCurrentItem, modelVersionItem } from '../../lib/core/table';
 import type { ApprovalRecord } from '../../lib/core/store';
 import { useLocalDynamo } from '../local-dynamo';
 import { syntheticPlan } from '../synthetic-plan';
@@ -89,6 +94,19 @@ describe('DynamoStore on dynalite', () => {
     expect(late.filter((c) => c.claimed)).toHaveLength(1);
     await local.store.completeIdempotency('act:p:1:dead', { version: 'v1' });
     expect(await local.store.claimIdempotency('act:p:1:dead', at(60))).toMatchObject({ claimed: false, done: true });
+  });
+
+  it("keeps a claim until its expiry, the act function's timeout, and lets a retry take it over from then on", async () => {
+    const at = (seconds: number) => new Date(Date.parse('2026-11-27T10:00:00Z') + seconds * 1000).toISOString();
+    expect(await local.store.claimIdempotency('act:p:1:expiry', at(0))).toStrictEqual({ claimed: true });
+    const held = await local.dynamo.client.send(
+      new GetItemCommand({ TableName: local.dynamo.table, Key: marshall(idempotencyKey('act:p:1:expiry')) }),
+    );
+    expect(unmarshall(held.Item ?? {})).toMatchObject({ claimedAt: at(0), expiresAt: at(CLAIM_SECONDS) });
+    expect(await local.store.claimIdempotency('act:p:1:expiry', at(CLAIM_SECONDS - 1))).toMatchObject({
+      claimed: false,
+    });
+    expect(await local.store.claimIdempotency('act:p:1:expiry', at(CLAIM_SECONDS))).toStrictEqual({ claimed: true });
   });
 
   it('stores plans compressed, 2,000 steps included', async () => {
