@@ -225,7 +225,9 @@ function left(seen: SeenFault, trace: Trace, after: After): string[] {
     }
     case 'gate': {
       const reading = later.find((h) => h.kind === 'gate' && h.wave === place.wave);
-      return reading?.kind === 'gate' ? [`${byWhom(place)} then read ${reading.reading.outcome}`] : [];
+      if (reading?.kind !== 'gate') return [];
+      const { outcome, detail } = reading.reading;
+      return [place.baseline ? `the baseline was then read: ${detail}` : `gate ${place.wave} then read ${outcome}`];
     }
     case 'approval': {
       const decided = later.find((h) => h.kind === 'approval');
