@@ -2,36 +2,8 @@
 // invariants' verdict, escaped names, and nothing of it in a report without faults.
 import { renderReport } from '../../lib/report/html';
 import { esc } from '../../lib/report/markup';
-import type { ReportChaos } from '../../lib/report/types';
-import { exampleReport } from './fixture';
+import { chaosFixture as chaos, exampleReport } from './fixture';
 import { markupProblems, sectionOf } from './html-check';
-
-const INVARIANTS = ['each rollback applied at most once', 'every step on the timeline'];
-
-function chaos(broken: readonly string[] = []): ReportChaos {
-  return {
-    seed: 7,
-    faults: [
-      {
-        kind: 'rollback-throttle',
-        where: 'on the rollback of cartservice (wave 2)',
-        atMin: 6.62,
-        error: 'ThrottlingException',
-        call: 'call 1 of 2',
-        survived: ['"Wave 2 · roll back cartservice" failed and the state machine retried it', 'rolled back once'],
-      },
-      {
-        kind: 'duplicate-event',
-        where: 'delivered to the intake',
-        atMin: 0,
-        error: 'ALARM event',
-        call: 'event 1 of 1',
-        survived: ['it started nothing'],
-      },
-    ],
-    invariants: INVARIANTS.map((name, i) => ({ name, broken: i === 0 ? broken : [] })),
-  };
-}
 
 describe('the Faults injected section', () => {
   it('lists each fault with where, when, the error and how it was survived, after the summary', () => {
