@@ -1,6 +1,8 @@
 // The approval callback, HTTP-agnostic: API Gateway (lambdas/approval-callback.ts) and the local
 // server (server.ts) both call it. GET and HEAD only render; a POST with the link's nonce decides,
-// once: the conditional update PENDING -> DECIDED comes first, then SendTaskSuccess/Failure.
+// once: the conditional update PENDING -> DECIDED comes first, then the timeline, then
+// SendTaskSuccess/Failure, then the mark that it was delivered. A replayed POST finds the decision
+// recorded; if the callback that recorded it died before the mark, the replay passes it on again.
 import { InputError, TASK_ERRORS } from '../core/errors';
 import type { ApprovalRecord, IncidentStore, TimelineEvent } from '../core/store';
 import type { ApprovalResult } from '../core/tasks';
@@ -45,13 +47,25 @@ export interface ApprovalLog {
 export type ApproverLists = Readonly<Record<string, readonly string[]>>;
 
 export interface CallbackPorts {
-  readonly store: Pick<IncidentStore, 'getApproval' | 'decideApproval' | 'getPlan' | 'appendEvent'>;
+  readonly store: Pick<
+    IncidentStore,
+    'getApproval' | 'decideApproval' | 'markApprovalDelivered' | 'getPlan' | 'appendEvent'
+  >;
   readonly tasks: TaskPort;
   readonly now: () => number;
   readonly secret: Secret;
   readonly approvers?: ApproverLists;
   readonly log?: ApprovalLog;
+  /**
+   * How long a replay waits for the callback that recorded a decision to pass it on, before passing it on
+   * itself (that callback died). A slower one only means a second SendTask call, which Step Functions refuses.
+   * @default 5 s
+   */
+  readonly deliveryGraceMs?: number;
 }
+
+/** A live callback passes a decision on within a second; 5 s leaves room for the SDK's retries. */
+export const DELIVERY_GRACE_MS = 5_000;
 
 export type CallbackHandler = (request: CallbackRequest) => Promise<CallbackResponse>;
 
@@ -148,16 +162,18 @@ async function handle(
     return reply(403, messagePage('Not allowed', refusal));
   }
   const plan = () => ports.store.getPlan(record.planId);
+  const form = new URLSearchParams(request.body ?? '');
+  const nonced = sameSecret(form.get('nonce') ?? '', record.nonce);
   if (record.status === 'DECIDED') {
+    if (method === 'POST' && nonced && !(await delivered(ports, record))) await passOnAgain(ports, log, record);
     const view = approvalView(summary(record), await plan(), now);
     return reply(method === 'POST' ? 409 : 200, decidedPage(summary(record), view, false));
   }
   if (Date.parse(record.expiresAt) <= now) return gone(expired);
   if (method !== 'POST') return reply(200, pendingPage(approvalView(summary(record), await plan(), now), record.nonce));
 
-  const form = new URLSearchParams(request.body ?? '');
   const decision = form.get('decision');
-  if (!sameSecret(form.get('nonce') ?? '', record.nonce)) {
+  if (!nonced) {
     log.warn('approval nonce refused', { approvalId: id, sourceIp: request.sourceIp });
     return reply(403, messagePage('Not allowed', 'This form is not from this approval page. Open the link again.'));
   }
@@ -180,20 +196,26 @@ async function handle(
   try {
     await deliver(ports.tasks, record, decided);
   } catch (err) {
-    if (err instanceof TaskGoneError) {
+    if (!(err instanceof TaskGoneError)) {
+      // Recorded, not delivered: sending the form again passes it on; else the task times out and escalates.
+      log.warn('approval not delivered', { approvalId: id, error: err instanceof Error ? err.name : 'Error' });
+      return reply(
+        503,
+        messagePage(
+          'Recorded, not delivered',
+          'Your decision was recorded, but Backstep could not pass it on yet. Send the form again in a moment; if no one does, the approval times out and escalates.',
+        ),
+        { 'retry-after': '5' },
+      );
+    }
+    // The task had ended, unless a replay passed this decision on first.
+    if ((await ports.store.getApproval(id))?.deliveredAt === undefined) {
       log.info('approval too late', { approvalId: id, incidentId: record.incidentId });
+      await markDelivered(ports, log, id);
       return gone('Your decision was recorded, but the rollback had already ended or was stopped: it changed nothing.');
     }
-    // Recorded but not delivered: the task times out and escalates, which is the safe side.
-    log.warn('approval not delivered', { approvalId: id, error: err instanceof Error ? err.name : 'Error' });
-    return reply(
-      503,
-      messagePage(
-        'Recorded, not delivered',
-        'Your decision was recorded, but Backstep could not pass it on. The approval will time out and escalate.',
-      ),
-    );
   }
+  await markDelivered(ports, log, id);
   log.info('approval decided', { approvalId: id, incidentId: record.incidentId, decision, by: decided.decidedBy });
   return reply(200, decidedPage(decided, approvalView(decided, await plan(), now), true));
 }
@@ -236,6 +258,49 @@ async function recordWithIncident(ports: CallbackPorts, log: ApprovalLog, decide
       approvalId: decided.approvalId,
       error: err instanceof Error ? err.name : 'Error',
     });
+  }
+}
+
+/** Whether the decision was passed on, waiting out the grace of the callback that recorded it. */
+async function delivered(ports: CallbackPorts, record: ApprovalRecord): Promise<boolean> {
+  const grace = ports.deliveryGraceMs ?? DELIVERY_GRACE_MS;
+  const age = ports.now() - Date.parse(record.decidedAt ?? '');
+  const until = Date.now() + grace - (age > 0 ? age : 0);
+  for (let current = record; current.deliveredAt === undefined;) {
+    if (Date.now() >= until) return false;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(100, grace / 5)));
+    const again = await ports.store.getApproval(record.approvalId);
+    if (!again) return false;
+    current = again;
+  }
+  return true;
+}
+
+/**
+ * A decision recorded by a callback that died before marking it delivered: the timeline entry (a replay
+ * changes nothing) and the task result again. Step Functions keeps the first result of a task and answers
+ * a second one TaskTimedOut ("the task associated with the token has already been closed"), so a decision
+ * that did arrive is not applied twice:
+ * https://docs.aws.amazon.com/step-functions/latest/apireference/API_SendTaskSuccess.html
+ */
+async function passOnAgain(ports: CallbackPorts, log: ApprovalLog, record: ApprovalRecord): Promise<void> {
+  const decided = summary(record);
+  await recordWithIncident(ports, log, decided);
+  try {
+    await deliver(ports.tasks, record, decided);
+  } catch (err) {
+    if (!(err instanceof TaskGoneError)) throw err;
+  }
+  await markDelivered(ports, log, record.approvalId);
+  log.info('approval passed on again', { approvalId: record.approvalId, incidentId: record.incidentId });
+}
+
+/** Nothing more to pass on. A failure is only logged: a replay then sends again, which Step Functions refuses. */
+async function markDelivered(ports: CallbackPorts, log: ApprovalLog, approvalId: string): Promise<void> {
+  try {
+    await ports.store.markApprovalDelivered(approvalId, new Date(ports.now()).toISOString());
+  } catch (err) {
+    log.warn('approval delivery not marked', { approvalId, error: err instanceof Error ? err.name : 'Error' });
   }
 }
 

@@ -6,7 +6,14 @@ import { ApprovalRejectedError, ApprovalTimedOutError } from '../core/errors';
 import type { ApprovalPort } from '../core/handlers';
 import type { IncidentStore } from '../core/store';
 import type { ApprovalResult } from '../core/tasks';
-import { approvalCallback, type ApprovalLog, type ApproverLists, type TaskPort } from './callback';
+import {
+  approvalCallback,
+  type ApprovalLog,
+  type ApproverLists,
+  type CallbackHandler,
+  type CallbackResponse,
+  type TaskPort,
+} from './callback';
 import { TaskGoneError } from './errors';
 import { newSecret, REPORTS_PATH, type Secret } from './link';
 import type { ReportArchive } from '../core/archive';
@@ -86,7 +93,13 @@ export class LocalTasks implements TaskPort {
 export interface LocalApprovalOptions {
   readonly store: Pick<
     IncidentStore,
-    'putApproval' | 'getApproval' | 'decideApproval' | 'getPlan' | 'getIncident' | 'appendEvent'
+    | 'putApproval'
+    | 'getApproval'
+    | 'decideApproval'
+    | 'markApprovalDelivered'
+    | 'getPlan'
+    | 'getIncident'
+    | 'appendEvent'
   >;
   /** @default a fresh random secret for this run */
   readonly secret?: Secret;
@@ -96,6 +109,10 @@ export interface LocalApprovalOptions {
   readonly now?: () => number;
   /** Serves the reports kept here at `/reports/<incident>`, as the approval API does in AWS. @default none */
   readonly reports?: ReportArchive;
+  /** How a replay waits for a decision to be passed on (CallbackPorts). @default 5 s */
+  readonly deliveryGraceMs?: number;
+  /** Runs each request, as one function invocation (a fault injector dies in one). @default directly */
+  readonly invoke?: (request: () => Promise<CallbackResponse>) => Promise<CallbackResponse>;
 }
 
 export interface LocalApprovals {
@@ -109,6 +126,12 @@ export interface LocalApprovals {
   readonly onPending: (listener: (pending: PendingApproval) => void) => () => void;
   /** The approvals waiting now. */
   readonly pending: () => readonly PendingApproval[];
+  /**
+   * Stops the server and starts it again where the links point, as a callback function is redeployed: a
+   * link out still decides, since its record is in the store and the key outlives the server, and the
+   * waiting tasks (Step Functions' side) keep waiting.
+   */
+  readonly restart: () => Promise<void>;
   /** Ends every waiting approval (later decisions get 410) and stops the server. */
   readonly close: () => Promise<void>;
 }
@@ -124,14 +147,16 @@ export async function startLocalApprovals(options: LocalApprovalOptions): Promis
     secret,
     ...(options.approvers ? { approvers: options.approvers } : {}),
     ...(options.log ? { log: options.log } : {}),
+    ...(options.deliveryGraceMs !== undefined ? { deliveryGraceMs: options.deliveryGraceMs } : {}),
   });
   const reports = options.reports
     ? reportPage({ archive: options.reports, secret, now, ...(options.log ? { log: options.log } : {}) })
     : undefined;
   // API Gateway routes by resource in AWS; here by path, the same two resources.
-  const server = await startApprovalServer((request) =>
-    reports && request.path.includes(REPORTS_PATH) ? reports(request) : approvals(request),
-  );
+  const invoke = options.invoke ?? ((request) => request());
+  const route: CallbackHandler = (request) =>
+    invoke(() => (reports && request.path.includes(REPORTS_PATH) ? reports(request) : approvals(request)));
+  let server = await startApprovalServer(route);
   const listeners = new Set<(pending: PendingApproval) => void>();
   const pending = new Map<string, PendingApproval>();
   const request = approvalRequester({
@@ -173,6 +198,10 @@ export async function startLocalApprovals(options: LocalApprovalOptions): Promis
       return () => listeners.delete(listener);
     },
     pending: () => [...pending.values()],
+    restart: async () => {
+      await server.close();
+      server = await startApprovalServer(route, Number(new URL(server.url).port));
+    },
     close: async () => {
       tasks.endAll('the local run is over');
       await server.close();

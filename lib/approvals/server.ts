@@ -1,5 +1,6 @@
-// The approval page on one machine: node:http on loopback, a random port, the same callback handler
-// that serves API Gateway in AWS. close() ends open connections too, so nothing is left behind.
+// The approval page on one machine: node:http on loopback, a random port (or the one it had before a
+// restart), the same callback handler that serves API Gateway in AWS. close() ends open connections too,
+// so nothing is left behind.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CallbackHandler, CallbackRequest } from './callback';
@@ -13,7 +14,8 @@ export interface ApprovalServer {
   readonly close: () => Promise<void>;
 }
 
-export async function startApprovalServer(handle: CallbackHandler): Promise<ApprovalServer> {
+/** @param port where to listen: a restarted server comes back where its links point. @default a free port */
+export async function startApprovalServer(handle: CallbackHandler, port = 0): Promise<ApprovalServer> {
   const server = createServer((req, res) => {
     serve(handle, req, res).catch(() => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
@@ -22,11 +24,11 @@ export async function startApprovalServer(handle: CallbackHandler): Promise<Appr
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(port, '127.0.0.1', () => resolve());
   });
-  const { port } = server.address() as AddressInfo;
+  const address = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${address.port}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

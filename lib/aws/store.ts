@@ -312,6 +312,25 @@ export class DynamoStore implements IncidentStore {
     }
   }
 
+  async markApprovalDelivered(approvalId: string, at: string): Promise<void> {
+    try {
+      await this.call(() =>
+        this.client.send(
+          new UpdateItemCommand({
+            TableName: this.table,
+            Key: marshall(approvalKey(approvalId)),
+            UpdateExpression: 'SET deliveredAt = :at',
+            ConditionExpression: '#status = :decided AND attribute_not_exists(deliveredAt)',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: marshall({ ':at': at, ':decided': 'DECIDED' }),
+          }),
+        ),
+      );
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+    }
+  }
+
   async putModel(model: CulpritModel, previous: string | undefined): Promise<'stored' | 'conflict'> {
     await this.putIfAbsent(modelVersionItem(model.version, JSON.stringify(model)));
     try {

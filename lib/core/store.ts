@@ -60,6 +60,8 @@ export interface ApprovalRecord {
   readonly decidedBy?: string;
   readonly sourceIp?: string;
   readonly userAgent?: string;
+  /** When the decision reached the task (SendTaskSuccess/Failure answered): until then a replay passes it on again. */
+  readonly deliveredAt?: string;
 }
 
 export interface Decision {
@@ -127,6 +129,8 @@ export interface IncidentStore {
     approvalId: string,
     decision: Decision,
   ): Promise<{ readonly decided: boolean; readonly approval: ApprovalRecord | undefined }>;
+  /** Marks a decided approval's decision as passed on to its task, once; later calls change nothing. */
+  markApprovalDelivered(approvalId: string, at: string): Promise<void>;
 
   /** Stores a model version and makes it current, if the current one is still `previous`. */
   putModel(model: CulpritModel, previous: string | undefined): Promise<'stored' | 'conflict'>;

@@ -4,6 +4,7 @@ import {
   approvalCallback,
   parseApprovers,
   type ApprovalLog,
+  type CallbackPorts,
   type CallbackRequest,
   type TaskPort,
 } from '../../lib/approvals/callback';
@@ -44,7 +45,10 @@ let n = 0;
 
 beforeAll(async () => {
   await local.store.putPlan(plan);
-  server = await startApprovalServer(approvalCallback({ store: local.store, tasks, now: () => clock, secret, log }));
+  server = await startApprovalServer(
+    // A replay waits a second at most for the callback that recorded a decision to pass it on.
+    approvalCallback({ store: local.store, tasks, now: () => clock, secret, log, deliveryGraceMs: 1000 }),
+  );
 });
 
 afterAll(async () => {
@@ -208,6 +212,73 @@ describe('POST (rule 3)', () => {
     }
     expect(sent).toStrictEqual([]);
     expect(await status(p.approvalId)).toBe('PENDING');
+  });
+});
+
+describe('a callback that dies mid-way (rule 3)', () => {
+  /** The callback over a store on which the function's process exits once, right after `point`. */
+  function dyingCallback(point: 'decided' | 'sent') {
+    let died = false;
+    const exit = () => {
+      if (died) return;
+      died = true;
+      throw Object.assign(new Error('the process exited'), { name: 'Runtime.ExitError' });
+    };
+    const store: CallbackPorts['store'] = {
+      getApproval: (id) => local.store.getApproval(id),
+      getPlan: (id) => local.store.getPlan(id),
+      appendEvent: (id, event) => local.store.appendEvent(id, event),
+      decideApproval: async (id, decision) => {
+        const outcome = await local.store.decideApproval(id, decision);
+        if (point === 'decided') exit();
+        return outcome;
+      },
+      // The first thing after SendTaskSuccess.
+      markApprovalDelivered: (id, at) => {
+        if (point === 'sent') exit();
+        return local.store.markApprovalDelivered(id, at);
+      },
+    };
+    const callback = approvalCallback({ store, tasks, now: () => clock, secret });
+    return (p: Pending, body: string) => {
+      const u = new URL(p.url);
+      return callback({
+        method: 'POST',
+        path: u.pathname,
+        query: Object.fromEntries(u.searchParams),
+        headers: {},
+        body,
+      });
+    };
+  }
+
+  it('passes the decision on when the form is sent again after the callback died having recorded it', async () => {
+    // Before: the replay got 409 and nothing sent the decision; the approval timed out and escalated.
+    const p = await pending();
+    const nonce = nonceOf((await get(p.url)).body);
+    const body = new URLSearchParams({ nonce, decision: 'approve' }).toString();
+    expect((await dyingCallback('decided')(p, body)).status).toBe(503);
+    expect(sent).toStrictEqual([]);
+    expect((await post(p.url, { nonce, decision: 'approve' })).status).toBe(409);
+    expect(sent).toStrictEqual([`success:${p.token}`]);
+    await expect(p.decision).resolves.toStrictEqual({ decision: 'approve' });
+    const events = await local.store.events(p.incidentId);
+    expect(events.map((e) => e.key)).toStrictEqual([`approval#${p.approvalId}`]);
+    // Delivered now: a later replay sends nothing.
+    expect((await post(p.url, { nonce, decision: 'approve' })).status).toBe(409);
+    expect(sent).toHaveLength(1);
+  });
+
+  it('applies the decision once when the callback died after passing it on', async () => {
+    const p = await pending();
+    const nonce = nonceOf((await get(p.url)).body);
+    await dyingCallback('sent')(p, new URLSearchParams({ nonce, decision: 'approve' }).toString());
+    await expect(p.decision).resolves.toStrictEqual({ decision: 'approve' });
+    // The replay sends again; the task has ended, so Step Functions refuses the second result.
+    expect((await post(p.url, { nonce, decision: 'approve' })).status).toBe(409);
+    expect(sent).toStrictEqual([`success:${p.token}`, `success:${p.token}`]);
+    expect((await local.store.events(p.incidentId)).map((e) => e.key)).toStrictEqual([`approval#${p.approvalId}`]);
+    expect((await local.store.getApproval(p.approvalId))?.deliveredAt).toBe(new Date(T0).toISOString());
   });
 });
 

@@ -15,6 +15,8 @@ const local = useLocalDynamo();
 const plan = examplePlan();
 let approvals: LocalApprovals;
 let incidents = 0;
+/** What the people of a test still do: their last answer comes after the run goes on. */
+let people: Promise<unknown>[] = [];
 
 beforeAll(async () => {
   await local.store.putPlan(plan);
@@ -24,7 +26,11 @@ beforeEach(async () => {
   approvals = await startLocalApprovals({ store: local.store });
 });
 
-afterEach(() => approvals.close());
+afterEach(async () => {
+  await Promise.all(people);
+  people = [];
+  await approvals.close();
+});
 
 /** Runs the example plan: the alarm holds through wave 1 and clears after wave 2. */
 function run(port: ApprovalPort, compile: CompileOptions = {}) {
@@ -36,7 +42,7 @@ function run(port: ApprovalPort, compile: CompileOptions = {}) {
 /** A person who opens each link and presses a button. */
 function decideEach(decision: 'approve' | 'reject') {
   approvals.onPending((p) => {
-    void get(p.url).then((page) => post(p.url, { nonce: nonceOf(page.body), decision }));
+    people.push(get(p.url).then((page) => post(p.url, { nonce: nonceOf(page.body), decision })));
   });
 }
 
@@ -87,6 +93,38 @@ describe('local approvals', () => {
     await approvals.close();
     await expect(waiting).rejects.toMatchObject({ name: 'States.Timeout' });
     await expect(fetch(url)).rejects.toThrow();
+  });
+});
+
+describe('a restart of the approval server', () => {
+  it('keeps the links out: a page opened before it decides after it', async () => {
+    // Before: the server could only be closed and started anew, which ended the waiting task and came back
+    // on another port with another key: the link in the email was dead and the run escalated.
+    const statuses: number[] = [];
+    approvals.onPending((p) => {
+      people.push(
+        (async () => {
+          const page = await get(p.url);
+          await approvals.restart();
+          statuses.push((await post(p.url, { nonce: nonceOf(page.body), decision: 'approve' })).status);
+        })(),
+      );
+    });
+    const result = await run(approvals.port);
+    await Promise.all(people);
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.path).toContain('Wave 1 · roll back frontend (ecs)');
+    expect(statuses).toStrictEqual([200]);
+  });
+
+  it('answers a link whose task ended 410 after it, never 5xx', async () => {
+    const urls: string[] = [];
+    approvals.onPending((p) => urls.push(p.url));
+    await run(approvals.port, { approvalSeconds: 1 });
+    await approvals.restart();
+    const page = await get(urls[0] as string);
+    expect(page.status).toBe(410);
+    expect((await post(urls[0] as string, { nonce: 'any', decision: 'approve' })).status).toBe(410);
   });
 });
 

@@ -102,18 +102,7 @@ describe('DynamoStore on dynalite', () => {
   });
 
   it('decides an approval once: concurrent decisions, exactly one wins', async () => {
-    const approval: ApprovalRecord = {
-      approvalId: 'ap-1',
-      incidentId: 'inc-1',
-      planId: 'p',
-      kind: 'stage',
-      stage: 'expanded',
-      why: ['low confidence'],
-      taskToken: 'secret-token',
-      nonce: 'n',
-      expiresAt: '2026-11-27T11:00:00.000Z',
-      status: 'PENDING',
-    };
+    const approval = pendingApproval('ap-1');
     await local.store.putApproval(approval);
     const outcomes = await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
@@ -135,6 +124,17 @@ describe('DynamoStore on dynalite', () => {
       decided: false,
       approval: undefined,
     });
+  });
+
+  it('marks a decision delivered once, and only a decided one', async () => {
+    await local.store.putApproval(pendingApproval('ap-2'));
+    await local.store.markApprovalDelivered('ap-2', T);
+    expect((await local.store.getApproval('ap-2'))?.deliveredAt).toBeUndefined();
+    await local.store.decideApproval('ap-2', { decision: 'approve', decidedAt: T });
+    await local.store.markApprovalDelivered('ap-2', T);
+    await local.store.markApprovalDelivered('ap-2', '2026-11-27T12:00:00.000Z');
+    expect((await local.store.getApproval('ap-2'))?.deliveredAt).toBe(T);
+    await expect(local.store.markApprovalDelivered('missing', T)).resolves.toBeUndefined();
   });
 
   it('moves the current model forward only from the version it was refined from', async () => {
@@ -189,3 +189,19 @@ describe('DynamoStore errors', () => {
     mock.restore();
   });
 });
+
+/** An approval waiting for a person, as the request handler keeps it. */
+function pendingApproval(approvalId: string): ApprovalRecord {
+  return {
+    approvalId,
+    incidentId: 'inc-1',
+    planId: 'p',
+    kind: 'stage',
+    stage: 'expanded',
+    why: ['low confidence'],
+    taskToken: 'secret-token',
+    nonce: 'n',
+    expiresAt: '2026-11-27T11:00:00.000Z',
+    status: 'PENDING',
+  };
+}

@@ -128,7 +128,8 @@ export function chaosDynamo(client: Send, injector: Injector): Send {
 
 /**
  * The store as a function sees it, dying right after a side effect: the act function after the rollback
- * (before completing its claim), learning after writing the record.
+ * (before completing its claim), learning after writing the record, the approval callback after recording
+ * the decision or after passing it on (before marking it delivered).
  */
 export function chaosStore<S extends IncidentStore>(store: S, injector: Injector): S {
   return new Proxy(store, {
@@ -144,12 +145,19 @@ export function chaosStore<S extends IncidentStore>(store: S, injector: Injector
           injector.maybeCrash('crash-after-act', 'act');
           return method(...args);
         };
-      if (key === 'putRecord')
+      if (key === 'putRecord' || key === 'decideApproval')
         return async (...args: unknown[]) => {
           alive();
           const written = await method(...args);
-          injector.maybeCrash('crash-after-learn', 'learn');
+          if (key === 'putRecord') injector.maybeCrash('crash-after-learn', 'learn');
+          else injector.maybeCrash('crash-after-callback', 'decided');
           return written;
+        };
+      // The approval callback's first call after SendTaskSuccess.
+      if (key === 'markApprovalDelivered')
+        return (...args: unknown[]) => {
+          injector.maybeCrash('crash-after-callback', 'sent');
+          return method(...args);
         };
       return (...args: unknown[]) => {
         alive();

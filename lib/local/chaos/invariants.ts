@@ -26,6 +26,18 @@ export interface IncidentSeen {
   readonly records?: number;
 }
 
+/** A person's approval over HTTP (the approval faults): what the table keeps of it and what they were answered. */
+export interface DecisionSeen {
+  readonly incidentId: string;
+  readonly approvalId: string;
+  /** The table's approval record is DECIDED. */
+  readonly decided: boolean;
+  /** The HTTP statuses the person got, the page first; 0 when nothing answered. */
+  readonly answers: readonly number[];
+  /** How many of those answers were the callback dying (the fault itself). */
+  readonly crashed: number;
+}
+
 /** A reading a gate function returned, and the key its timeline entry has. */
 export interface ReadingSeen {
   readonly incidentId: string;
@@ -38,6 +50,8 @@ export interface Observation {
   readonly readings: readonly ReadingSeen[];
   /** Approvals the approval task returned (a decision was made), per incident. */
   readonly approvals: readonly { readonly incidentId: string }[];
+  /** Decisions people made over HTTP, when the run had them. */
+  readonly decisions?: readonly DecisionSeen[];
   /** Every incident the table has (an incident item) and every alarm path that failed before it had one. */
   readonly incidents: readonly IncidentSeen[];
   /** The application's lease once everything ended (after a probe alarm where a holder was stopped). */
@@ -94,6 +108,38 @@ export function lostEntries(o: Pick<Observation, 'actions' | 'readings' | 'appro
   return out;
 }
 
+/**
+ * A person's decision is on the timeline once and applied once (as many approval tasks went on as the table
+ * has decisions), and every answer they got was no 5xx, but where the callback died.
+ */
+export function lostDecisions(o: Pick<Observation, 'decisions' | 'approvals' | 'incidents'>): Violation[] {
+  if (!o.decisions) return [];
+  const out: Violation[] = [];
+  const timelines = new Map(o.incidents.map((i) => [i.id, i.timeline]));
+  const perIncident = new Map<string, number>();
+  for (const d of o.decisions) {
+    const kept = (timelines.get(d.incidentId) ?? []).filter(
+      (e) => e.type === 'approval-decided' && (e.data as { approvalId?: unknown }).approvalId === d.approvalId,
+    ).length;
+    const what = `${d.incidentId}: approval ${d.approvalId}`;
+    if (d.decided) perIncident.set(d.incidentId, (perIncident.get(d.incidentId) ?? 0) + 1);
+    if (d.decided && kept === 0) out.push({ kind: 'lost_entry', what: `${what} decided, not on the timeline` });
+    if (kept > 1) out.push({ kind: 'double_action', what: `${what} on the timeline ${kept} times` });
+    const failed = d.answers.filter((s) => s === 0 || s >= 500).length - d.crashed;
+    if (failed > 0)
+      out.push({ kind: 'lost_entry', what: `${what}: ${failed} of [${d.answers.join(', ')}] no answer or 5xx` });
+  }
+  const applied = new Map<string, number>();
+  for (const a of o.approvals) applied.set(a.incidentId, (applied.get(a.incidentId) ?? 0) + 1);
+  for (const id of new Set([...perIncident.keys(), ...applied.keys()])) {
+    const decided = perIncident.get(id) ?? 0;
+    const went = applied.get(id) ?? 0;
+    if (went < decided) out.push({ kind: 'lost_entry', what: `${id}: ${decided} decisions, ${went} applied` });
+    if (went > decided) out.push({ kind: 'double_action', what: `${id}: ${decided} decisions, ${went} applied` });
+  }
+  return out;
+}
+
 /** The lease is free, or held by an execution still running. */
 export function stuckLeases(o: Pick<Observation, 'lease' | 'live'>): Violation[] {
   if (!o.lease || o.live.has(o.lease.holder)) return [];
@@ -108,5 +154,5 @@ export function silentEnds(o: Pick<Observation, 'incidents'>): Violation[] {
 }
 
 export function checkInvariants(o: Observation): Violation[] {
-  return [...doubleActions(o), ...lostEntries(o), ...stuckLeases(o), ...silentEnds(o)];
+  return [...doubleActions(o), ...lostEntries(o), ...lostDecisions(o), ...stuckLeases(o), ...silentEnds(o)];
 }

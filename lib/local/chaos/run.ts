@@ -22,6 +22,7 @@ import { publishRehearsalPlans } from '../rehearsal/plans';
 import { ACCOUNT, alarmEvent, REGION, TARGET, withAlarm } from '../rehearsal/rehearse';
 import { BAKE_SECONDS, GATE_PERIOD_SECONDS, SimulatedPorts } from '../rehearsal/simulated-ports';
 import { SimClock } from '../sim/clock';
+import { chaosApprovals } from './approvals';
 import { awsError, ChaosFleet, chaosDynamo, chaosStore, CRASH_ERROR, Injector, type Injected } from './inject';
 import { checkInvariants, type IncidentSeen, type Observation, type ReadingSeen, type Violation } from './invariants';
 import type { Fault, FaultKind } from './schedule';
@@ -48,7 +49,9 @@ export async function chaosRun(incident: RehearsalIncident, fault: Fault, dynamo
   const plain = new DynamoStore(dynamo.client, dynamo.table, readStoredModel);
   const client = chaosDynamo(dynamo.client, injector);
   const store = chaosStore(new DynamoStore(client, dynamo.table, readStoredModel), injector);
-  const catalog = withAlarm(incident.catalog, incident.alarmed, incident.alarm);
+  // Under an approval fault, people decide over HTTP on the local approval server.
+  const people = await chaosApprovals(injector, store);
+  const catalog = withAlarm(people?.catalog(incident.catalog) ?? incident.catalog, incident.alarmed, incident.alarm);
   const fleet = new ChaosFleet(incident.fleet, catalog, incident.changes, incident.seed).inject(injector);
   const clock = new SimClock(incident.at, 0);
   const sfn = new LocalStepFunctions(REGION, ACCOUNT);
@@ -59,7 +62,7 @@ export async function chaosRun(incident: RehearsalIncident, fault: Fault, dynamo
     store: plain,
     catalog,
     publish: storm ? 'all' : 'incident',
-    compile: { bakeSeconds: BAKE_SECONDS, gatePeriodSeconds: GATE_PERIOD_SECONDS },
+    compile: { bakeSeconds: BAKE_SECONDS, gatePeriodSeconds: GATE_PERIOD_SECONDS, ...people?.compile },
   });
   const planIds = new Map(results.flatMap((r) => (r.alias ? [[r.alias, r.planId] as const] : [])));
   const steps = plan.stages.reduce((n, s) => n + s.waves.reduce((m, w) => m + w.steps.length, 0), 0);
@@ -121,7 +124,8 @@ export async function chaosRun(incident: RehearsalIncident, fault: Fault, dynamo
     },
   };
   const observed = (name: string, running: Plan): TaskHandlers => {
-    const ports = new SimulatedPorts({ clock, fleet, catalog, store, approve: 'auto', tell: () => undefined });
+    const manual = people ? ({ approve: 'manual', manual: people.port } as const) : ({ approve: 'auto' } as const);
+    const ports = new SimulatedPorts({ clock, fleet, catalog, store, ...manual, tell: () => undefined });
     const real = ports.handlers(running);
     /** The task fails with the timeout while its work goes on, finishing before the run is checked. */
     const timed = <T>(kind: FaultKind, point: string, error: string, work: Promise<T>): Promise<T> => {
@@ -212,6 +216,7 @@ export async function chaosRun(incident: RehearsalIncident, fault: Fault, dynamo
     }
   }
 
+  const decisions = await people?.finish(plain);
   const records = await plain.records();
   const incidents: IncidentSeen[] = [];
   for (const [name, run] of runs) {
@@ -231,6 +236,7 @@ export async function chaosRun(incident: RehearsalIncident, fault: Fault, dynamo
     actions: fleet.actions,
     readings,
     approvals,
+    ...(decisions ? { decisions } : {}),
     incidents,
     ...(lease ? { lease } : {}),
     live: new Set(),

@@ -19,6 +19,13 @@ export const FAULT_POINTS = {
   /** A function dies after its side effect and before it records it. */
   'crash-after-act': ['act'],
   'crash-after-learn': ['learn'],
+  /**
+   * The approval callback dies after its conditional update (decided), or after SendTaskSuccess (sent, before
+   * it marks the decision delivered); the person sends the form again.
+   */
+  'crash-after-callback': ['decided', 'sent'],
+  /** The approval server stops and starts again while a person holds a link, with its page open. */
+  'approval-restart': ['links-out'],
   /** The same alarm event delivered twice: one after the other, or both at once. */
   'duplicate-event': ['after', 'concurrent'],
   /** An older ALARM of the alarm delivered after a newer one: mid-wave, or after the incident ended. */
@@ -76,6 +83,8 @@ const FIRST_STEP: ReadonlySet<FaultKind> = new Set([
   'store-restart',
   'task-timeout',
   'heartbeat-lost',
+  'crash-after-callback',
+  'approval-restart',
 ]);
 
 /** One fault of a kind at a point, drawn from the seed. */

@@ -72,6 +72,24 @@ describe('chaos regressions', () => {
     expect(r.incidents.map((i) => i.ending)).toStrictEqual(['recovered']);
   }, 30_000);
 
+  it('applies a decision once the person sends the form again, when the approval callback died having recorded it', async () => {
+    // Before: the replay got 409 and nothing passed the decision on; the approval timed out and escalated,
+    // and the recorded decision never reached the timeline.
+    const r = await run({ kind: 'crash-after-callback', point: 'decided', call: 1, burst: 1 });
+    expect(r.injected.map((i) => i.error)).toStrictEqual(['Runtime.ExitError']);
+    expect(r.violations).toStrictEqual([]);
+    expect(r.incidents.map((i) => i.ending)).toStrictEqual(['recovered']);
+  }, 60_000);
+
+  it('keeps a link out working through a restart of the approval server', async () => {
+    // Before: a restart was a close and a new start, which ended the waiting task and came back on another
+    // port with another key: the person's POST found nothing listening and the incident escalated.
+    const r = await run({ kind: 'approval-restart', point: 'links-out', call: 1, burst: 1 });
+    expect(r.injected).toHaveLength(1);
+    expect(r.violations).toStrictEqual([]);
+    expect(r.incidents.map((i) => i.ending)).toStrictEqual(['recovered']);
+  }, 30_000);
+
   it('gives a claim back through a 500, so that the retry of a throttled step acts', async () => {
     // Before: this seed's first DeleteItem gives back the claim of a step the target throttled; the 500
     // left the claim, every retry found it "already running", and the incident escalated.

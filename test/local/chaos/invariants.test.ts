@@ -3,6 +3,7 @@
 import {
   checkInvariants,
   doubleActions,
+  lostDecisions,
   lostEntries,
   silentEnds,
   stuckLeases,
@@ -16,7 +17,7 @@ const incident = (over: Partial<IncidentSeen> = {}): IncidentSeen => ({
   timeline: [
     { key: 'step-1-cart', at: '2026-12-03T00:00:00Z', type: 'step', data: {} },
     { key: 'gate-1-0', at: '2026-12-03T00:05:00Z', type: 'gate', data: {} },
-    { key: 'approval#a', at: '2026-12-03T00:01:00Z', type: 'approval-decided', data: {} },
+    { key: 'approval#a', at: '2026-12-03T00:01:00Z', type: 'approval-decided', data: { approvalId: 'a' } },
   ],
   recovered: true,
   notified: false,
@@ -61,6 +62,27 @@ describe('chaos invariants', () => {
       ],
     });
     expect(lostEntries({ ...clean, incidents: [started] })).toStrictEqual([]);
+  });
+
+  it("fails when a person's decision is lost, recorded twice, applied twice or answered 5xx", () => {
+    const decision = { incidentId: 'inc-1', approvalId: 'a', decided: true, answers: [200, 500, 409], crashed: 1 };
+    const run = { ...clean, decisions: [decision] };
+    expect(lostDecisions(run)).toStrictEqual([]);
+    expect(lostDecisions({ ...run, incidents: [incident({ timeline: [] })] }).map((v) => v.kind)).toStrictEqual([
+      'lost_entry',
+    ]);
+    const again = { key: 'approval#a-again', at: '', type: 'approval-decided', data: { approvalId: 'a' } };
+    const twice = incident({ timeline: [...incident().timeline, again] });
+    expect(lostDecisions({ ...run, incidents: [twice] }).map((v) => v.kind)).toStrictEqual(['double_action']);
+    expect(lostDecisions({ ...run, approvals: [] }).map((v) => v.kind)).toStrictEqual(['lost_entry']);
+    expect(
+      lostDecisions({ ...run, approvals: [...clean.approvals, ...clean.approvals] }).map((v) => v.kind),
+    ).toStrictEqual(['double_action']);
+    expect(lostDecisions({ ...run, decisions: [{ ...decision, crashed: 0 }] }).map((v) => v.kind)).toStrictEqual([
+      'lost_entry',
+    ]);
+    expect(lostDecisions({ ...run, decisions: [{ ...decision, answers: [200, 0] }] })).toHaveLength(0);
+    expect(lostDecisions({ ...run, decisions: [{ ...decision, answers: [200, 0, 0] }] })).toHaveLength(1);
   });
 
   it('fails when the lease is held by an execution that ended', () => {
