@@ -39,6 +39,11 @@ export class Injector {
     this.faults = Array.isArray(faults) ? faults : [faults as Fault];
   }
 
+  /** The run's fault, for a run of one (the bench's and the drill's); a demo's schedule has several. */
+  get fault(): Fault {
+    return this.faults[0] as Fault;
+  }
+
   /** Whether a fault of this kind is in the run. */
   has(kind: FaultKind): boolean {
     return this.faults.some((f) => f.kind === kind);
