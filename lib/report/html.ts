@@ -2,6 +2,7 @@
 // reference (a Content-Security-Policy says so to the browser too), every value escaped.
 import { definitionSection } from './definition';
 import { planSection } from './diagram';
+import { faultsSection } from './faults';
 import { timelineSection } from './gantt';
 import { esc, section } from './markup';
 import { STYLE } from './style';
@@ -11,7 +12,9 @@ import type { DemoReport } from './types';
 
 const CSP = "default-src 'none'; style-src 'unsafe-inline'";
 
-const SECTIONS: readonly [id: string, title: string, render: (report: DemoReport) => string][] = [
+type Section = readonly [id: string, title: string, render: (report: DemoReport) => string];
+
+const SECTIONS: readonly Section[] = [
   ['summary', 'Summary', summarySection],
   ['plan', 'Plan', planSection],
   ['timeline', 'Execution timeline', timelineSection],
@@ -20,9 +23,13 @@ const SECTIONS: readonly [id: string, title: string, render: (report: DemoReport
   ['definition', 'State machine', (report) => definitionSection(report.definition)],
 ];
 
+/** A chaos demo's faults come right after the summary: they are what the run was for. */
+const FAULTS: Section = ['faults', 'Faults injected', faultsSection];
+
 export function renderReport(report: DemoReport): string {
-  const nav = SECTIONS.map(([id, title]) => `<a href="#${esc(id)}">${esc(title)}</a>`).join('');
-  const body = SECTIONS.map(([id, title, render]) => section(id, title, render(report))).join('\n');
+  const sections = report.chaos ? [...SECTIONS.slice(0, 1), FAULTS, ...SECTIONS.slice(1)] : SECTIONS;
+  const nav = sections.map(([id, title]) => `<a href="#${esc(id)}">${esc(title)}</a>`).join('');
+  const body = sections.map(([id, title, render]) => section(id, title, render(report))).join('\n');
   return (
     '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">' +
     '<meta name="viewport" content="width=device-width, initial-scale=1">' +

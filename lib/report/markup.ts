@@ -62,6 +62,7 @@ const GOOD: ReadonlySet<string> = new Set([
   'OK',
   'DONE',
   'BASELINE',
+  'HELD',
 ]);
 const WAIT = new Set(['NOT_YET', 'INSUFFICIENT_DATA', 'PENDING', 'RUNNING', 'RETRY']);
 const NEUTRAL = new Set(['MANUAL_REQUIRED', 'SKIPPED']);

@@ -108,8 +108,19 @@ svg .unrecovered { fill: none; stroke: var(--bad); stroke-width: 1.4; stroke-das
 .k-escalate { fill: var(--k-escalate); background: var(--k-escalate); }
 .k-recovered { fill: var(--k-recovered); background: var(--k-recovered); }
 .k-other { fill: var(--muted); background: var(--muted); }
+table.faults td ul { padding-left: 1rem; }
+table.faults td div { margin-top: 0.15rem; overflow-wrap: anywhere; }
+.invariants { list-style: none; padding-left: 0; }
+.invariants li { margin: 0.2rem 0; }
 @media (max-width: 40rem) {
   body { padding: 0.6rem; font-size: 14px; }
+  /* Each fault a block of its own: what, where and when, then how it was survived. */
+  table.faults thead { display: none; }
+  table.faults, table.faults tbody, table.faults tr, table.faults td { display: block; width: 100%; }
+  table.faults tr { padding: 0.4rem 0 0.5rem; border-bottom: 1px solid var(--line); }
+  table.faults td { border: 0; padding: 0.1rem 0; overflow-wrap: anywhere; }
+  table.faults td.num { display: inline-block; width: auto; margin-right: 0.4rem; color: var(--muted); }
+  table.faults td.num + td { display: inline-block; width: auto; }
   .meta { grid-template-columns: 1fr; }
   .meta dt { margin-top: 0.3rem; }
 }

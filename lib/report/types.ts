@@ -42,6 +42,29 @@ export interface ReportBaseline {
   readonly rollbacks: number;
 }
 
+/** One fault a chaos demo injected (`backstep demo --chaos SEED`), and how the run survived it. */
+export interface ReportFault {
+  /** The fault kind, e.g. "rollback-throttle" (docs/reliability.md, Faults survived). */
+  readonly kind: string;
+  /** Where it was injected: the call and the function or state machine that made it. */
+  readonly where: string;
+  readonly atMin: number;
+  /** The error injected (as AWS names it), or the event delivered. */
+  readonly error: string;
+  /** Which call of its burst: "call 1 of 2". */
+  readonly call: string;
+  /** What happened next, read from the executions' events, the fleet's action log and the table. */
+  readonly survived: readonly string[];
+}
+
+/** A chaos demo's faults, and the invariants checked after the run (lib/local/chaos/invariants.ts). */
+export interface ReportChaos {
+  readonly seed: number;
+  readonly faults: readonly ReportFault[];
+  /** Each invariant with what broke it; none broken when every list is empty. */
+  readonly invariants: readonly { readonly name: string; readonly broken: readonly string[] }[];
+}
+
 export interface DemoReport {
   readonly title: string;
   /**
@@ -68,4 +91,6 @@ export interface DemoReport {
     readonly detail: string;
   };
   readonly baselines: readonly ReportBaseline[];
+  /** The faults a chaos demo ran under; absent for a plain rehearsal and an incident. */
+  readonly chaos?: ReportChaos;
 }

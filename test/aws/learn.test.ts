@@ -72,6 +72,33 @@ describe('learning from an ended incident', () => {
     expect(model).toStrictEqual(refine(BUILTIN_MODEL, records));
   });
 
+  it('stores the model on the retry when the first attempt died after writing the record', async () => {
+    await incident('inc-learn-3');
+    const before = await local.store.currentModel();
+    // The first invocation wrote the record and died before the model (Lambda retries it asynchronously).
+    await expect(
+      learnFromIncident(
+        Object.assign(Object.create(local.store) as typeof local.store, {
+          putModel: () => Promise.reject(new Error('Runtime.ExitError')),
+        }),
+        'inc-learn-3',
+        'SUCCEEDED',
+        '2026-11-27T10:30:00.000Z',
+      ),
+    ).rejects.toThrow('Runtime.ExitError');
+    expect((await local.store.currentModel())?.version).toBe(before?.version);
+
+    const retry = await learnFromIncident(local.store, 'inc-learn-3', 'SUCCEEDED', '2026-11-27T10:30:00.000Z');
+    // The old code returned already-recorded and kept the model that lacked this incident.
+    expect(retry.outcome).toBe('refined');
+    const model = await local.store.currentModel();
+    expect(model).toStrictEqual(refine(BUILTIN_MODEL, await local.store.records()));
+    expect(model?.trainedOn).toBe(3);
+    // A third delivery writes nothing more.
+    const again = await learnFromIncident(local.store, 'inc-learn-3', 'SUCCEEDED', '2026-11-27T10:30:00.000Z');
+    expect(again).toMatchObject({ outcome: 'already-recorded', model: model?.version });
+  });
+
   it('learns nothing from an execution that never became an incident', async () => {
     const out = await learnFromIncident(local.store, 'ignored-older-event', 'SUCCEEDED', '2026-11-27T10:00:00.000Z');
     expect(out).toStrictEqual({ outcome: 'not-an-incident' });

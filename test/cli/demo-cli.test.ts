@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { terminalEnv } from '../../lib/cli/io';
 import { readInput, type CliIo } from '../../lib/cli/io';
 import { runAsync } from '../../lib/cli/main';
+import { demoSchedule } from '../../lib/local/chaos/demo';
 import { FIXTURES } from '../helpers';
+import { sectionOf } from '../report/html-check';
 
 const ROOT = join(__dirname, '..', '..');
 const EXAMPLE = join(FIXTURES, 'examples', 'online-boutique');
@@ -42,20 +44,65 @@ const SIMULATE = [
 ];
 
 describe('backstep demo --chaos', () => {
-  it('runs the incident under every fault of the seed, a line each, and says the invariants held', async () => {
-    const result = await cli(['demo', '--chaos', '3']);
+  it("runs one narrated incident under the seed's faults and reports each with how it was survived", async () => {
+    const dir = join(out, 'chaos');
+    const result = await cli(['demo', '--chaos', '1', '--out', dir]);
+    expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const lines = result.stdout.trimEnd().split('\n');
-    expect(lines[0]).toBe('backstep demo --chaos 3: online-boutique, incident seed 8');
-    expect(lines.at(-1)).toMatch(/^chaos: \d+ runs, \d+ faults injected, 0 invariants broken$/);
-    expect(result.stdout).toMatch(/^crash-after-act@act +1 × Runtime\.ExitError → \w+; invariants held$/m);
-    expect(result.stdout).toMatch(/^ok-before-alarm@intake +1 × OK event → recovered; invariants held$/m);
+    expect(lines[0]).toBe('backstep demo: online-boutique, seed 8, approvals auto, faults of chaos seed 1');
+    expect(lines.at(-1)).toBe(`report: ${join(dir, 'report.html')}`);
+    // Told as they are injected, during the incident: before its outcome.
+    const told = lines.filter((l) => / fault +injected: /.test(l));
+    expect(told.length).toBeGreaterThanOrEqual(5);
+    expect(lines.findIndex((l) => / fault +injected: /.test(l))).toBeLessThan(
+      lines.findIndex((l) => / outcome +/.test(l)),
+    );
+    expect(result.stdout).toMatch(/checked +all 4 invariants held/);
+
+    const faults = sectionOf(readFileSync(join(dir, 'report.html'), 'utf8'), 'faults');
+    const rows = faults.split('<tr>').slice(2);
+    expect(rows).toHaveLength(told.length);
+    const kinds = new Set(demoSchedule(1).map((f) => f.kind));
+    for (const row of rows) {
+      const kind = /<strong>([a-z0-9-]+)<\/strong>/.exec(row)?.[1] ?? '';
+      expect(kinds).toContain(kind);
+      // Each has a line at least on how the run went on after it.
+      expect(row).toMatch(/<td><ul><li>[^<]+<\/li>/);
+    }
+    expect(new Set(rows.map((r) => /<strong>([a-z0-9-]+)<\/strong>/.exec(r)?.[1])).size).toBeGreaterThanOrEqual(4);
+    expect(faults).toContain('<strong>Every invariant held</strong>');
+    expect(faults).not.toContain('t-bad">broken');
   }, 60_000);
 
   it('fails when the chaos seed is not a number', async () => {
     const result = await cli(['demo', '--chaos', 'x']);
     expect(result.code).toBe(2);
     expect(result.stderr).toBe('backstep: bad seed: --chaos x: a whole number from 0 to 4294967295\n');
+  });
+
+  it('fails when the chaos seed is too large', async () => {
+    const result = await cli(['demo', '--chaos', '4294967296']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('backstep: bad seed: --chaos 4294967296: a whole number from 0 to 4294967295\n');
+  });
+});
+
+describe('backstep demo --chaos-all', () => {
+  it('runs the incident under every fault of the seed, a line each, and says the invariants held', async () => {
+    const result = await cli(['demo', '--chaos-all', '3']);
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe('backstep demo --chaos-all 3: online-boutique, incident seed 8');
+    expect(lines.at(-1)).toMatch(/^chaos: \d+ runs, \d+ faults injected, 0 invariants broken$/);
+    expect(result.stdout).toMatch(/^crash-after-act@act +1 × Runtime\.ExitError → \w+; invariants held$/m);
+    expect(result.stdout).toMatch(/^ok-before-alarm@intake +1 × OK event → recovered; invariants held$/m);
+  }, 60_000);
+
+  it('fails when the chaos seed is not a number', async () => {
+    const result = await cli(['demo', '--chaos-all', '-3']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('backstep: bad seed: --chaos-all -3: a whole number from 0 to 4294967295\n');
   });
 });
 
@@ -86,7 +133,7 @@ describe('backstep demo and simulate, bad input', () => {
     ],
     [
       ['demo', '--bogus'],
-      'backstep: unknown flag: --bogus: one of --scenario, --chaos, --seed, --approve, --approval-timeout, --out, --data, --help',
+      'backstep: unknown flag: --bogus: one of --scenario, --chaos, --chaos-all, --seed, --approve, --approval-timeout, --out, --data, --help',
     ],
     [
       ['demo', '--approval-timeout', '5s'],

@@ -15,7 +15,7 @@ import { compilePlan } from '../../statemachines/compile';
 import { examplePlan } from '../helpers';
 import { useLocalDynamo } from '../local-dynamo';
 import { syntheticPlan } from '../synthetic-plan';
-import { exampleReport, reportFor } from './fixture';
+import { chaosFixture, exampleReport, reportFor } from './fixture';
 import { recordIncident } from './recorded';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -52,6 +52,7 @@ describe('the report on a phone', () => {
           for (const [name, report] of [
             ['example', exampleReport()],
             ['long names', hostile],
+            ['faults', { ...exampleReport(), chaos: chaosFixture() }],
           ] as const) {
             await page.setContent(renderReport(report));
             widths[`${name}, ${colorScheme}`] = await page.evaluate<number>('document.documentElement.scrollWidth');
@@ -61,8 +62,10 @@ describe('the report on a phone', () => {
         expect(widths).toStrictEqual({
           'example, light': 390,
           'long names, light': 390,
+          'faults, light': 390,
           'example, dark': 390,
           'long names, dark': 390,
+          'faults, dark': 390,
         });
       } finally {
         await browser.close();

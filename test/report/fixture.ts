@@ -3,7 +3,7 @@
 // a gate reads worse, or the plan runs out.
 import type { Plan } from '../../lib/core/plan';
 import type { AlarmState } from '../../lib/core/tasks';
-import type { DemoReport, ReportGateReading, ReportTimelineItem } from '../../lib/report/types';
+import type { DemoReport, ReportChaos, ReportGateReading, ReportTimelineItem } from '../../lib/report/types';
 import { compilePlan } from '../../statemachines/compile';
 import { examplePlan } from '../helpers';
 
@@ -139,4 +139,32 @@ export function reportFor(plan: Plan, options: FixtureOptions = {}): DemoReport 
 /** The bundled Online Boutique incident: cartservice's deployment was the bad one. */
 export function exampleReport(options: FixtureOptions = { culprit: 'cartservice' }): DemoReport {
   return reportFor(examplePlan(), options);
+}
+
+const INVARIANTS = ['each rollback applied at most once', 'every step on the timeline'];
+
+/** A chaos demo's faults: a throttled rollback retried, a duplicate event; `broken` breaks the first invariant. */
+export function chaosFixture(broken: readonly string[] = []): ReportChaos {
+  return {
+    seed: 7,
+    faults: [
+      {
+        kind: 'rollback-throttle',
+        where: 'on the rollback of cartservice (wave 2)',
+        atMin: 6.62,
+        error: 'ThrottlingException',
+        call: 'call 1 of 2',
+        survived: ['"Wave 2 · roll back cartservice" failed and the state machine retried it', 'rolled back once'],
+      },
+      {
+        kind: 'duplicate-event',
+        where: 'delivered to the intake',
+        atMin: 0,
+        error: 'ALARM event',
+        call: 'event 1 of 1',
+        survived: ['it started nothing'],
+      },
+    ],
+    invariants: INVARIANTS.map((name, i) => ({ name, broken: i === 0 ? broken : [] })),
+  };
 }

@@ -23,16 +23,31 @@ export const CRASH_ERROR = 'Runtime.ExitError';
 
 export class Injector {
   readonly injected: Injected[] = [];
+  /** The faults of the run: one, or several at different points (a chaos demo's schedule). */
+  readonly faults: readonly Fault[];
+  /** Calls counted per fault (`kind@point`), and the faults whose burst is over. */
   private readonly calls = new Map<string, number>();
   private armed = false;
-  private over = false;
+  private readonly over = new Set<string>();
   /** One function invocation: once it died, nothing it still tries reaches the store. */
   private readonly invocation = new AsyncLocalStorage<{ dead: boolean }>();
 
   /** While the store restarts: calls wait for it. */
   down: Promise<void> | undefined;
 
-  constructor(readonly fault: Fault) {}
+  constructor(faults: Fault | readonly Fault[]) {
+    this.faults = Array.isArray(faults) ? faults : [faults as Fault];
+  }
+
+  /** The run's fault, for a run of one (the bench's and the drill's); a demo's schedule has several. */
+  get fault(): Fault {
+    return this.faults[0] as Fault;
+  }
+
+  /** Whether a fault of this kind is in the run. */
+  has(kind: FaultKind): boolean {
+    return this.faults.some((f) => f.kind === kind);
+  }
 
   /** Faults start with the incident: publishing the plans before it is not part of the run. */
   arm(): void {
@@ -52,15 +67,17 @@ export class Injector {
    * began is over by then. Task retries (seconds apart) still fall inside it.
    */
   minutePasses(): void {
-    if ((this.calls.get(this.fault.point) ?? 0) >= this.fault.call) this.over = true;
+    for (const f of this.faults)
+      if ((this.calls.get(keyOf(f.kind, f.point)) ?? 0) >= f.call) this.over.add(keyOf(f.kind, f.point));
   }
 
   /** Counts a call at this point: whether the fault falls on it. */
   hits(kind: FaultKind, point: string): boolean {
-    const { fault } = this;
-    if (!this.armed || this.over || fault.kind !== kind || fault.point !== point) return false;
-    const n = (this.calls.get(point) ?? 0) + 1;
-    this.calls.set(point, n);
+    const key = keyOf(kind, point);
+    const fault = this.faults.find((f) => f.kind === kind && f.point === point);
+    if (!this.armed || !fault || this.over.has(key)) return false;
+    const n = (this.calls.get(key) ?? 0) + 1;
+    this.calls.set(key, n);
     return n >= fault.call && n < fault.call + fault.burst;
   }
 
@@ -86,8 +103,12 @@ export class Injector {
   }
 
   log(kind: FaultKind, point: string, error: string): void {
-    this.injected.push({ kind, point, call: this.calls.get(point) ?? 1, error });
+    this.injected.push({ kind, point, call: this.calls.get(keyOf(kind, point)) ?? 1, error });
   }
+}
+
+function keyOf(kind: FaultKind, point: string): string {
+  return `${kind}@${point}`;
 }
 
 export function awsError(name: string): Error {
@@ -170,7 +191,7 @@ export class ChaosFleet extends Fleet {
 
   /** Escalations are what SNS faults hit: under them, every rollback fails, so the plan escalates. */
   override attempt(service: string, action: ActionType, attempt: number): RollbackAttempt {
-    if (this.injector?.fault.kind === 'notify-throttle') return { minutes: 1, result: 'failed' };
+    if (this.injector?.has('notify-throttle')) return { minutes: 1, result: 'failed' };
     return super.attempt(service, action, attempt);
   }
 

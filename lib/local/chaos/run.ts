@@ -314,7 +314,7 @@ export async function chaosRun(incident: RehearsalIncident, fault: Fault, dynamo
 }
 
 /** The alarm events a fault brings: the incident's, and duplicates, late, early or many more. */
-async function deliverAll(
+export async function deliverAll(
   fault: Fault,
   event: ReturnType<typeof alarmEvent>,
   older: ReturnType<typeof alarmEvent>,
@@ -359,13 +359,13 @@ async function deliverAll(
 }
 
 /** The key of a reading's timeline entry, as the gate function writes it (lib/core/handlers.ts). */
-function gateKey(input: GateInput, reading: GateResult): string {
+export function gateKey(input: GateInput, reading: GateResult): string {
   if (input.mode === 'baseline') return 'baseline';
   const reads = input.previous?.wave === reading.wave ? input.previous.reads : 0;
   return `gate-${reading.wave}-${reads}`;
 }
 
-async function readLease(dynamo: LocalDynamo, application: string): Promise<{ holder: string } | undefined> {
+export async function readLease(dynamo: LocalDynamo, application: string): Promise<{ holder: string } | undefined> {
   const out = await dynamo.client.send(
     new GetItemCommand({ TableName: dynamo.table, Key: marshall(leaseKey(application)), ConsistentRead: true }),
   );

@@ -52,6 +52,8 @@ export type Happening =
       readonly reading: GateResult;
     }
   | { readonly kind: 'escalated'; readonly reason: EscalationReason; readonly at: number }
-  | { readonly kind: 'ended'; readonly outcome: Outcome };
+  | { readonly kind: 'ended'; readonly outcome: Outcome }
+  /** A fault of a chaos demo's schedule was injected: what failed, where, and which call of its burst. */
+  | { readonly kind: 'injected'; readonly what: string; readonly at?: number };
 
 export type Tell = (happening: Happening) => void;

@@ -73,6 +73,9 @@ export class Narration {
       case 'ended':
         p.stop();
         return;
+      case 'injected':
+        p.line('fault', `injected: ${h.what}`, { ...(h.at !== undefined ? { at: h.at } : {}), tone: 'warn' });
+        return;
       default:
         return;
     }

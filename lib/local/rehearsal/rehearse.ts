@@ -14,7 +14,7 @@ import { own } from '../../core/records';
 import type { Change } from '../../core/types';
 import type { DemoReport } from '../../report/types';
 import { startLocalDynamo, type LocalDynamo } from '../engines/dynamo';
-import { deliverAlarmEvent, type LocalAws } from '../engines/orchestrator';
+import { deliverAlarmEvent, type Delivery, type LocalAws } from '../engines/orchestrator';
 import { LOCAL_RESOURCES, runLocally, type LocalRunResult } from '../engines/runner';
 import { LocalStepFunctions } from '../engines/sfn';
 import { baselines } from '../sim/baselines';
@@ -22,6 +22,7 @@ import { SimClock } from '../sim/clock';
 import { Fleet } from '../sim/fleet';
 import type { ApprovalMode, ApprovalPortFactory, ApprovalService } from './approvals';
 import type { RehearsalIncident } from './demo';
+import type { RehearsalFaults } from './faults';
 import type { Happening, Tell } from './happenings';
 import { suggestCatalog } from './manual-approvals';
 import { Narration } from './narration';
@@ -60,6 +61,8 @@ export interface RehearsalOptions {
   readonly validate?: boolean;
   /** How long each approval waits for a decision (the link's lifetime, as in AWS). @default 3600 */
   readonly approvalSeconds?: number;
+  /** A fault schedule the rehearsal runs under (`backstep demo --chaos SEED`). @default none */
+  readonly faults?: RehearsalFaults;
 }
 
 export interface Rehearsal {
@@ -111,13 +114,24 @@ async function run(
     incident.alarmed,
     incident.alarm,
   );
-  const fleet = new Fleet(incident.fleet, catalog, incident.changes, incident.seed);
+  const { faults } = options;
+  const fleet = (faults?.fleet ?? ((...a) => new Fleet(...a)))(
+    incident.fleet,
+    catalog,
+    incident.changes,
+    incident.seed,
+  );
+  // Under a fault schedule the functions and the orchestrator call DynamoDB through a faulty client;
+  // plans are published as a synthesis run does, before the incident, through the plain store.
+  const client = faults ? faults.dynamo(dynamo.client) : dynamo.client;
+  const functions = faults ? faults.store(new DynamoStore(client, dynamo.table, readStoredModel)) : store;
   const clock = new SimClock(incident.at, options.pace ?? 0);
   const timeline = new ReportTimeline();
   const narration = new Narration(progress, catalog.application);
   const tell: Tell = (h) => {
     timeline.see(h);
     narration.see(h);
+    faults?.see(h);
   };
   for (const deploy of deployments(incident.changes, clock, incident.windowMs)) tell(deploy);
   const health = fleet.health(incident.alarmed);
@@ -139,29 +153,42 @@ async function run(
   });
   const published = results.filter((r) => r.alias !== undefined).length;
   tell({ kind: 'planned', plan, published, model });
+  faults?.start(clock, tell);
 
   const ports = new SimulatedPorts({
     clock,
     fleet,
     catalog,
-    store,
+    store: functions,
     approve: options.approve,
     ...(approvals ? { manual: approvals.port } : {}),
     tell,
   });
-  const handlers = ports.handlers(plan);
+  const handlers = faults ? faults.handlers(ports.handlers(plan)) : ports.handlers(plan);
   let child: LocalRunResult | undefined;
+  /** The orchestrator execution that ran the plan: the incident's. */
+  let incidentName: string | undefined;
   const aws: LocalAws = {
-    dynamo: dynamo.client,
+    dynamo: client,
     table: dynamo.table,
     executions: new Set<string>(),
-    publish: (subject) => narration.published(subject),
-    onEvent: narration.orchestratorEvent,
+    publish: (subject, message) => {
+      faults?.published(subject, message);
+      narration.published(subject);
+    },
+    onEvent: (e) => {
+      faults?.runEvent('orchestrator', e);
+      narration.orchestratorEvent(e);
+    },
     // The incident starts at the alarm, in simulated time, like everything on its timeline.
     now: () => clock.epoch(),
-    runPlan: async (arn, _name, input) => {
+    runPlan: async (arn, name, input) => {
+      incidentName = name;
       child = await runLocally(sfn.definition(arn), input as never, handlers, {
-        onEvent: narration.planEvent,
+        onEvent: (e) => {
+          faults?.runEvent('plan', e);
+          narration.planEvent(e);
+        },
         waitMs: (_state, seconds) => clock.realMs(seconds / 60),
         ...(options.validate === false ? { validate: false } : {}),
       });
@@ -169,8 +196,17 @@ async function run(
     },
   };
   const event = alarmEvent(incident.alarm, new Date(options.now?.() ?? Date.now()).toISOString());
-  const delivery = await deliverAlarmEvent(aws, event);
-  if (delivery.duplicate) throw new Error(`the alarm event for ${incident.alarm} was taken for a duplicate`);
+  const deliveries: Delivery[] = [];
+  const deliver = async (e: typeof event): Promise<Delivery> => {
+    const d = await deliverAlarmEvent(aws, e);
+    deliveries.push(d);
+    return d;
+  };
+  await (faults ? faults.deliver(event, deliver) : deliver(event));
+  // One incident: the execution that ran the plan (a storm's other alarms joined it or were ignored).
+  const started = deliveries.flatMap((d) => (d.duplicate ? [] : [d]));
+  const delivery = started.find((d) => d.name === incidentName) ?? started[0];
+  if (!delivery) throw new Error(`the alarm event for ${incident.alarm} was taken for a duplicate`);
   // At-least-once delivery: the same event again starts nothing.
   const again = await deliverAlarmEvent(aws, event);
   narration.redelivered(again.duplicate);
@@ -178,7 +214,8 @@ async function run(
   const outcome = rehearsalOutcome(child, timeline, clock.now);
   tell({ kind: 'ended', outcome });
   // As in AWS when the incident's execution ends: the record from its timeline, the model refined from it.
-  const learned = await learnFromIncident(store, delivery.name, delivery.run.status, clock.iso());
+  const learn = () => learnFromIncident(functions, delivery.name, delivery.run.status, clock.iso());
+  const learned = await (faults ? faults.learn(learn) : learn());
   narration.learned(model, learned);
 
   const report: DemoReport = {
