@@ -1,5 +1,5 @@
 // Bundle size and cold start of every Lambda function (part of `npm run bench`): esbuild bundles each
-// the way CDK does (minified, @aws-sdk/* external), then a fresh node process loads it. Each alarm-path
+// with the stack's options (lib/infra/bundling.ts: minified, @aws-sdk/* external, the X-Ray SDK alias), then a fresh node process loads it. Each alarm-path
 // function is set against its floor: a handler bundled the same way that loads and constructs the same AWS
 // SDK clients and nothing of ours, timed in the same run, the two runs interleaved.
 import { build } from 'esbuild';
@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { environment } from '../lib/core/contracts';
+import { aliases, bundling } from '../lib/infra/bundling';
 
 /** On the alarm path (the plans' tasks, the approval and report pages): none may load the planner or the model. */
 export const FUNCTIONS = ['act', 'gate', 'notify', 'approval-request', 'approval-callback', 'report-page'] as const;
@@ -18,6 +19,16 @@ export const TARGET_RATIO = 1.15;
 const ROOT = join(__dirname, '..');
 const OUT = join(ROOT, '.bench', 'bundles');
 const RUNS = 11;
+/** The stack's bundling options (lib/infra/bundling.ts) as esbuild's. */
+const asStack = (() => {
+  const options = bundling();
+  return {
+    minify: options.minify === true,
+    sourcemap: options.sourceMap === true,
+    external: [...(options.externalModules ?? [])],
+    alias: aliases(),
+  };
+})();
 
 export interface BundleReport {
   readonly name: string;
@@ -38,13 +49,13 @@ async function bundleEntry(name: string, entry: string): Promise<BundleReport> {
     bundle: true,
     platform: 'node',
     target: 'node22',
-    minify: true,
-    external: ['@aws-sdk/*'],
+    ...asStack,
     metafile: true,
     outfile: file,
     logLevel: 'silent',
   });
-  const output = Object.values(result.metafile.outputs)[0];
+  // The bundle, not its source map.
+  const output = Object.entries(result.metafile.outputs).find(([path]) => path.endsWith('.js'))?.[1];
   const sdk = (output?.imports ?? []).filter((i) => i.external && i.path.startsWith('@aws-sdk/')).map((i) => i.path);
   return {
     name,
@@ -69,7 +80,8 @@ async function constructedClients(name: string): Promise<Map<string, Set<string>
     bundle: true,
     platform: 'node',
     target: 'node22',
-    external: ['@aws-sdk/*'],
+    external: asStack.external,
+    alias: asStack.alias,
     write: false,
     logLevel: 'silent',
   });
