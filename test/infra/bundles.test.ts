@@ -30,6 +30,17 @@ describe('the Lambda bundles', () => {
     }
   }, 60_000);
 
+  it("bundle the parts of the X-Ray SDK Powertools' tracer calls, not its SDK v2 patcher, semver or plugins", async () => {
+    for (const report of await bundles) {
+      const xray = Object.keys(report.inputBytes).filter((i) => /node_modules\/(aws-xray-sdk-core|semver)\//.test(i));
+      expect(xray.some((i) => i.endsWith('aws-xray-sdk-core/dist/lib/patchers/aws3_p.js'))).toBe(true);
+      expect([
+        report.name,
+        xray.filter((i) => /\/semver\/|\/(aws-xray|aws_p|promise_p|sql_data|\w+_plugin)\.js$/.test(i)),
+      ]).toStrictEqual([report.name, []]);
+    }
+  }, 60_000);
+
   it('on the alarm path, require only the SDK clients each function calls', async () => {
     const sdk = Object.fromEntries((await bundles).map((r) => [r.name, r.sdk]));
     expect(sdk).toStrictEqual({
