@@ -1,6 +1,12 @@
 // The task functions stay small on the path an alarm takes: none of them bundles the planner or the model,
 // nor the whole of zod (its classic API brings every locale: 600 KiB), nor the schemas of other functions.
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { bundle, FUNCTIONS } from '../../bench/bundles';
+import { backstepFunction } from '../../lib/infra/functions';
 
 const bundles = Promise.all(FUNCTIONS.map(bundle));
 
@@ -39,6 +45,18 @@ describe('the Lambda bundles', () => {
         xray.filter((i) => /\/semver\/|\/(aws-xray|aws_p|promise_p|sql_data|\w+_plugin)\.js$/.test(i)),
       ]).toStrictEqual([report.name, []]);
     }
+  }, 60_000);
+
+  it('bundle in the bench as the stack bundles them for deployment, so the bench times what is deployed', async () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'backstep-bundle-'));
+    const app = new App({ outdir, builtinCloudFormationValidation: false });
+    const spec = { file: 'notify.ts', timeout: Duration.seconds(10) };
+    backstepFunction(new Stack(app, 'Bundled'), 'Notify', spec, { retention: RetentionDays.ONE_WEEK });
+    app.synth();
+    const [asset] = readdirSync(outdir).filter((f) => f.startsWith('asset.'));
+    // The same code; only the name of the source map each points to differs.
+    const code = (file: string) => readFileSync(file, 'utf8').replace(/\/\/# sourceMappingURL=.*\n?$/, '');
+    expect(code(join(outdir, asset ?? '', 'index.js'))).toBe(code((await bundle('notify')).file));
   }, 60_000);
 
   it('on the alarm path, require only the SDK clients each function calls', async () => {
