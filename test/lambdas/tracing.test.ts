@@ -51,7 +51,7 @@ async function invoke(file: string, event: unknown): Promise<unknown> {
     AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
     AWS_LAMBDA_FUNCTION_NAME: 'notify',
     LAMBDA_TASK_ROOT: '/var/task',
-    AWS_XRAY_DAEMON_ADDRESS: `127.0.0.1:${(daemon.address()).port}`,
+    AWS_XRAY_DAEMON_ADDRESS: `127.0.0.1:${daemon.address().port}`,
     _X_AMZN_TRACE_ID: `Root=${TRACE.root};Parent=${TRACE.parent};Sampled=1`,
     AWS_ENDPOINT_URL_SNS: `http://127.0.0.1:${(sns.address() as AddressInfo).port}`,
     TOPIC_ARN: TOPIC,
