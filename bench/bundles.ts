@@ -1,13 +1,14 @@
 // Bundle size and cold start of every Lambda function (part of `npm run bench`): esbuild bundles each
-// the way CDK does (minified, @aws-sdk/* external), then a fresh node process loads it. Each alarm-path
+// with the stack's options (lib/infra/bundling.ts: minified, @aws-sdk/* external, the X-Ray SDK alias), then a fresh node process loads it. Each alarm-path
 // function is set against its floor: a handler bundled the same way that loads and constructs the same AWS
 // SDK clients and nothing of ours, timed in the same run, the two runs interleaved.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { environment } from '../lib/core/contracts';
+import { aliases, bundling } from '../lib/infra/bundling';
 
 /** On the alarm path (the plans' tasks, the approval and report pages): none may load the planner or the model. */
 export const FUNCTIONS = ['act', 'gate', 'notify', 'approval-request', 'approval-callback', 'report-page'] as const;
@@ -18,6 +19,16 @@ export const TARGET_RATIO = 1.15;
 const ROOT = join(__dirname, '..');
 const OUT = join(ROOT, '.bench', 'bundles');
 const RUNS = 11;
+/** The stack's bundling options (lib/infra/bundling.ts) as esbuild's. */
+const asStack = (() => {
+  const options = bundling();
+  return {
+    minify: options.minify === true,
+    sourcemap: options.sourceMap === true,
+    external: [...(options.externalModules ?? [])],
+    alias: aliases(),
+  };
+})();
 
 export interface BundleReport {
   readonly name: string;
@@ -38,13 +49,13 @@ async function bundleEntry(name: string, entry: string): Promise<BundleReport> {
     bundle: true,
     platform: 'node',
     target: 'node22',
-    minify: true,
-    external: ['@aws-sdk/*'],
+    ...asStack,
     metafile: true,
     outfile: file,
     logLevel: 'silent',
   });
-  const output = Object.values(result.metafile.outputs)[0];
+  // The bundle, not its source map.
+  const output = Object.entries(result.metafile.outputs).find(([path]) => path.endsWith('.js'))?.[1];
   const sdk = (output?.imports ?? []).filter((i) => i.external && i.path.startsWith('@aws-sdk/')).map((i) => i.path);
   return {
     name,
@@ -62,6 +73,14 @@ export function bundle(name: string): Promise<BundleReport> {
   return bundleEntry(name, join(ROOT, 'lambdas', `${name}.ts`));
 }
 
+/** The compiled entry points a user's app bundles from the installed package (`npm run build` makes them). */
+const INSTALLED = join(ROOT, 'dist', 'lambdas');
+
+/** A function as a user's app bundles it: from the installed package's compiled JavaScript. */
+export function installedBundle(name: string): Promise<BundleReport> {
+  return bundleEntry(`${name}.installed`, join(INSTALLED, `${name}.js`));
+}
+
 /** The SDK clients a function's code constructs, by package, read from its bundle before minifying. */
 async function constructedClients(name: string): Promise<Map<string, Set<string>>> {
   const result = await build({
@@ -69,7 +88,8 @@ async function constructedClients(name: string): Promise<Map<string, Set<string>
     bundle: true,
     platform: 'node',
     target: 'node22',
-    external: ['@aws-sdk/*'],
+    external: asStack.external,
+    alias: asStack.alias,
     write: false,
     logLevel: 'silent',
   });
@@ -178,6 +198,23 @@ function starts(files: readonly string[]): Start[] {
   return runs.map((r) => ({ ms: median(r.map((s) => s.ms)), cpuMs: median(r.map((s) => s.cpuMs)) }));
 }
 
+interface Versus {
+  readonly fn: Start;
+  readonly floor: Start;
+  readonly ratio: number;
+  readonly cpuRatio: number;
+  /** Both ratios within the target. */
+  readonly met: boolean;
+}
+
+/** A bundle against its floor, the two started in turn. */
+function versus(file: string, floorFile: string): Versus {
+  const [fn, floor] = starts([file, floorFile]) as [Start, Start];
+  const ratio = fn.ms / floor.ms;
+  const cpuRatio = fn.cpuMs / floor.cpuMs;
+  return { fn, floor, ratio, cpuRatio, met: ratio <= TARGET_RATIO && cpuRatio <= TARGET_RATIO };
+}
+
 const kib = (bytes: number) => (bytes / 1024).toFixed(1);
 const HEAVY = /lib\/core\/(planner|model|suspects|features)\.ts$/;
 
@@ -213,15 +250,13 @@ async function main(): Promise<void> {
   console.log('| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
   for (const name of FUNCTIONS) {
     const report = await bundle(name);
-    const floor = await floorBundle(report);
-    const [fn, base] = starts([report.file, floor.file]) as [Start, Start];
-    const ratio = fn.ms / base.ms;
-    const cpuRatio = fn.cpuMs / base.cpuMs;
-    const met = ratio <= TARGET_RATIO && cpuRatio <= TARGET_RATIO;
+    const { fn, floor, ratio, cpuRatio, met } = versus(report.file, (await floorBundle(report)).file);
     console.log(
-      `| ${name} | ${kib(report.bytes)} | ${composition(report)} | ${fn.ms.toFixed(0)} | ${base.ms.toFixed(0)} | ${ratio.toFixed(2)} | ${fn.cpuMs.toFixed(0)} | ${base.cpuMs.toFixed(0)} | ${cpuRatio.toFixed(2)} | ${met ? 'yes' : 'NO'} |`,
+      `| ${name} | ${kib(report.bytes)} | ${composition(report)} | ${fn.ms.toFixed(0)} | ${floor.ms.toFixed(0)} | ${ratio.toFixed(2)} | ${fn.cpuMs.toFixed(0)} | ${floor.cpuMs.toFixed(0)} | ${cpuRatio.toFixed(2)} | ${met ? 'yes' : 'NO'} |`,
     );
   }
+  await installed();
+  if (process.argv.includes('--alarm-path')) return;
   const [bare] = starts(['']) as [Start];
   console.log('');
   console.log(`Off the alarm path: median of ${RUNS} fresh processes; bare node ${bare.ms.toFixed(0)} ms`);
@@ -232,6 +267,27 @@ async function main(): Promise<void> {
     const [fn] = starts([report.file]) as [Start];
     const heavy = report.inputs.some((i) => HEAVY.test(i)) ? 'yes' : 'no';
     console.log(`| ${name} | ${kib(report.bytes)} | ${heavy} | ${fn.ms.toFixed(0)} | ${fn.cpuMs.toFixed(0)} |`);
+  }
+}
+
+/** The alarm path as a user's app bundles it (from dist/), against the same floors, in the same way. */
+async function installed(): Promise<void> {
+  console.log('');
+  if (!existsSync(INSTALLED)) {
+    console.log('As installed: dist/ is not built (npm run build), not measured');
+    return;
+  }
+  console.log(
+    `As a user's app bundles them, from the installed package's dist/lambdas as last built by npm run build (median of ${RUNS})`,
+  );
+  console.log('| function | bundle KiB | inputs (KiB in the bundle) | ratio | CPU ratio | <= target |');
+  console.log('| --- | ---: | --- | ---: | ---: | --- |');
+  for (const name of FUNCTIONS) {
+    const report = await installedBundle(name);
+    const { ratio, cpuRatio, met } = versus(report.file, (await floorBundle(await bundle(name))).file);
+    console.log(
+      `| ${name} | ${kib(report.bytes)} | ${composition(report)} | ${ratio.toFixed(2)} | ${cpuRatio.toFixed(2)} | ${met ? 'yes' : 'NO'} |`,
+    );
   }
 }
 

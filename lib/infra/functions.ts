@@ -7,9 +7,9 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as lambdaNode from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { environment, type EnvKey } from '../core/contracts';
+import { bundling, sourceOrCompiled } from './bundling';
 
 /** The entry points: lambdas/*.ts in the sources, dist/lambdas/*.js in an installed package. */
 const LAMBDAS = join(__dirname, '..', '..', 'lambdas');
@@ -71,11 +71,7 @@ export function stateMachineLogGroup(scope: Construct, id: string, settings: Log
  * beside this compiled file (the package as installed, which ships dist/ only); esbuild bundles either.
  */
 export function entryOf(file: string): string {
-  const source = join(LAMBDAS, file);
-  if (existsSync(source)) return source;
-  const compiled = source.replace(/\.ts$/, '.js');
-  if (existsSync(compiled)) return compiled;
-  throw new Error(`no Lambda entry point ${file} in ${LAMBDAS}`);
+  return sourceOrCompiled(join(LAMBDAS, file));
 }
 
 export function backstepFunction(
@@ -97,6 +93,6 @@ export function backstepFunction(
       ...environment(spec.environment ?? {}),
     },
     logGroup: logGroup(scope, `${id}Logs`, logSettings),
-    bundling: { minify: true, sourceMap: true, externalModules: ['@aws-sdk/*'] },
+    bundling: bundling(),
   });
 }
