@@ -21,7 +21,7 @@ import type { SimClock } from '../sim/clock';
 import { hash, rng } from '../sim/incidents';
 import { ChaosFleet, chaosDynamo, chaosStore, CRASH_ERROR, Injector, type Injected } from './inject';
 import { checkInvariants, type IncidentSeen, type ViolationKind } from './invariants';
-import { deliverAll, gateKey, readLease } from './run';
+import { deliverAll, gateKey, modelSeen, readLease } from './run';
 import { faultFor, type Fault, type FaultKind } from './schedule';
 import {
   describePlace,
@@ -323,6 +323,7 @@ async function observe(faults: DemoFaults, rehearsal: Rehearsal, dynamo: LocalDy
       approvals: faults.trace.approvals,
       incidents,
       ...(lease ? { lease } : {}),
+      ...(await modelSeen(plain, records)),
       live: new Set<string>(),
       oneIncident: true,
     },

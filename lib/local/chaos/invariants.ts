@@ -58,6 +58,8 @@ export interface Observation {
   readonly incidents: readonly IncidentSeen[];
   /** The application's lease once everything ended (after a probe alarm where a holder was stopped). */
   readonly lease?: { readonly holder: string };
+  /** The current model's version, and the version of the built-in model refined on every record the table has. */
+  readonly model?: { readonly current: string | undefined; readonly expected: string };
   /** Executions still running: a lease they hold is theirs. */
   readonly live: ReadonlySet<string>;
   /** The alarm events were one storm (or one event delivered many times): one incident may run a plan. */
@@ -83,8 +85,10 @@ export function doubleActions(o: Pick<Observation, 'actions' | 'oneIncident'>): 
   return out;
 }
 
-/** Every rollback applied, gate reading returned and approval decided is on its incident's timeline; one learning record. */
-export function lostEntries(o: Pick<Observation, 'actions' | 'readings' | 'approvals' | 'incidents'>): Violation[] {
+/** Every rollback applied, gate reading returned and approval decided is on its incident's timeline; one learning record, learnt from. */
+export function lostEntries(
+  o: Pick<Observation, 'actions' | 'readings' | 'approvals' | 'incidents' | 'model'>,
+): Violation[] {
   const timelines = new Map(o.incidents.map((i) => [i.id, i.timeline]));
   const has = (incidentId: string | undefined, key: string) =>
     (timelines.get(incidentId ?? '') ?? []).some((e) => e.key === key);
@@ -107,6 +111,12 @@ export function lostEntries(o: Pick<Observation, 'actions' | 'readings' | 'appro
   for (const i of o.incidents)
     if (i.records !== undefined && i.records !== 1)
       out.push({ kind: 'lost_entry', what: `${i.id}: ${i.records} learning records` });
+  // A record the model never learnt from: learning died between the two writes and its retry gave up.
+  if (o.model && o.model.current !== o.model.expected)
+    out.push({
+      kind: 'lost_entry',
+      what: `the model is ${o.model.current ?? 'none'}, not ${o.model.expected} (refined on every record)`,
+    });
   return out;
 }
 

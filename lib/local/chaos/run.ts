@@ -8,7 +8,7 @@ import { learnFromIncident } from '../../aws/learn';
 import { DynamoStore } from '../../aws/store';
 import { STATES_HEARTBEAT_TIMEOUT, STATES_TIMEOUT } from '../../core/errors';
 import type { TaskHandlers } from '../../core/handlers';
-import { readStoredModel } from '../../core/model';
+import { BUILTIN_MODEL, readStoredModel, refine, type IncidentRecord } from '../../core/model';
 import type { Plan } from '../../core/plan';
 import { leaseKey } from '../../core/table';
 import type { ExecutionInput, GateInput, GateResult } from '../../core/tasks';
@@ -289,6 +289,7 @@ export async function chaosRun(incident: RehearsalIncident, fault: Fault, dynamo
     ...(decisions ? { decisions } : {}),
     incidents,
     ...(lease ? { lease } : {}),
+    ...(await modelSeen(plain, records)),
     live: new Set(),
     oneIncident: fault.kind === 'alarm-storm' || fault.kind === 'duplicate-event' || fault.kind === 'late-alarm',
   };
@@ -374,4 +375,15 @@ export async function readLease(dynamo: LocalDynamo, application: string): Promi
 
 function iso(ms: number): string {
   return new Date(ms).toISOString();
+}
+
+/** The current model and the one every record should have made, for the invariants (when there is a record). */
+export async function modelSeen(
+  store: DynamoStore,
+  records: readonly IncidentRecord[],
+): Promise<Pick<Observation, 'model'>> {
+  if (records.length === 0) return {};
+  return {
+    model: { current: (await store.currentModel())?.version, expected: refine(BUILTIN_MODEL, records).version },
+  };
 }

@@ -64,6 +64,15 @@ describe('chaos invariants', () => {
     expect(lostEntries({ ...clean, incidents: [started] })).toStrictEqual([]);
   });
 
+  it('fails when the model was not refined on every learning record', () => {
+    const model = (current: string | undefined) => ({ current, expected: 'refined-abc' });
+    expect(lostEntries({ ...clean, model: model('refined-abc') })).toStrictEqual([]);
+    expect(lostEntries({ ...clean, model: model('builtin-2') }).map((v) => v.what)).toStrictEqual([
+      'the model is builtin-2, not refined-abc (refined on every record)',
+    ]);
+    expect(lostEntries({ ...clean, model: model(undefined) })).toHaveLength(1);
+  });
+
   it("fails when a person's decision is lost, recorded twice, applied twice or answered 5xx", () => {
     const decision = { incidentId: 'inc-1', approvalId: 'a', decided: true, answers: [200, 500, 409], crashed: 1 };
     const run = { ...clean, decisions: [decision] };
