@@ -13,8 +13,10 @@ import { MAX_JSON_DEPTH } from './json';
  */
 interface Shape {
   readonly fields?: readonly Field[];
-  readonly make?: (values: readonly unknown[], at: number) => Record<string, unknown>;
+  readonly make?: (values: readonly unknown[], at: number, reader: Reader) => object;
   readonly items?: Shape;
+  /** Checked now, built when asked for: its place in the bytes stands for it among the values. */
+  readonly later?: boolean;
 }
 
 interface Field {
@@ -59,6 +61,7 @@ const EDGE: Shape = {
   fields: fields({ ReferenceId: undefined, SummaryStatistics: STATS }),
   make: (v, i) => ({ ReferenceId: v[i], SummaryStatistics: v[i + 1] }),
 };
+const EDGES: Shape = { items: EDGE };
 const SERVICE: Shape = {
   fields: fields({
     ReferenceId: undefined,
@@ -69,20 +72,36 @@ const SERVICE: Shape = {
     SummaryStatistics: STATS,
     StartTime: undefined,
     EndTime: undefined,
-    Edges: { items: EDGE },
+    Edges: { ...EDGES, later: true },
   }),
-  make: (v, i) => ({
-    ReferenceId: v[i],
-    Name: v[i + 1],
-    Names: v[i + 2],
-    Type: v[i + 3],
-    AccountId: v[i + 4],
-    SummaryStatistics: v[i + 5],
-    StartTime: v[i + 6],
-    EndTime: v[i + 7],
-    Edges: v[i + 8],
-  }),
+  make: (v, i, reader) =>
+    new Service(v[i], v[i + 1], v[i + 2], v[i + 3], v[i + 4], v[i + 5], v[i + 6], v[i + 7], reader, v[i + 8]),
 };
+
+/**
+ * A service whose Edges are built from the bytes when parseServiceGraphs asks for them (it does once, after
+ * every node): built with the rest, the edges of 20,000 services would live through the whole reading, and
+ * copying live objects is what a young heap's garbage collection costs.
+ */
+class Service {
+  constructor(
+    readonly ReferenceId: unknown,
+    readonly Name: unknown,
+    readonly Names: unknown,
+    readonly Type: unknown,
+    readonly AccountId: unknown,
+    readonly SummaryStatistics: unknown,
+    readonly StartTime: unknown,
+    readonly EndTime: unknown,
+    private readonly reader: Reader,
+    private readonly edgesAt: unknown,
+  ) {}
+
+  get Edges(): unknown {
+    return typeof this.edgesAt === 'number' ? this.reader.valueAt(this.edgesAt, EDGES) : undefined;
+  }
+}
+
 const RESPONSE: Shape = {
   fields: fields({ Services: { items: SERVICE }, StartTime: undefined, EndTime: undefined }),
   make: (v, i) => ({ Services: v[i], StartTime: v[i + 1], EndTime: v[i + 2] }),
@@ -177,6 +196,22 @@ class Reader {
     return this.scalar();
   }
 
+  /** Builds the value at `at`, read and checked before. */
+  valueAt(at: number, shape: Shape): unknown {
+    const pos = this.pos;
+    const depth = this.depth;
+    this.pos = at;
+    this.depth = 0;
+    try {
+      return this.value(shape);
+    } catch (err) {
+      throw err === GIVE_UP ? new Error('readServiceGraphJson: the bytes changed after they were read') : err;
+    } finally {
+      this.pos = pos;
+      this.depth = depth;
+    }
+  }
+
   /** Checks the value at `pos` and builds nothing. */
   skip(): void {
     const c = this.bytes[this.pos];
@@ -218,7 +253,7 @@ class Reader {
     return special;
   }
 
-  private someFields(wanted: readonly Field[], make: NonNullable<Shape['make']>): Record<string, unknown> {
+  private someFields(wanted: readonly Field[], make: NonNullable<Shape['make']>): object {
     this.enter();
     // The values wait on the stack, above those of the objects and arrays this one is in.
     const stack = this.stack;
@@ -230,11 +265,15 @@ class Reader {
     } else {
       do {
         const field = this.key() ? this.fieldNamed(wanted) : this.fieldAt(wanted);
+        const shape = field < 0 ? undefined : (wanted[field] as Field).shape;
         if (field < 0) this.skip();
-        else stack[base + field] = this.value((wanted[field] as Field).shape);
+        else if (shape?.later) {
+          stack[base + field] = this.pos;
+          this.skip();
+        } else stack[base + field] = this.value(shape);
       } while (this.next(CLOSE_BRACE));
     }
-    const out = make(stack, base);
+    const out = make(stack, base, this);
     stack.length = base;
     return out;
   }
