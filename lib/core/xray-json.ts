@@ -66,10 +66,10 @@ const SERVICE: Shape = {
   fields: fields({
     ReferenceId: undefined,
     Name: undefined,
-    Names: undefined,
+    Names: { later: true },
     Type: undefined,
     AccountId: undefined,
-    SummaryStatistics: STATS,
+    SummaryStatistics: { ...STATS, later: true },
     StartTime: undefined,
     EndTime: undefined,
     Edges: { ...EDGES, later: true },
@@ -79,26 +79,39 @@ const SERVICE: Shape = {
 };
 
 /**
- * A service whose Edges are built from the bytes when parseServiceGraphs asks for them (it does once, after
- * every node): built with the rest, the edges of 20,000 services would live through the whole reading, and
- * copying live objects is what a young heap's garbage collection costs.
+ * A service whose objects (Names, SummaryStatistics, Edges) are built from the bytes when parseServiceGraphs
+ * asks for them, once each: built with the rest, those of 20,000 services would live through the whole
+ * reading, and copying live objects is what a young heap's garbage collection costs. The names and numbers
+ * parseServiceGraphs keeps are strings and numbers, read with the rest.
  */
 class Service {
   constructor(
     readonly ReferenceId: unknown,
     readonly Name: unknown,
-    readonly Names: unknown,
+    private readonly namesAt: unknown,
     readonly Type: unknown,
     readonly AccountId: unknown,
-    readonly SummaryStatistics: unknown,
+    private readonly statsAt: unknown,
     readonly StartTime: unknown,
     readonly EndTime: unknown,
     private readonly reader: Reader,
     private readonly edgesAt: unknown,
   ) {}
 
+  get Names(): unknown {
+    return this.later(this.namesAt, undefined);
+  }
+
+  get SummaryStatistics(): unknown {
+    return this.later(this.statsAt, STATS);
+  }
+
   get Edges(): unknown {
-    return typeof this.edgesAt === 'number' ? this.reader.valueAt(this.edgesAt, EDGES) : undefined;
+    return this.later(this.edgesAt, EDGES);
+  }
+
+  private later(at: unknown, shape: Shape | undefined): unknown {
+    return typeof at === 'number' ? this.reader.valueAt(at, shape) : undefined;
   }
 }
 
@@ -197,7 +210,7 @@ class Reader {
   }
 
   /** Builds the value at `at`, read and checked before. */
-  valueAt(at: number, shape: Shape): unknown {
+  valueAt(at: number, shape: Shape | undefined): unknown {
     const pos = this.pos;
     const depth = this.depth;
     this.pos = at;
