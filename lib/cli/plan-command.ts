@@ -1,5 +1,5 @@
 // `backstep plan`: files in, one plan out on stdout, warnings on stderr.
-import { EMPTY_CATALOG, parseCatalog } from '../core/catalog';
+import { EMPTY_CATALOG } from '../core/catalog-lookup';
 import { checkPlausibleTime, parseChanges, parseDuration, parseTime } from '../core/changes';
 import { InputError } from '../core/errors';
 import { formatMermaid, formatText } from '../core/format';
@@ -13,8 +13,16 @@ import { compilePlan } from '../../statemachines/compile';
 import { parseArgs, usage, type FlagSpec } from './args';
 import { requireServices } from './inputs';
 import { decodeText, type CliIo } from './io';
-import { readModelFile } from './model-file';
 import { PLAN_FORMATS, type PlanFormat } from './plan-formats';
+
+/*
+ * The catalog's and the model's schemas load zod, about 100 ms of plan's start-up: they are loaded only when
+ * --catalog or --model is given. Hence require, not import (as lib/cli/main.ts loads the commands).
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+const catalogModule = () => require('../core/catalog') as typeof import('../core/catalog');
+const modelFileModule = () => require('./model-file') as typeof import('./model-file');
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 export const PLAN_FLAGS: readonly FlagSpec[] = [
   {
@@ -116,9 +124,11 @@ export function buildPlan(argv: readonly string[], io: CliIo): PlanRequest | 'he
   const changesPath = one('changes') as string;
   const changes = parseChanges(load(changesPath), sourceName(changesPath), now);
   const modelPath = one('model');
-  const model = modelPath ? readModelFile(load(modelPath), sourceName(modelPath)) : undefined;
+  const model = modelPath ? modelFileModule().readModelFile(load(modelPath), sourceName(modelPath)) : undefined;
   const catalogPath = one('catalog');
-  const catalog = catalogPath ? parseCatalog(load(catalogPath), sourceName(catalogPath)) : EMPTY_CATALOG;
+  const catalog = catalogPath
+    ? catalogModule().parseCatalog(load(catalogPath), sourceName(catalogPath))
+    : EMPTY_CATALOG;
 
   const endTime = graph.topology.endTime;
   const at = atFlag ?? (endTime !== undefined ? Math.round(endTime * 1000) : now);

@@ -4,6 +4,7 @@ import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { BUILTIN_MODEL } from '../../lib/core/model';
 
 const ROOT = join(__dirname, '..', '..');
 const EXAMPLE = 'test/fixtures/examples/online-boutique';
@@ -75,17 +76,15 @@ describe('the launcher runs the compiled CLI', () => {
     expect(loaded.filter((f) => f.startsWith('dist/lib/local/'))).toStrictEqual([]);
   });
 
-  it('loads zod/mini but not the chained zod for plan', () => {
+  it('loads no zod for plan without --catalog or --model, and zod/mini but not the chained zod with them', () => {
     // By path: node_modules may be a link to another folder.
-    const zod = loadedFiles([
-      'plan',
-      '--graph',
-      `${EXAMPLE}/graph.json`,
-      '--changes',
-      `${EXAMPLE}/changes.json`,
-      '--alarm',
-      'frontend',
-    ]).filter((f) => f.includes('/node_modules/zod/'));
+    const zodOf = (args: readonly string[]) => loadedFiles(args).filter((f) => f.includes('/node_modules/zod/'));
+    const plan = ['plan', '--graph', `${EXAMPLE}/graph.json`, '--changes', `${EXAMPLE}/changes.json`];
+    expect(zodOf([...plan, '--alarm', 'frontend'])).toStrictEqual([]);
+
+    const model = join(mkdtempSync(join(tmpdir(), 'backstep-model-')), 'model.json');
+    writeFileSync(model, JSON.stringify(BUILTIN_MODEL));
+    const zod = zodOf([...plan, '--catalog', `${EXAMPLE}/catalog.json`, '--model', model, '--alarm', 'frontend-5xx']);
     expect(zod.some((f) => f.includes('/zod/v4/mini/'))).toBe(true);
     expect(zod.filter((f) => f.includes('/zod/v4/classic/'))).toStrictEqual([]);
   });

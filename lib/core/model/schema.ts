@@ -3,6 +3,7 @@
 import { InputError } from '../errors';
 import { FEATURES, type FeatureName } from '../features';
 import * as z from '../zod-mini';
+import { BUILTIN_MODEL as BUILTIN } from './builtin';
 
 // zod/mini (lib/core/zod-mini.ts): the checks and messages of the chained `zod` ones, without loading
 // the chained API on the plan path.
@@ -41,35 +42,7 @@ export const modelSchema = z.strictObject({
 export type CulpritModel = z.infer<typeof modelSchema>;
 export type Weights = CulpritModel['weights'];
 
-/** Hand-set starting weights (logit contributions), tuned on the tuning split of `npm run eval`. */
-export const BUILTIN_MODEL: CulpritModel = {
-  schemaVersion: 1,
-  version: 'builtin-2',
-  weights: {
-    bias: -1.5,
-    self: 1.0,
-    callee: 1.2,
-    calleeHops: -0.3,
-    caller: -0.3,
-    callerHops: -0.3,
-    recency: 2.0,
-    origin: 8.0,
-    errorOrigin: 4.0,
-    chain: 3.0,
-    victim: -3.5,
-    healthy: -1.2,
-    latency: 0.8,
-    config: 0.3,
-    infra: 0.2,
-    schema: 0.4,
-    prior: 0.6,
-  },
-  settings: { recencyHalfLifeMin: 90, noise: 0.01, cap: 0.4, regularisation: 0.5 },
-  priors: { default: { alpha: 1, beta: 9 }, services: {} },
-  rollback: { services: {}, actions: {} },
-  alarms: {},
-  trainedOn: 0,
-};
+export const BUILTIN_MODEL: CulpritModel = BUILTIN;
 
 /**
  * A model from a file or the table: validated, and migrated first when it is older than this code.
