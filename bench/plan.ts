@@ -33,6 +33,8 @@ interface Row {
   readonly parseMs: number;
   readonly planMs: number;
   readonly cliMs: number | undefined;
+  /** User+system CPU of the CLI process (GC threads included): steadier than wall time on a busy machine. */
+  readonly cliCpuMs: number | undefined;
   /** The generated inputs, read again by the read+parse process. */
   readonly inputs: readonly [graph: string, changes: string];
   readonly peakRssMb: number;
@@ -84,38 +86,52 @@ function countPlan(plan: Plan): Pick<Row, 'suspects' | 'stages' | 'steps' | 'wav
   return { suspects: plan.suspects.length, stages: plan.stages.length, steps, waves };
 }
 
-/** Median wall time of a child process, output to /dev/null; undefined if it failed. */
-function runProcess(args: readonly string[], runs = CLI_RUNS): number | undefined {
-  const times: number[] = [];
+interface Timing {
+  /** Median wall time, ms. */
+  readonly wall: number;
+  /** Median user+system CPU time, ms, all of the process's threads. */
+  readonly cpu: number;
+}
+
+/** A child's CPU time as it measures it at exit, on the last line of its stderr. */
+const CPU_PRELOAD = join(tmpdir(), 'backstep-bench-cpu.js');
+const CPU_LINE = /\nbench-cpu (\d+(?:\.\d+)?)\n$/;
+
+/** Medians of a child process, output to /dev/null; undefined if it failed. */
+function runProcess(args: readonly string[], runs = CLI_RUNS): Timing | undefined {
+  const walls: number[] = [];
+  const cpus: number[] = [];
   for (let i = 0; i < runs; i++) {
-    const elapsed = runOnce(args);
-    if (elapsed === undefined) return undefined;
-    times.push(elapsed);
+    const timing = runOnce(args);
+    if (timing === undefined) return undefined;
+    walls.push(timing.wall);
+    cpus.push(timing.cpu);
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
+  const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+  return { wall: median(walls), cpu: median(cpus) };
 }
 
 /** The compiled CLI (`npm run build`) as a user runs it: node start-up included. */
-function runCli(args: readonly string[], runs = 1): number | undefined {
+function runCli(args: readonly string[], runs = 1): Timing | undefined {
   return runProcess([join(REPO, 'bin', 'backstep.js'), ...args], runs);
 }
 
-function runOnce(args: readonly string[]): number | undefined {
+function runOnce(args: readonly string[]): Timing | undefined {
   const start = performance.now();
-  const child = spawnSync(process.execPath, args, {
+  const child = spawnSync(process.execPath, ['-r', CPU_PRELOAD, ...args], {
     cwd: REPO,
     stdio: ['ignore', 'ignore', 'pipe'],
     maxBuffer: 64 * MB,
     encoding: 'utf8',
   });
   const elapsed = performance.now() - start;
-  if (child.error || child.status !== 0) {
+  const cpu = CPU_LINE.exec(child.stderr ?? '')?.[1];
+  if (child.error || child.status !== 0 || cpu === undefined) {
     const why = child.error ? child.error.message : `exit ${child.status}: ${child.stderr.trim().split('\n')[0]}`;
     process.stderr.write(`bench: ${args.join(' ').slice(0, 80)} failed (${why})\n`);
     return undefined;
   }
-  return elapsed;
+  return { wall: elapsed, cpu: Number(cpu) };
 }
 
 function benchSize(n: number): Row {
@@ -142,7 +158,7 @@ function benchSize(n: number): Row {
   });
 
   process.stderr.write(`bench: ${n} services: CLI...\n`);
-  const cliMs = runCli(['plan', ...args], n === TARGET_SIZE ? CLI_RUNS : 1);
+  const cli = runCli(['plan', ...args], n === TARGET_SIZE ? CLI_RUNS : 1);
 
   return {
     services: n,
@@ -150,7 +166,8 @@ function benchSize(n: number): Row {
     graphMb,
     parseMs,
     planMs,
-    cliMs,
+    cliMs: cli?.wall,
+    cliCpuMs: cli?.cpu,
     inputs: [graphPath, changesPath],
     peakRssMb: peakRss / MB,
     ...countPlan(plan as Plan),
@@ -158,6 +175,10 @@ function benchSize(n: number): Row {
 }
 
 function main(): void {
+  writeFileSync(
+    CPU_PRELOAD,
+    "process.on('exit', () => { const u = process.cpuUsage(); process.stderr.write(`\\nbench-cpu ${(u.user + u.system) / 1000}\\n`); });\n",
+  );
   const requested = process.argv.slice(2).map(Number);
   const sizes =
     requested.length > 0 && requested.every((n) => Number.isInteger(n) && n >= 50) ? requested : DEFAULT_SIZES;
@@ -190,8 +211,8 @@ function main(): void {
   const verdict = (ratio: number, limit: number) => `${ratio <= limit ? 'MET' : 'NOT MET'} (${fmt(ratio, 2)}x)`;
   if (bare !== undefined && help !== undefined)
     lines.push(
-      `CLI start-up: node -e 0 ${fmt(bare, 0)} ms, backstep --help ${fmt(help, 0)} ms: ` +
-        `<= ${HELP_TARGET}x node: ${verdict(help / bare, HELP_TARGET)}`,
+      `CLI start-up: node -e 0 ${fmt(bare.wall, 0)} ms, backstep --help ${fmt(help.wall, 0)} ms: ` +
+        `<= ${HELP_TARGET}x node: ${verdict(help.wall / bare.wall, HELP_TARGET)}`,
     );
   if (target?.cliMs !== undefined) {
     // The same read+parse as a process of its own: node's start-up and a cold heap, as the CLI has.
@@ -200,11 +221,17 @@ function main(): void {
     const parseProcess = runProcess(['-e', read]);
     lines.push(
       `plan as a process (${int(target.services)} services): read+parse ${fmt(target.parseMs, 0)} ms in this process` +
-        (parseProcess === undefined ? '' : `, ${fmt(parseProcess, 0)} ms as a process of its own`) +
+        (parseProcess === undefined ? '' : `, ${fmt(parseProcess.wall, 0)} ms as a process of its own`) +
         `; backstep plan ${fmt(target.cliMs, 0)} ms: <= ${PROCESS_TARGET}x read+parse: ` +
         verdict(target.cliMs / target.parseMs, PROCESS_TARGET) +
-        (parseProcess === undefined ? '' : `; against the process: ${fmt(target.cliMs / parseProcess, 2)}x`),
+        (parseProcess === undefined ? '' : `; against the process: ${fmt(target.cliMs / parseProcess.wall, 2)}x`),
     );
+    if (parseProcess !== undefined && target.cliCpuMs !== undefined) {
+      lines.push(
+        `plan as a process, CPU (user+sys, all threads): read+parse process ${fmt(parseProcess.cpu, 0)} ms, ` +
+          `backstep plan ${fmt(target.cliCpuMs, 0)} ms: ${fmt(target.cliCpuMs / parseProcess.cpu, 2)}x`,
+      );
+    }
   }
   process.stdout.write(lines.join('\n') + '\n');
 }

@@ -1,6 +1,7 @@
 // Checks of the CLI's inputs whose failure later stages would word badly or not notice: a graph
 // without services, times in the wrong unit, a list of alarms where one is rehearsed.
-import { EMPTY_CATALOG, servicesForAlarm, type Catalog } from '../core/catalog';
+import type { Catalog } from '../core/catalog';
+import { EMPTY_CATALOG, servicesForAlarm } from '../core/catalog-lookup';
 import { InputError } from '../core/errors';
 import { indexServices } from '../core/topology';
 import type { Topology } from '../core/types';

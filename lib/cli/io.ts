@@ -7,6 +7,8 @@ export interface CliIo {
   readonly stderr: (text: string) => void;
   /** Reads a file, or standard input for `-`. */
   readonly read: (path: string) => string;
+  /** The same, as bytes undecoded: for the service graph's fast reading (lib/core/xray-json.ts). */
+  readonly readBytes?: (path: string) => Buffer;
   /** Epoch ms. */
   readonly now: () => number;
 }
@@ -15,13 +17,17 @@ export interface CliIo {
 export const MAX_INPUT_BYTES = 256 * 1024 * 1024;
 
 export function readInput(path: string): string {
+  return decodeText(readInputBytes(path), path === '-' ? 'stdin' : path);
+}
+
+export function readInputBytes(path: string): Buffer {
   try {
-    if (path === '-') return decodeText(readFileSync(0), 'stdin');
+    if (path === '-') return readFileSync(0);
     const size = statSync(path).size;
     if (size > MAX_INPUT_BYTES) {
       throw new InputError('file too large', path, `at most ${MAX_INPUT_BYTES / 1024 / 1024} MiB`);
     }
-    return decodeText(readFileSync(path), path);
+    return readFileSync(path);
   } catch (err) {
     if (err instanceof InputError) throw err;
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
@@ -57,6 +63,7 @@ export const processIo: CliIo = {
   stdout: (text) => void process.stdout.write(text),
   stderr: (text) => void process.stderr.write(text),
   read: readInput,
+  readBytes: readInputBytes,
   now: () => Date.now(),
 };
 

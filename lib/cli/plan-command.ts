@@ -1,5 +1,5 @@
 // `backstep plan`: files in, one plan out on stdout, warnings on stderr.
-import { EMPTY_CATALOG, parseCatalog } from '../core/catalog';
+import { EMPTY_CATALOG } from '../core/catalog-lookup';
 import { checkPlausibleTime, parseChanges, parseDuration, parseTime } from '../core/changes';
 import { InputError } from '../core/errors';
 import { formatMermaid, formatText } from '../core/format';
@@ -8,12 +8,21 @@ import type { Plan } from '../core/plan';
 import { planRollback } from '../core/planner';
 import { rankWith } from '../core/suspects';
 import { parseServiceGraphs } from '../core/xray';
+import { readServiceGraphJson } from '../core/xray-json';
 import { compilePlan } from '../../statemachines/compile';
 import { parseArgs, usage, type FlagSpec } from './args';
 import { requireServices } from './inputs';
-import type { CliIo } from './io';
-import { readModelFile } from './model-file';
+import { decodeText, type CliIo } from './io';
 import { PLAN_FORMATS, type PlanFormat } from './plan-formats';
+
+/*
+ * The catalog's and the model's schemas load zod, about 100 ms of plan's start-up: they are loaded only when
+ * --catalog or --model is given. Hence require, not import (as lib/cli/main.ts loads the commands).
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+const catalogModule = () => require('../core/catalog') as typeof import('../core/catalog');
+const modelFileModule = () => require('./model-file') as typeof import('./model-file');
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 export const PLAN_FLAGS: readonly FlagSpec[] = [
   {
@@ -91,26 +100,35 @@ export function buildPlan(argv: readonly string[], io: CliIo): PlanRequest | 'he
   const files = [...all('graph'), ...all('baseline'), ...all('changes'), ...all('catalog'), ...all('model')];
   if (files.filter((f) => f === '-').length > 1)
     throw new InputError('stdin used twice', '-', 'at most one input from stdin');
-  const load = (path: string): unknown => parseJson(io.read(path), path === '-' ? 'stdin' : path);
+  const load = (path: string): unknown => parseJson(io.read(path), sourceName(path));
+  // A graph of thousands of services is most of the input: read fast from its bytes when they are plain
+  // JSON, else the general way, which says what is wrong.
+  const loadGraph = (path: string): unknown => {
+    if (!io.readBytes) return load(path);
+    const bytes = io.readBytes(path);
+    return readServiceGraphJson(bytes) ?? parseJson(decodeText(bytes, sourceName(path)), sourceName(path));
+  };
 
   const graph = parseServiceGraphs(
-    all('graph').map((path) => ({ source: sourceName(path), json: load(path) })),
+    all('graph').map((path) => ({ source: sourceName(path), json: loadGraph(path) })),
     { now },
   );
   requireServices(graph.topology, all('graph').map(sourceName).join(', '));
   const baselineFiles = all('baseline');
   const baseline = baselineFiles.length
     ? parseServiceGraphs(
-        baselineFiles.map((path) => ({ source: sourceName(path), json: load(path) })),
+        baselineFiles.map((path) => ({ source: sourceName(path), json: loadGraph(path) })),
         { now },
       )
     : undefined;
   const changesPath = one('changes') as string;
   const changes = parseChanges(load(changesPath), sourceName(changesPath), now);
   const modelPath = one('model');
-  const model = modelPath ? readModelFile(load(modelPath), sourceName(modelPath)) : undefined;
+  const model = modelPath ? modelFileModule().readModelFile(load(modelPath), sourceName(modelPath)) : undefined;
   const catalogPath = one('catalog');
-  const catalog = catalogPath ? parseCatalog(load(catalogPath), sourceName(catalogPath)) : EMPTY_CATALOG;
+  const catalog = catalogPath
+    ? catalogModule().parseCatalog(load(catalogPath), sourceName(catalogPath))
+    : EMPTY_CATALOG;
 
   const endTime = graph.topology.endTime;
   const at = atFlag ?? (endTime !== undefined ? Math.round(endTime * 1000) : now);

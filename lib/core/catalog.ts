@@ -2,6 +2,10 @@
 import * as z from './zod-mini';
 import { InputError } from './errors';
 
+import { EMPTY_CATALOG as EMPTY } from './catalog-lookup';
+
+export { servicesForAlarm } from './catalog-lookup';
+
 const name = z.string().check(z.minLength(1), z.maxLength(256));
 
 export const actionSchema = z.discriminatedUnion('type', [
@@ -51,7 +55,7 @@ export const catalogSchema = z.strictObject({
 export type Catalog = z.infer<typeof catalogSchema>;
 export type CatalogEntry = z.infer<typeof serviceEntrySchema>;
 
-export const EMPTY_CATALOG: Catalog = { application: 'default', mode: 'auto', services: {} };
+export const EMPTY_CATALOG: Catalog = EMPTY;
 
 /** Validates a parsed catalog; the error names the first bad field and what was expected there. */
 export function parseCatalog(json: unknown, source: string): Catalog {
@@ -87,11 +91,4 @@ function expectation(issue: z.core.$ZodIssue): string {
     default:
       return issue.message;
   }
-}
-
-/** Resolves an alarm name to the catalogued services it watches. */
-export function servicesForAlarm(catalog: Catalog, alarm: string): string[] {
-  return Object.entries(catalog.services)
-    .filter(([, entry]) => entry.alarms.includes(alarm))
-    .map(([service]) => service);
 }

@@ -1,6 +1,7 @@
 // The pipeline: topology + changes + alarm -> suspects -> graduated stages of closed, ordered waves.
 import { createHash } from 'node:crypto';
-import { EMPTY_CATALOG, servicesForAlarm, type Catalog } from './catalog';
+import type { Catalog } from './catalog';
+import { EMPTY_CATALOG, servicesForAlarm } from './catalog-lookup';
 import { isValidTime, selectChanges } from './changes';
 import { rollbackClosure } from './closure';
 import { InputError } from './errors';

@@ -1,7 +1,7 @@
 // When a person must approve (docs/cli.md): suggest mode, irreversible or schema changes, high blast
 // radius, low model confidence, manual actions, and always the full stage. Reasons go into `why`.
 import type { Catalog, CatalogEntry, Mode, RollbackAction } from './catalog';
-import { pct } from './model';
+import { pct } from './model/explain';
 import { own } from './records';
 import type { ServiceChange, Topology } from './types';
 

@@ -2,7 +2,11 @@
 // calls; `rankWith(model)` makes one from any model, `rankSuspects` uses the built-in one.
 import { extractFeatures, graphContext, type Features } from './features';
 import { distances } from './graph';
-import { BUILTIN_MODEL, explain, logit, priorLogOdds, sigmoid, type CulpritModel } from './model';
+// The model's parts, not its index: the index loads the schema, and zod with it (lib/core/model/builtin.ts).
+import { BUILTIN_MODEL } from './model/builtin';
+import { explain } from './model/explain';
+import { logit, priorLogOdds, sigmoid } from './model/score';
+import type { CulpritModel } from './model/schema';
 import type { ServiceChange, Suspect, Topology } from './types';
 
 export interface RankInput {

@@ -1,7 +1,16 @@
 // The task contracts of a compiled plan: what each Task state sends to its handler and gets back.
 // The same handler logic runs in a Lambda (lambdas/) and in the local runner (lib/local/engines/runner.ts).
 import * as z from './zod-mini';
+import { ESCALATION_REASONS, type EscalationReason } from './escalations';
 import { STAGE_NAMES, type Plan, type PlanStep, type StageName } from './plan';
+
+export {
+  ESCALATION_CAUSES,
+  ESCALATION_ERRORS,
+  ESCALATION_REASONS,
+  SUGGEST_MODE_WHY,
+  type EscalationReason,
+} from './escalations';
 
 /** Where a step sits in its plan; the handler finds the full step (action, change) by it. */
 export interface StepRef {
@@ -104,39 +113,6 @@ export interface NotifyInput {
   readonly error?: { readonly Error?: string; readonly Cause?: string };
 }
 
-export const ESCALATION_REASONS = [
-  'worse',
-  'not-recovered',
-  'insufficient-data',
-  'action-failed',
-  'approval-rejected',
-  'approval-timed-out',
-  'task-error',
-] as const;
-export type EscalationReason = (typeof ESCALATION_REASONS)[number];
-
-/** The `Error` of the Fail state each escalation ends in. */
-export const ESCALATION_ERRORS: Readonly<Record<EscalationReason, string>> = {
-  worse: 'Backstep.Worse',
-  'not-recovered': 'Backstep.NotRecovered',
-  'insufficient-data': 'Backstep.InsufficientData',
-  'action-failed': 'Backstep.ActionFailed',
-  'approval-rejected': 'Backstep.ApprovalRejected',
-  'approval-timed-out': 'Backstep.ApprovalTimedOut',
-  'task-error': 'Backstep.TaskError',
-};
-
-/** Why a run escalated, for people: the plan's Fail states, the notification and the narration say it alike. */
-export const ESCALATION_CAUSES: Readonly<Record<EscalationReason, string>> = {
-  worse: 'A health gate saw an alarm go from OK to ALARM; the rollback halted rather than push on.',
-  'not-recovered': 'Every stage ran and the incident alarms are still not OK; people take over.',
-  'insufficient-data': 'The incident alarms kept reporting INSUFFICIENT_DATA, which is never read as healthy.',
-  'action-failed': 'A rollback step failed or was not approved; the gate reading lists what each service runs now.',
-  'approval-rejected': 'An approver rejected a stage or a step; nothing further was rolled back.',
-  'approval-timed-out': 'No one decided on an approval in time; nothing further was rolled back.',
-  'task-error': 'A Backstep task failed after its retries; the execution history has the error.',
-};
-
 /**
  * Judges a wave, in this order: a failed step; an alarm that was OK at the baseline or any earlier
  * gate and is ALARM now (worse); every incident alarm OK (recovered); any incident alarm still in
@@ -236,9 +212,6 @@ export interface ExecutionInput {
   /** `suggest` (the kill switch, or a rehearsal): every stage waits for a person. @default 'auto' */
   readonly mode?: 'auto' | 'suggest';
 }
-
-/** The `why` a stage shows when it waits only because the run is in suggest mode. */
-export const SUGGEST_MODE_WHY = 'Suggest mode (kill switch or rehearsal): every stage waits for a person.';
 
 /** Services rolled back so far: the previous gate's list and this wave's results. */
 export function watchedServices(input: GateInput): string[] {

@@ -62,7 +62,8 @@ export function addStats(into: Stats, more: Stats): void {
 interface MutableNode {
   index: number;
   name: string;
-  names: Set<string>;
+  /** Distinct, in order of first mention: a node has a name or two, so a list beats a Set. */
+  names: string[];
   type: string;
   kind: NodeKind;
   accountId?: string;
@@ -79,7 +80,8 @@ export function parseServiceGraphs(inputs: readonly GraphInput[], options: Graph
   const { now } = options;
   const warnings: string[] = [];
   const nodes: MutableNode[] = [];
-  const nodeByKey = new Map<string, number>();
+  // Per type (every client one type), per name: no key string built for each of thousands of services.
+  const nodeByKey = new Map<string, Map<string, number>>();
   const edges: { from: number; to: number; stats: Stats }[] = [];
   const out: number[][] = [];
   // Only nodes with many callees get a lookup map; for the rest a scan of their few edges is faster.
@@ -88,11 +90,13 @@ export function parseServiceGraphs(inputs: readonly GraphInput[], options: Graph
   let endTime: number | undefined;
 
   const nodeFor = (name: string, type: string, kind: NodeKind): MutableNode => {
-    const key = `${kind === 'client' ? 'client' : type}\u0000${name}`;
-    const known = nodeByKey.get(key);
+    const typeKey = kind === 'client' ? 'client' : type;
+    let byName = nodeByKey.get(typeKey);
+    if (byName === undefined) nodeByKey.set(typeKey, (byName = new Map<string, number>()));
+    const known = byName.get(name);
     if (known !== undefined) return nodes[known] as MutableNode;
-    const node: MutableNode = { index: nodes.length, name, names: new Set(), type, kind, stats: emptyStats() };
-    nodeByKey.set(key, node.index);
+    const node: MutableNode = { index: nodes.length, name, names: [], type, kind, stats: emptyStats() };
+    byName.set(name, node.index);
     nodes.push(node);
     out.push([]);
     return node;
@@ -164,8 +168,8 @@ export function parseServiceGraphs(inputs: readonly GraphInput[], options: Graph
         const node = nodeFor(name, type, kind);
         local.set(ref, node);
         nodeOf[s] = node;
-        node.names.add(name);
-        for (const n of names) node.names.add(n);
+        addName(node.names, name);
+        for (const n of names) addName(node.names, n);
         const account = service['AccountId'];
         if (typeof account === 'string' && node.accountId === undefined) node.accountId = account;
         addStatsFrom(node.stats, service['SummaryStatistics'], at, s, -1);
@@ -211,7 +215,7 @@ export function parseServiceGraphs(inputs: readonly GraphInput[], options: Graph
   const frozen: TopologyNode[] = nodes.map((n) => ({
     index: n.index,
     name: n.name,
-    names: [...n.names],
+    names: n.names,
     type: n.type,
     kind: n.kind,
     ...(n.accountId !== undefined ? { accountId: n.accountId } : {}),
@@ -226,6 +230,10 @@ export function parseServiceGraphs(inputs: readonly GraphInput[], options: Graph
     ...(endTime !== undefined ? { endTime } : {}),
   };
   return { topology, warnings };
+}
+
+function addName(names: string[], name: string): void {
+  if (!names.includes(name)) names.push(name);
 }
 
 /** Builds the location of a service for a message; only called when there is something to say. */

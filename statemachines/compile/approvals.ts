@@ -1,7 +1,7 @@
 // Approvals: a Task that sends a person a link and waits for the decision (the task token). A stage
 // that needs one always waits; a stage that needs none still waits in suggest mode, behind a Choice.
 import type { PlanStage } from '../../lib/core/plan';
-import { SUGGEST_MODE_WHY } from '../../lib/core/tasks';
+import { SUGGEST_MODE_WHY } from '../../lib/core/escalations';
 import type { State, TaskState } from '../asl';
 import type { Compilation } from './context';
 import { approvalCatches, guard, type ApprovalExits } from './guards';

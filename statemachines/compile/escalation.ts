@@ -1,6 +1,6 @@
 // How a run ends: Recovered when a gate reads every incident alarm as OK; otherwise one escalation per
 // reason met, which notifies people and ends in a Fail state named after the reason.
-import { ESCALATION_CAUSES as CAUSES, ESCALATION_ERRORS, type EscalationReason } from '../../lib/core/tasks';
+import { ESCALATION_CAUSES as CAUSES, ESCALATION_ERRORS, type EscalationReason } from '../../lib/core/escalations';
 import type { State } from '../asl';
 import type { Compilation } from './context';
 import { guard } from './guards';

@@ -4,6 +4,7 @@ import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { BUILTIN_MODEL } from '../../lib/core/model';
 
 const ROOT = join(__dirname, '..', '..');
 const EXAMPLE = 'test/fixtures/examples/online-boutique';
@@ -25,6 +26,13 @@ function linesOf(text: string): string[] {
 
 /** The files a run of the launcher loaded, relative to the repo (node_modules by package). */
 function loadedBy(args: readonly string[]): string[] {
+  return loadedFiles(args)
+    .filter((f) => f.startsWith(ROOT))
+    .map((f) => f.slice(ROOT.length + 1).replace(/^node_modules\/((@[^/]+\/)?[^/]+)\/.*$/, 'node_modules/$1'));
+}
+
+/** The absolute paths of the files a run of the launcher loaded. */
+function loadedFiles(args: readonly string[]): string[] {
   const dir = mkdtempSync(join(tmpdir(), 'backstep-loaded-'));
   const out = join(dir, 'loaded.json');
   const preload = join(dir, 'record.js');
@@ -38,9 +46,7 @@ function loadedBy(args: readonly string[]): string[] {
     timeout: TIMEOUT,
   });
   expect(result.status).toBe(0);
-  return (JSON.parse(readFileSync(out, 'utf8')) as string[])
-    .filter((f) => f.startsWith(ROOT))
-    .map((f) => f.slice(ROOT.length + 1).replace(/^node_modules\/((@[^/]+\/)?[^/]+)\/.*$/, 'node_modules/$1'));
+  return JSON.parse(readFileSync(out, 'utf8')) as string[];
 }
 
 describe('the launcher runs the compiled CLI', () => {
@@ -68,6 +74,19 @@ describe('the launcher runs the compiled CLI', () => {
       [],
     );
     expect(loaded.filter((f) => f.startsWith('dist/lib/local/'))).toStrictEqual([]);
+  });
+
+  it('loads no zod for plan without --catalog or --model, and zod/mini but not the chained zod with them', () => {
+    // By path: node_modules may be a link to another folder.
+    const zodOf = (args: readonly string[]) => loadedFiles(args).filter((f) => f.includes('/node_modules/zod/'));
+    const plan = ['plan', '--graph', `${EXAMPLE}/graph.json`, '--changes', `${EXAMPLE}/changes.json`];
+    expect(zodOf([...plan, '--alarm', 'frontend'])).toStrictEqual([]);
+
+    const model = join(mkdtempSync(join(tmpdir(), 'backstep-model-')), 'model.json');
+    writeFileSync(model, JSON.stringify(BUILTIN_MODEL));
+    const zod = zodOf([...plan, '--catalog', `${EXAMPLE}/catalog.json`, '--model', model, '--alarm', 'frontend-5xx']);
+    expect(zod.some((f) => f.includes('/zod/v4/mini/'))).toBe(true);
+    expect(zod.filter((f) => f.includes('/zod/v4/classic/'))).toStrictEqual([]);
   });
 
   it('says how to build it, and exits 2, when dist/ is missing', () => {

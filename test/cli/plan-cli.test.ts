@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readInput, type CliIo } from '../../lib/cli/io';
+import { readInput, readInputBytes, type CliIo } from '../../lib/cli/io';
 import { run } from '../../lib/cli/main';
 import { MAX_JSON_DEPTH } from '../../lib/core/json';
 import { canonicalJson, STAGE_NAMES, type Plan } from '../../lib/core/plan';
@@ -59,6 +59,12 @@ function cli(argv: readonly string[], stdin?: string): CliResult {
       if (path !== '-') return readInput(path);
       if (stdin === undefined) throw new Error('the test read stdin without providing it');
       return stdin;
+    },
+    // As the CLI reads graphs: their bytes first (lib/core/xray-json.ts).
+    readBytes: (path) => {
+      if (path !== '-') return readInputBytes(path);
+      if (stdin === undefined) throw new Error('the test read stdin without providing it');
+      return Buffer.from(stdin);
     },
     now: () => NOW,
   };

@@ -1,74 +1,48 @@
 // The culprit model's stored form (docs/model.md): versioned JSON, validated when read, and
 // the hand-set built-in model that every stored model is migrated against.
-import { z } from 'zod';
 import { InputError } from '../errors';
 import { FEATURES, type FeatureName } from '../features';
+import * as z from '../zod-mini';
+import { BUILTIN_MODEL as BUILTIN } from './builtin';
 
-const beta = z.strictObject({ alpha: z.number().positive(), beta: z.number().positive() });
+// zod/mini (lib/core/zod-mini.ts): the checks and messages of the chained `zod` ones, without loading
+// the chained API on the plan path.
+const positive = () => z.number().check(z.positive());
+const count = () => z.number().check(z.int(), z.nonnegative());
+const beta = z.strictObject({ alpha: positive(), beta: positive() });
 const durations = z.strictObject({
-  count: z.number().int().nonnegative(),
-  meanSeconds: z.number().nonnegative(),
-  successes: z.number().int().nonnegative(),
-  failures: z.number().int().nonnegative(),
+  count: count(),
+  meanSeconds: z.number().check(z.nonnegative()),
+  successes: count(),
+  failures: count(),
 });
 
 const weightsShape = Object.fromEntries([...FEATURES, 'bias'].map((f) => [f, z.number()])) as Record<
   FeatureName | 'bias',
-  z.ZodNumber
+  z.ZodMiniNumber
 >;
 
 export const modelSchema = z.strictObject({
   schemaVersion: z.literal(1),
-  version: z.string().min(1),
+  version: z.string().check(z.minLength(1)),
   weights: z.strictObject(weightsShape),
   settings: z.strictObject({
-    recencyHalfLifeMin: z.number().positive(),
-    noise: z.number().min(0).max(1),
-    cap: z.number().positive().max(1),
+    recencyHalfLifeMin: positive(),
+    noise: z.number().check(z.minimum(0), z.maximum(1)),
+    cap: z.number().check(z.positive(), z.maximum(1)),
     /** L2 pull of refined weights back to the built-in ones. */
-    regularisation: z.number().min(0),
+    regularisation: z.number().check(z.minimum(0)),
   }),
   priors: z.strictObject({ default: beta, services: z.record(z.string(), beta) }),
   rollback: z.strictObject({ services: z.record(z.string(), durations), actions: z.record(z.string(), durations) }),
-  alarms: z.record(
-    z.string(),
-    z.strictObject({ real: z.number().int().nonnegative(), false: z.number().int().nonnegative() }),
-  ),
-  trainedOn: z.number().int().nonnegative(),
+  alarms: z.record(z.string(), z.strictObject({ real: count(), false: count() })),
+  trainedOn: count(),
 });
 
 export type CulpritModel = z.infer<typeof modelSchema>;
 export type Weights = CulpritModel['weights'];
 
-/** Hand-set starting weights (logit contributions), tuned on the tuning split of `npm run eval`. */
-export const BUILTIN_MODEL: CulpritModel = {
-  schemaVersion: 1,
-  version: 'builtin-2',
-  weights: {
-    bias: -1.5,
-    self: 1.0,
-    callee: 1.2,
-    calleeHops: -0.3,
-    caller: -0.3,
-    callerHops: -0.3,
-    recency: 2.0,
-    origin: 8.0,
-    errorOrigin: 4.0,
-    chain: 3.0,
-    victim: -3.5,
-    healthy: -1.2,
-    latency: 0.8,
-    config: 0.3,
-    infra: 0.2,
-    schema: 0.4,
-    prior: 0.6,
-  },
-  settings: { recencyHalfLifeMin: 90, noise: 0.01, cap: 0.4, regularisation: 0.5 },
-  priors: { default: { alpha: 1, beta: 9 }, services: {} },
-  rollback: { services: {}, actions: {} },
-  alarms: {},
-  trainedOn: 0,
-};
+export const BUILTIN_MODEL: CulpritModel = BUILTIN;
 
 /**
  * A model from a file or the table: validated, and migrated first when it is older than this code.
