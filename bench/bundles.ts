@@ -41,7 +41,7 @@ export interface BundleReport {
   readonly file: string;
 }
 
-async function bundleEntry(name: string, entry: string): Promise<BundleReport> {
+async function bundleEntry(name: string, entry: string, alias = asStack.alias): Promise<BundleReport> {
   mkdirSync(OUT, { recursive: true });
   const file = join(OUT, `${name}.js`);
   const result = await build({
@@ -50,6 +50,7 @@ async function bundleEntry(name: string, entry: string): Promise<BundleReport> {
     platform: 'node',
     target: 'node22',
     ...asStack,
+    alias,
     metafile: true,
     outfile: file,
     logLevel: 'silent',
@@ -73,12 +74,22 @@ export function bundle(name: string): Promise<BundleReport> {
   return bundleEntry(name, join(ROOT, 'lambdas', `${name}.ts`));
 }
 
-/** The compiled entry points a user's app bundles from the installed package (`npm run build` makes them). */
-const INSTALLED = join(ROOT, 'dist', 'lambdas');
+/** The package as built by `npm run build`: its compiled infra picks what a user's app bundles. */
+const BUILT = join(ROOT, 'dist', 'lib', 'infra');
 
-/** A function as a user's app bundles it: from the installed package's compiled JavaScript. */
+/**
+ * A function as a user's app bundles it, from the installed package: the entry point and the X-Ray alias
+ * that the compiled lib/infra picks (dist/esm/, the ES-module transpilation).
+ */
 export function installedBundle(name: string): Promise<BundleReport> {
-  return bundleEntry(`${name}.installed`, join(INSTALLED, `${name}.js`));
+  // The compiled modules, not their sources: a path that only exists once built.
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const built = {
+    ...(require(join(BUILT, 'functions.js')) as typeof import('../lib/infra/functions')),
+    ...(require(join(BUILT, 'bundling.js')) as typeof import('../lib/infra/bundling')),
+  };
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  return bundleEntry(`${name}.installed`, built.entryOf(`${name}.ts`), built.aliases());
 }
 
 /** The SDK clients a function's code constructs, by package, read from its bundle before minifying. */
@@ -270,15 +281,15 @@ async function main(): Promise<void> {
   }
 }
 
-/** The alarm path as a user's app bundles it (from dist/), against the same floors, in the same way. */
+/** The alarm path as a user's app bundles it (from dist/esm/), against the same floors, in the same way. */
 async function installed(): Promise<void> {
   console.log('');
-  if (!existsSync(INSTALLED)) {
-    console.log('As installed: dist/ is not built (npm run build), not measured');
+  if (!existsSync(join(ROOT, 'dist', 'esm'))) {
+    console.log('As installed: dist/esm/ is not built (npm run build), not measured');
     return;
   }
   console.log(
-    `As a user's app bundles them, from the installed package's dist/lambdas as last built by npm run build (median of ${RUNS})`,
+    `As a user's app bundles them, from the installed package's dist/esm/lambdas as last built by npm run build (median of ${RUNS})`,
   );
   console.log('| function | bundle KiB | inputs (KiB in the bundle) | ratio | CPU ratio | <= target |');
   console.log('| --- | ---: | --- | ---: | ---: | --- |');

@@ -4,12 +4,20 @@ import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** A module of this package: the TypeScript source in the repo, the compiled JavaScript when installed. */
-export function sourceOrCompiled(source: string): string {
+/** The package's root: the repo (this file is lib/infra/bundling.ts) or dist/ (dist/lib/infra/bundling.js). */
+const ROOT = join(__dirname, '..', '..');
+
+/**
+ * A module of this package, for esbuild to bundle, by its path from the root without extension: the
+ * TypeScript source in the repo, else its ES-module transpilation under dist/esm/ (`npm run build` emits it),
+ * not the CommonJS beside this compiled file: esbuild cannot tree-shake a `require`, so zod would come whole.
+ */
+export function bundleSource(path: string): string {
+  const source = join(ROOT, `${path}.ts`);
   if (existsSync(source)) return source;
-  const compiled = source.replace(/\.ts$/, '.js');
-  if (existsSync(compiled)) return compiled;
-  throw new Error(`no ${source} (nor its compiled .js)`);
+  const esm = join(ROOT, 'esm', `${path}.js`);
+  if (existsSync(esm)) return esm;
+  throw new Error(`no ${source} (nor its ES module ${esm}: npm run build emits it)`);
 }
 
 /**
@@ -20,7 +28,7 @@ export function sourceOrCompiled(source: string): string {
 export function aliases(): Record<string, string> {
   const own = ['aws-xray-sdk-core/dist', 'aws-xray-sdk-core/package.json'];
   return {
-    'aws-xray-sdk-core': sourceOrCompiled(join(__dirname, '..', 'aws', 'xray-sdk.ts')),
+    'aws-xray-sdk-core': bundleSource('lib/aws/xray-sdk'),
     ...Object.fromEntries(own.map((path) => [path, path])),
   };
 }

@@ -7,12 +7,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as lambdaNode from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { join } from 'node:path';
 import { environment, type EnvKey } from '../core/contracts';
-import { bundling, sourceOrCompiled } from './bundling';
-
-/** The entry points: lambdas/*.ts in the sources, dist/lambdas/*.js in an installed package. */
-const LAMBDAS = join(__dirname, '..', '..', 'lambdas');
+import { bundleSource, bundling } from './bundling';
 
 /**
  * Step Functions adds every log group it logs to to the account's CloudWatch Logs resource policy, which is
@@ -66,12 +62,9 @@ export function stateMachineLogGroup(scope: Construct, id: string, settings: Log
   return group;
 }
 
-/**
- * A function's entry file: the TypeScript source where it is (the repo), else the compiled JavaScript
- * beside this compiled file (the package as installed, which ships dist/ only); esbuild bundles either.
- */
+/** A function's entry file: lambdas/*.ts in the repo, dist/esm/lambdas/*.js in the package as installed. */
 export function entryOf(file: string): string {
-  return sourceOrCompiled(join(LAMBDAS, file));
+  return bundleSource(`lambdas/${file.replace(/\.ts$/, '')}`);
 }
 
 export function backstepFunction(

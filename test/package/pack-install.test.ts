@@ -1,11 +1,12 @@
 // A platform team's use of Backstep, for real: the package is packed as npm publishes it, installed from the
 // tarball into a new CDK app of their own (npm install, the registry's cache first), imported by its name,
-// and synthesized, with every Lambda function bundled from the installed package. `npm test` builds dist/
+// and synthesized, with every Lambda function bundled from the installed package (its ES modules, dist/esm/). `npm test` builds dist/
 // first (`npm run build`); the tarball holds what package.json's `files` names.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { bundle } from '../../bench/bundles';
 
 const ROOT = join(__dirname, '..', '..');
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
@@ -77,6 +78,20 @@ beforeAll(() => {
   installed = { app, files: packed[0]!.files.map((f) => f.path) };
 }, 240_000);
 
+interface Template {
+  Resources: Record<string, { Type: string; Properties: { Handler?: string; Code?: { S3Key?: string } } }>;
+}
+
+let synthesized: ReturnType<typeof synth> | undefined;
+/** The app with the good catalog, synthesized once for the tests that read its output. */
+function synthOnce(): ReturnType<typeof synth> {
+  return (synthesized ??= synth('catalog.json'));
+}
+
+function synthesizedTemplate(): Template {
+  return JSON.parse(readFileSync(join(installed.app, 'cdk.out', 'Platform.template.json'), 'utf8')) as Template;
+}
+
 function synth(catalog: string) {
   return spawnSync(process.execPath, ['app.js', `./${catalog}`], {
     cwd: installed.app,
@@ -97,6 +112,8 @@ describe('Backstep as a package, packed, installed and used by its name', () => 
         'dist/lib/index.js',
         'dist/lib/index.d.ts',
         'dist/lambdas/act.js',
+        'dist/esm/lambdas/act.js',
+        'dist/esm/lib/aws/xray-sdk.js',
         'examples/topologies/online-boutique.json',
       ]),
     );
@@ -106,15 +123,13 @@ describe('Backstep as a package, packed, installed and used by its name', () => 
   });
 
   it('synthesizes a stack in a CDK app of its own, every function bundled from the installed package', () => {
-    const result = synth('catalog.json');
+    const result = synthOnce();
     expect(result.stderr).not.toMatch(/Error/);
     expect(result.status).toBe(0);
-    const template = JSON.parse(readFileSync(join(installed.app, 'cdk.out', 'Platform.template.json'), 'utf8')) as {
-      Resources: Record<string, { Type: string; Properties: { Handler?: string } }>;
-    };
+    const template = synthesizedTemplate();
     const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
     expect(functions.length).toBeGreaterThanOrEqual(10);
-    // Each function's code is an esbuild bundle made from node_modules/backstep/dist/lambdas.
+    // Each function's code is an esbuild bundle made from node_modules/backstep/dist/esm/lambdas.
     const bundles = readdirSync(join(installed.app, 'cdk.out')).filter((f) => f.startsWith('asset.'));
     const code = bundles
       .map((b) => join(installed.app, 'cdk.out', b, 'index.js'))
@@ -122,6 +137,20 @@ describe('Backstep as a package, packed, installed and used by its name', () => 
       .map((f) => readFileSync(f, 'utf8'));
     expect(code.length).toBeGreaterThanOrEqual(functions.length - 2);
     for (const source of code) expect(source.length).toBeGreaterThan(1000);
+  }, 240_000);
+
+  it('bundles a function as small as from the repo: tree-shaken, no zod locale but English', async () => {
+    expect(synthOnce().status).toBe(0);
+    const template = synthesizedTemplate();
+    const [notify] = Object.entries(template.Resources)
+      .filter(([id, r]) => r.Type === 'AWS::Lambda::Function' && /^BackstepNotify[0-9A-F]{8}$/.test(id))
+      .map(([, r]) => r.Properties.Code?.S3Key?.replace(/\.zip$/, ''));
+    const code = readFileSync(join(installed.app, 'cdk.out', `asset.${notify ?? ''}`, 'index.js'), 'utf8');
+    // The messages of zod's English locale, and none of German's, French's or Dutch's.
+    expect(code).toContain('Invalid input');
+    expect(['E-Mail-Adresse', 'adresse e-mail', 'Ongeldige invoer'].filter((m) => code.includes(m))).toStrictEqual([]);
+    // From the CommonJS in dist/ it was 5 times the size: all of zod.
+    expect(code.length).toBeLessThan((await bundle('notify')).bytes * 1.05);
   }, 240_000);
 
   it('refuses a bad catalog at synth, naming the construct and the field', () => {
