@@ -11,7 +11,7 @@ import type { RunEvent } from '../engines/runner';
 import type { SimClock } from '../sim/clock';
 import type { Fleet } from '../sim/fleet';
 import type { Happening, Tell } from './happenings';
-import type { alarmEvent } from './rehearse';
+import type { alarmEvent } from './alarm-event';
 
 export type DynamoSend = Pick<DynamoDBClient, 'send'>;
 

@@ -3,7 +3,6 @@
 // orchestrator state machines (dedupe, lease) with DynamoDB on dynalite, the plan's state machine on the
 // local interpreter with the real task handlers over a simulated fleet writing the incident's timeline,
 // then the incident recorded from that timeline and the model refined (lib/aws/learn.ts).
-import { randomUUID } from 'node:crypto';
 import { learnFromIncident, type Learned } from '../../aws/learn';
 import { DynamoStore } from '../../aws/store';
 import type { SynthesisTarget } from '../../aws/synthesize';
@@ -32,8 +31,9 @@ import { Progress } from './progress';
 import { ReportTimeline } from './report-timeline';
 import { BAKE_SECONDS, GATE_PERIOD_SECONDS, SimulatedPorts } from './simulated-ports';
 
-export const REGION = 'us-east-1';
-export const ACCOUNT = '000000000000';
+import { ACCOUNT, alarmEvent, REGION } from './alarm-event';
+
+export { ACCOUNT, alarmEvent, REGION } from './alarm-event';
 export const TARGET: SynthesisTarget = {
   prefix: 'backstep-plan-',
   roleArn: `arn:aws:iam::${ACCOUNT}:role/backstep-plans`,
@@ -269,23 +269,4 @@ export function withAlarm(catalog: Catalog, service: string, alarm: string): Cat
     [service]: entry ? { ...entry, alarms } : { action: { type: 'manual' as const }, alarms, irreversibleData: false },
   };
   return { ...catalog, services };
-}
-
-/** A CloudWatch Alarm State Change event, as EventBridge delivers it. */
-export function alarmEvent(alarm: string, at: string) {
-  return {
-    version: '0',
-    id: randomUUID(),
-    'detail-type': 'CloudWatch Alarm State Change',
-    source: 'aws.cloudwatch',
-    account: ACCOUNT,
-    time: at,
-    region: REGION,
-    resources: [`arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${alarm}`],
-    detail: {
-      alarmName: alarm,
-      state: { value: 'ALARM', reason: 'Threshold Crossed (simulated fleet)', timestamp: at },
-      previousState: { value: 'OK', reason: 'Threshold not crossed (simulated fleet)', timestamp: at },
-    },
-  };
 }
