@@ -5,11 +5,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Learned } from '../../aws/learn';
 import { DynamoStore } from '../../aws/store';
-import { isTransient } from '../../aws/transient';
 import { readStoredModel } from '../../core/model';
 import type { TaskHandlers } from '../../core/handlers';
 import type { ReportChaos } from '../../report/types';
-import { ORCHESTRATOR_STATES } from '../../../statemachines/orchestrator';
 import { startLocalDynamo, type LocalDynamo } from '../engines/dynamo';
 import type { Delivery } from '../engines/orchestrator';
 import type { RehearsalIncident } from '../rehearsal/demo';
@@ -19,9 +17,9 @@ import { formatMinute, type Progress } from '../rehearsal/progress';
 import { alarmEvent, rehearse, type Rehearsal, type RehearsalOptions } from '../rehearsal/rehearse';
 import type { SimClock } from '../sim/clock';
 import { hash, rng } from '../sim/incidents';
-import { ChaosFleet, chaosDynamo, chaosStore, CRASH_ERROR, Injector, type Injected } from './inject';
+import { ChaosFleet, chaosDynamo, chaosStore, Injector, invokeAsync, type Injected } from './inject';
 import { checkInvariants, type IncidentSeen, type ViolationKind } from './invariants';
-import { deliverAll, gateKey, modelSeen, readLease } from './run';
+import { deliverAll, gateKey, incidentSeen, modelSeen, readLease } from './run';
 import { faultFor, type Fault, type FaultKind } from './schedule';
 import {
   describePlace,
@@ -67,9 +65,6 @@ const EVENT_KINDS: ReadonlySet<FaultKind> = new Set([
 ]);
 
 const MAX_BURST = 2;
-
-/** Lambda retries an asynchronous invocation that failed twice (learning runs so). */
-const ASYNC_ATTEMPTS = 3;
 
 /** The seed's schedule: a fault of each group, its calls and burst drawn as the bench draws them. */
 export function demoSchedule(seed: number): Fault[] {
@@ -194,17 +189,10 @@ class DemoFaults implements RehearsalFaults {
 
   /** As an asynchronous invocation: retried twice, a minute and two later, when it crashed or was throttled. */
   readonly learn = async (learn: () => Promise<Learned>): Promise<Learned> => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const learned = await this.injector.invoke(() => this.invocation.run({ place: { task: 'learning' } }, learn));
-        this.trace.learnAttempts = attempt;
-        return learned;
-      } catch (err) {
-        const retried = err instanceof Error && (err.name === CRASH_ERROR || isTransient(err));
-        if (!retried || attempt >= ASYNC_ATTEMPTS) throw err;
-        this.injector.minutePasses();
-      }
-    }
+    const out = await invokeAsync(this.injector, () => this.invocation.run({ place: { task: 'learning' } }, learn));
+    if ('error' in out) throw out.error;
+    this.trace.learnAttempts = out.attempt;
+    return out.value;
   };
 
   readonly runEvent: RehearsalFaults['runEvent'] = (execution, event) => {
@@ -302,17 +290,11 @@ async function observe(faults: DemoFaults, rehearsal: Rehearsal, dynamo: LocalDy
   const started = faults.deliveries.flatMap((d) => (d.duplicate ? [] : [d]));
   const escalated = faults.trace.happenings.some((h) => h.happening.kind === 'escalated');
   for (const { name, run } of started) {
-    const recorded = (await plain.getIncident(name)) !== undefined;
-    // Ignored and joined alarms end without an incident of their own, as they should.
-    if (!recorded && run.status === 'SUCCEEDED') continue;
-    incidents.push({
-      id: name,
-      timeline: recorded ? await plain.events(name) : [],
-      recovered: run.status === 'SUCCEEDED' && run.path.includes(ORCHESTRATOR_STATES.recovered),
+    const seen = await incidentSeen(plain, name, run, records, {
       notified: faults.notified.has(name) || (name === rehearsal.incidentId && escalated),
       stoppedByHand: false,
-      ...(recorded ? { records: records.filter((r) => r.incidentId === name).length } : {}),
     });
+    if (seen) incidents.push(seen);
   }
   const lease = await readLease(dynamo, rehearsal.application);
   const actions = faults.made?.actions ?? [];

@@ -4,6 +4,7 @@
 // (an error with the service's name for it); every injected failure is logged.
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { isTransient } from '../../aws/transient';
 import type { IncidentStore } from '../../core/store';
 import type { AlarmState } from '../../core/tasks';
 import type { ActionType } from '../../core/catalog';
@@ -109,6 +110,30 @@ export class Injector {
 
 function keyOf(kind: FaultKind, point: string): string {
   return `${kind}@${point}`;
+}
+
+/** Lambda runs an asynchronous invocation (learning) up to three times when it crashed or was throttled. */
+const ASYNC_ATTEMPTS = 3;
+
+/**
+ * One asynchronous invocation with Lambda's retries, a minute and two apart: its value and the attempt
+ * that gave it, or the last error once every attempt failed. Any other error is the run's own: thrown.
+ */
+export async function invokeAsync<T>(
+  injector: Injector,
+  fn: () => Promise<T>,
+): Promise<{ readonly value: T; readonly attempt: number } | { readonly error: Error }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return { value: await injector.invoke(fn), attempt };
+    } catch (err) {
+      const retried =
+        err instanceof Error && (err.name === CRASH_ERROR || err.name.endsWith('Transient') || isTransient(err));
+      if (!retried) throw err;
+      injector.minutePasses();
+      if (attempt >= ASYNC_ATTEMPTS) return { error: err };
+    }
+  }
 }
 
 export function awsError(name: string): Error {

@@ -24,7 +24,7 @@ import { ACCOUNT, alarmEvent, REGION, TARGET, withAlarm } from '../rehearsal/reh
 import { BAKE_SECONDS, GATE_PERIOD_SECONDS, SimulatedPorts } from '../rehearsal/simulated-ports';
 import { SimClock } from '../sim/clock';
 import { chaosApprovals } from './approvals';
-import { awsError, ChaosFleet, chaosDynamo, chaosStore, CRASH_ERROR, Injector, type Injected } from './inject';
+import { awsError, ChaosFleet, chaosDynamo, chaosStore, Injector, invokeAsync, type Injected } from './inject';
 import { checkInvariants, type IncidentSeen, type Observation, type ReadingSeen, type Violation } from './invariants';
 import type { Fault, FaultKind } from './schedule';
 
@@ -65,8 +65,6 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Lambda retries an asynchronous invocation that failed twice (learning runs so). */
-const ASYNC_ATTEMPTS = 3;
 const SECOND = 1000;
 
 export async function chaosRun(incident: RehearsalIncident, fault: Fault, dynamo: LocalDynamo): Promise<ChaosRun> {
@@ -249,17 +247,8 @@ export async function chaosRun(incident: RehearsalIncident, fault: Fault, dynamo
   // As in AWS when each incident's execution ends: learning, retried as an asynchronous invocation is.
   const runs = new Map<string, LocalRunResult>();
   for (const d of deliveries) if (!d.duplicate) runs.set(d.name, d.run);
-  for (const [name, run] of runs) {
-    for (let attempt = 1; attempt <= ASYNC_ATTEMPTS; attempt++) {
-      try {
-        await injector.invoke(() => learnFromIncident(store, name, run.status, clock.iso()));
-        break;
-      } catch (err) {
-        if (!(err instanceof Error && (err.name === CRASH_ERROR || err.name.endsWith('Transient')))) throw err;
-        injector.minutePasses();
-      }
-    }
-  }
+  for (const [name, run] of runs)
+    await invokeAsync(injector, () => learnFromIncident(store, name, run.status, clock.iso()));
 
   // The stack's alarm on incidents that ended failed publishes a period later: a burst is over by then.
   injector.minutePasses();
@@ -269,18 +258,12 @@ export async function chaosRun(incident: RehearsalIncident, fault: Fault, dynamo
   const records = await plain.records();
   const incidents: IncidentSeen[] = [];
   for (const [name, run] of runs) {
-    const recorded = (await plain.getIncident(name)) !== undefined;
-    // Ignored, joined: ended without an incident of their own, as they should.
-    if (!recorded && run.status === 'SUCCEEDED') continue;
-    incidents.push({
-      id: name,
-      timeline: recorded ? await plain.events(name) : [],
-      recovered: run.status === 'SUCCEEDED' && run.path.includes(ORCHESTRATOR_STATES.recovered),
+    const seen = await incidentSeen(plain, name, run, records, {
       notified: notified.has(name),
       alarmed: alarmed.has(name),
       stoppedByHand: stopped.has(name) && fault.point === 'orchestrator',
-      ...(recorded ? { records: records.filter((r) => r.incidentId === name).length } : {}),
     });
+    if (seen) incidents.push(seen);
   }
   const observation: Observation = {
     actions: fleet.actions,
@@ -375,6 +358,25 @@ export async function readLease(dynamo: LocalDynamo, application: string): Promi
 
 function iso(ms: number): string {
   return new Date(ms).toISOString();
+}
+
+/** How an execution's incident ended, from the table; none for an alarm ignored or joined (no incident of its own). */
+export async function incidentSeen(
+  store: DynamoStore,
+  name: string,
+  run: LocalRunResult,
+  records: readonly IncidentRecord[],
+  heard: Pick<IncidentSeen, 'notified' | 'alarmed' | 'stoppedByHand'>,
+): Promise<IncidentSeen | undefined> {
+  const recorded = (await store.getIncident(name)) !== undefined;
+  if (!recorded && run.status === 'SUCCEEDED') return undefined;
+  return {
+    id: name,
+    timeline: recorded ? await store.events(name) : [],
+    recovered: run.status === 'SUCCEEDED' && run.path.includes(ORCHESTRATOR_STATES.recovered),
+    ...heard,
+    ...(recorded ? { records: records.filter((r) => r.incidentId === name).length } : {}),
+  };
 }
 
 /** The current model and the one every record should have made, for the invariants (when there is a record). */
